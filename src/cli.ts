@@ -1,0 +1,136 @@
+import { formatOptions, parseArgs } from './cli-args.js';
+import type { Command, Io } from './commands/command.js';
+import { createContext } from './core/context.js';
+import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, UsageError } from './errors.js';
+import { bgrunVersion } from './version.js';
+
+/** Commands load on demand: `bgrun list` never pays for what `start` needs. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.js')).start,
+  list: async () => (await import('./commands/list.js')).list,
+  stop: async () => (await import('./commands/stop.js')).stop,
+  restart: async () => (await import('./commands/restart.js')).restart,
+  logs: async () => (await import('./commands/logs.js')).logs,
+  show: async () => (await import('./commands/show.js')).show,
+  rm: async () => (await import('./commands/rm.js')).rm,
+};
+
+const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm' };
+
+const SUMMARIES: [string, string][] = [
+  ['start', 'start a program detached, with logs and a pidfile'],
+  ['list', 'show managed programs (aliases: ls, ps)'],
+  ['logs', "print or follow a program's logs"],
+  ['stop', 'stop programs and their whole process tree'],
+  ['restart', 'stop, then start again from the same record'],
+  ['show', 'everything known about one program (alias: status)'],
+  ['rm', 'stop and forget programs (alias: delete)'],
+];
+
+function usage(): string {
+  const width = Math.max(...SUMMARIES.map(([n]) => n.length));
+  return [
+    'bgrun: run programs in the background, safely',
+    '',
+    'Usage: bgrun <command> [options]',
+    '',
+    'Commands:',
+    ...SUMMARIES.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
+    '',
+    'Examples:',
+    '  bgrun start server.js --port 3000     (options after the script go to it)',
+    '  bgrun start --name web -- python3 -m http.server 8080',
+    '  bgrun list',
+    '  bgrun logs web -f',
+    '  bgrun stop web',
+    '',
+    "Run 'bgrun <command> --help' for a command's options. State folder: $BGRUN_HOME, else $XDG_STATE_HOME/bgrun, else ~/.local/state/bgrun.",
+    'Exit status: 0 success, 1 failure, 2 usage error.',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const options = [
+    ...command.options,
+    { name: 'help', short: 'h', type: 'boolean' as const, description: 'show this help' },
+  ];
+  return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${formatOptions(options)}`;
+}
+
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function report(error: unknown, io: Io, json: boolean): number {
+  if (process.env.BGRUN_DEBUG === '1' && error instanceof Error) io.err(error.stack ?? String(error));
+  if (error instanceof BgrunError) {
+    if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
+    io.err(`bgrun: ${error.message}`);
+    if (error instanceof ExitedAtStartError && error.stderrTail.length > 0) {
+      io.err(`last lines of its stderr:`);
+      for (const line of error.stderrTail) io.err(`  ${line}`);
+    }
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) io.out(JSON.stringify({ error: { code: 'INTERNAL', message } }));
+  io.err(`bgrun: unexpected error: ${message}${process.env.BGRUN_DEBUG === '1' ? '' : ' (run with BGRUN_DEBUG=1 for details)'}`);
+  return EXIT_FAILURE;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    if (first === 'help' && rest[0]) return main([rest[0], '--help'], io);
+    io.out(usage());
+    return 0;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.out(bgrunVersion());
+    return 0;
+  }
+  const json = wantsJson(rest);
+  try {
+    const load = COMMANDS[ALIASES[first] ?? first];
+    if (!load) throw new UsageError(`unknown command '${first}'; run 'bgrun --help' for the list`);
+    const command = await load();
+    // --help before the program only: after it, it belongs to the program.
+    const helpAt = rest.findIndex((a) => a === '--help' || a === '-h');
+    if (helpAt >= 0) {
+      const parsedUpTo = parseArgs(rest.slice(0, helpAt), command.options, { stopAtPositional: command.stopAtPositional });
+      if (!command.stopAtPositional || (parsedUpTo.positionals.length === 0 && !parsedUpTo.dashDash)) {
+        io.out(commandHelp(command));
+        return 0;
+      }
+    }
+    const parsed = parseArgs(rest, command.options, { stopAtPositional: command.stopAtPositional });
+    return await command.run(parsed, createContext(), io);
+  } catch (error) {
+    return report(error, io, json);
+  }
+}
+
+function write(stream: NodeJS.WriteStream, line: string): void {
+  stream.write(`${line}\n`);
+}
+
+const io: Io = {
+  out: (line) => write(process.stdout, line),
+  err: (line) => write(process.stderr, line),
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+};
+
+// `bgrun list | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = report(error, io, false) || EXIT_USAGE;
+  },
+);

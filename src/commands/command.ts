@@ -1,0 +1,23 @@
+import type { OptionSpec, Parsed } from '../cli-args.js';
+import type { Context } from '../core/context.js';
+
+/** Where a command writes; the CLI gives it the process streams, tests may give others. */
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Colours only on a terminal and never with NO_COLOR. */
+  color: boolean;
+}
+
+export interface Command {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  usage: string;
+  options: OptionSpec[];
+  /** Options end at the program: start's program keeps its own options. */
+  stopAtPositional?: boolean;
+  run(args: Parsed, ctx: Context, io: Io): Promise<number>;
+}
+
+export const JSON_OPTION: OptionSpec = { name: 'json', type: 'boolean', description: 'print JSON' };

@@ -1,0 +1,63 @@
+import { formatDuration } from '../core/duration.js';
+import type { ProcessInfo, Status } from '../core/record.js';
+
+const CODES = { green: 32, red: 31, yellow: 33, gray: 90, bold: 1, cyan: 36 } as const;
+export type Color = keyof typeof CODES;
+
+export function paint(text: string, color: Color, enabled: boolean): string {
+  return enabled ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
+}
+
+const STATUS_COLOR: Record<Status, Color> = {
+  running: 'green',
+  starting: 'cyan',
+  stopped: 'yellow',
+  exited: 'gray',
+  errored: 'red',
+};
+
+export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'>): string {
+  if (info.status === 'exited' || info.status === 'errored') {
+    if (info.signal) return `${info.status} (${info.signal})`;
+    if (info.exitCode !== null) return `${info.status} (${info.exitCode})`;
+  }
+  return info.status;
+}
+
+export function statusColor(status: Status): Color {
+  return STATUS_COLOR[status];
+}
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatUptime(ms: number | null): string {
+  return ms === null ? '-' : formatDuration(ms);
+}
+
+/** Quotes an argument only where a shell would need it, for display. */
+export function quoteArg(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+/** Left-aligned columns; `widthOf` ignores colour codes. */
+export function table(rows: string[][], header: string[], color: boolean): string[] {
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c))))
+      .join('  ')
+      .trimEnd();
+  return [paint(line(header), 'bold', color), ...rows.map(line)];
+}

@@ -1,0 +1,35 @@
+import { listApps } from '../core/list.js';
+import { type Command, JSON_OPTION } from './command.js';
+import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor, table } from './format.js';
+
+export const list: Command = {
+  name: 'list',
+  aliases: ['ls', 'ps'],
+  summary: 'show managed programs: pid, status, uptime, restarts, cpu, memory',
+  usage: 'bgrun list [--json]',
+  options: [JSON_OPTION],
+  async run(args, ctx, io) {
+    const { processes, corrupt } = await listApps(ctx);
+    for (const error of corrupt) io.err(`bgrun: ${error.message}`);
+    if (args.values.json) {
+      io.out(JSON.stringify(processes, null, 2));
+      return 0;
+    }
+    if (processes.length === 0) {
+      io.out("no programs; start one with 'bgrun start <script>'");
+      return 0;
+    }
+    const rows = processes.map((p) => [
+      p.name,
+      p.pid === null ? '-' : String(p.pid),
+      paint(formatStatus(p), statusColor(p.status), io.color),
+      formatUptime(p.uptimeMs),
+      String(p.restarts),
+      p.cpu === null ? '-' : `${p.cpu}%`,
+      formatBytes(p.memory),
+      p.command.map(quoteArg).join(' '),
+    ]);
+    for (const line of table(rows, ['NAME', 'PID', 'STATUS', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'COMMAND'], io.color)) io.out(line);
+    return 0;
+  },
+};

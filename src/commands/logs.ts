@@ -1,0 +1,53 @@
+import { followFiles, readTail } from '../core/logs.js';
+import { resolveTargets } from '../core/targets.js';
+import { UsageError } from '../errors.js';
+import type { Command } from './command.js';
+
+export const logs: Command = {
+  name: 'logs',
+  summary: "print a program's last log lines, or follow them",
+  usage: 'bgrun logs <pid|name> [--lines N] [--follow] [--out | --err]',
+  options: [
+    { name: 'lines', short: 'n', type: 'string', value: '<N>', description: 'how many lines (default 15)' },
+    { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new lines (Ctrl-C to end)' },
+    { name: 'out', type: 'boolean', description: 'stdout log only' },
+    { name: 'err', type: 'boolean', description: 'stderr log only' },
+  ],
+  async run(args, ctx, io) {
+    const v = args.values;
+    if (args.positionals.length !== 1 || args.positionals[0] === 'all') {
+      throw new UsageError(`logs takes exactly one program: ${this.usage}`);
+    }
+    if (v.out && v.err) throw new UsageError('--out and --err exclude each other; give neither for both');
+    const lines = v.lines === undefined ? 15 : Number(v.lines);
+    if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
+    const [record] = resolveTargets(ctx, args.positionals);
+    const files = v.out ? [record!.outLog] : v.err ? [record!.errLog] : [record!.outLog, record!.errLog];
+    const headers = files.length > 1;
+    for (const file of files) {
+      if (headers) io.out(`==> ${file} <==`);
+      for (const line of readTail(file, lines)) io.out(line);
+    }
+    if (!v.follow) return 0;
+
+    const controller = new AbortController();
+    const stopFollowing = () => controller.abort();
+    process.once('SIGINT', stopFollowing);
+    process.once('SIGTERM', stopFollowing);
+    let last = files[files.length - 1];
+    // Pieces are written as read: a line split across two reads is printed whole all the same.
+    await followFiles(files, {
+      signal: controller.signal,
+      onData: (file, chunk) => {
+        if (headers && file !== last) {
+          process.stdout.write(`\n==> ${file} <==\n`);
+          last = file;
+        }
+        process.stdout.write(chunk);
+      },
+    });
+    process.off('SIGINT', stopFollowing);
+    process.off('SIGTERM', stopFollowing);
+    return 0;
+  },
+};

@@ -1,0 +1,30 @@
+import { parseDuration } from '../core/duration.js';
+import { restartRecord } from '../core/restart.js';
+import { resolveTargets } from '../core/targets.js';
+import { type Command, JSON_OPTION } from './command.js';
+import { printStarted } from './started.js';
+import { STOP_OPTIONS, requireTargets, stopOptions } from './stop.js';
+
+export const restart: Command = {
+  name: 'restart',
+  summary: 'stop, then start again from the same record',
+  usage: 'bgrun restart <pid|name|all>... [--update-env] [--wait <duration>]',
+  options: [
+    ...STOP_OPTIONS,
+    { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long (default 500ms)' },
+    { name: 'update-env', type: 'boolean', description: 'take the current environment instead of the recorded one' },
+    JSON_OPTION,
+  ],
+  async run(args, ctx, io) {
+    const options = stopOptions(args);
+    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const records = resolveTargets(ctx, requireTargets(args, this.usage));
+    const updateEnv = args.values['update-env'] ? (Object.fromEntries(Object.entries(ctx.env).filter(([, v]) => v !== undefined)) as Record<string, string>) : null;
+    // One after the other, so a crash report names the program it belongs to.
+    for (const record of records) {
+      const result = await restartRecord(ctx, record, { ...options, waitMs, updateEnv });
+      printStarted(result, io, args.values.json === true, 'restarted');
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,58 @@
+import { listApps } from '../core/list.js';
+import { resolveTargets } from '../core/targets.js';
+import { UsageError } from '../errors.js';
+import { type Command, JSON_OPTION } from './command.js';
+import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor } from './format.js';
+
+export const show: Command = {
+  name: 'show',
+  aliases: ['status'],
+  summary: 'everything bgrun knows about one program',
+  usage: 'bgrun show <pid|name> [--json]',
+  options: [JSON_OPTION],
+  async run(args, ctx, io) {
+    if (args.positionals.length !== 1 || args.positionals[0] === 'all') {
+      throw new UsageError(`show takes exactly one program: ${this.usage}`);
+    }
+    const [target] = resolveTargets(ctx, args.positionals);
+    const { processes, records } = await listApps(ctx);
+    const info = processes.find((p) => p.name === target!.name)!;
+    const record = records.find((r) => r.name === target!.name)!;
+    const details = {
+      ...info,
+      desired: record.desired,
+      interpreter: record.interpreter,
+      envVars: Object.keys(record.envVars),
+      envFiles: record.envFiles,
+    };
+    if (args.values.json) {
+      io.out(JSON.stringify(details, null, 2));
+      return 0;
+    }
+    const rows: [string, string][] = [
+      ['name', info.name],
+      ['status', paint(formatStatus(info), statusColor(info.status), io.color)],
+      ['pid', info.pid === null ? '-' : String(info.pid)],
+      ['uptime', formatUptime(info.uptimeMs)],
+      ['restarts', String(info.restarts)],
+      ['restart policy', info.restart],
+      ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],
+      ['signal', info.signal ?? '-'],
+      ['cpu', info.cpu === null ? '-' : `${info.cpu}%`],
+      ['memory', formatBytes(info.memory)],
+      ['command', info.command.map(quoteArg).join(' ')],
+      ['cwd', info.cwd],
+      ['env set', details.envVars.length ? details.envVars.join(', ') : '-'],
+      ['env files', details.envFiles.length ? details.envFiles.join(', ') : '-'],
+      ['created', info.createdAt],
+      ['started', info.startedAt ?? '-'],
+      ['ended', info.endedAt ?? '-'],
+      ['out log', info.outLog],
+      ['err log', info.errLog],
+      ['pidfile', info.pidFile],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, value] of rows) io.out(`${k.padEnd(width)}  ${value}`);
+    return 0;
+  },
+};

@@ -1,0 +1,20 @@
+import type { LaunchResult } from '../core/launch.js';
+import { toInfo } from '../core/status.js';
+import type { Io } from './command.js';
+import { paint } from './format.js';
+
+/** What start and restart print for a program that is up. */
+export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: string): void {
+  const r = result.record;
+  if (json) {
+    io.out(JSON.stringify(toInfo([r])[0]));
+    return;
+  }
+  if (result.exitedCleanly) {
+    io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code 0 (pid ${r.pid})`);
+  } else {
+    io.out(`${verb} ${paint(r.name, 'bold', io.color)} (pid ${r.pid})`);
+  }
+  io.out(`  out: ${r.outLog}`);
+  io.out(`  err: ${r.errLog}`);
+}

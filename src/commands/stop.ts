@@ -1,0 +1,49 @@
+import type { Parsed } from '../cli-args.js';
+import { parseDuration } from '../core/duration.js';
+import type { StopOptions } from '../core/stop.js';
+import { stopRecords } from '../core/stop.js';
+import { resolveTargets } from '../core/targets.js';
+import { isValidSignal } from '../core/terminate.js';
+import { UsageError } from '../errors.js';
+import type { Command } from './command.js';
+import type { OptionSpec } from '../cli-args.js';
+
+export const STOP_OPTIONS: OptionSpec[] = [
+  { name: 'signal', short: 's', type: 'string', value: '<SIG>', description: 'signal to send first (default SIGTERM)' },
+  { name: 'timeout', short: 't', type: 'string', value: '<duration>', description: 'then SIGKILL after this long (default 10s)' },
+];
+
+export function stopOptions(args: Parsed): StopOptions {
+  const options: StopOptions = {};
+  const signal = args.values.signal as string | undefined;
+  if (signal !== undefined) {
+    const name = (/^SIG/i.test(signal) ? signal : `SIG${signal}`).toUpperCase();
+    if (!isValidSignal(name)) throw new UsageError(`unknown signal '${signal}'; use a name such as TERM, INT or HUP`);
+    options.signal = name;
+  }
+  if (args.values.timeout !== undefined) options.timeoutMs = parseDuration(args.values.timeout as string, '--timeout');
+  return options;
+}
+
+export function requireTargets(args: Parsed, usage: string): string[] {
+  if (args.positionals.length === 0) throw new UsageError(`missing target: ${usage}`);
+  return args.positionals;
+}
+
+export const stop: Command = {
+  name: 'stop',
+  summary: 'stop programs and their whole process tree',
+  usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
+  options: STOP_OPTIONS,
+  async run(args, ctx, io) {
+    const options = stopOptions(args);
+    const records = resolveTargets(ctx, requireTargets(args, this.usage));
+    const results = await stopRecords(ctx, records, options);
+    for (const r of results) {
+      if (!r.wasRunning) io.out(`${r.name} was not running`);
+      else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);
+    }
+    if (results.length === 0) io.out('nothing to stop');
+    return 0;
+  },
+};

@@ -1,0 +1,108 @@
+import type { ChildProcess } from 'node:child_process';
+import { ExitedAtStartError, StartError } from '../errors.js';
+import type { Context } from './context.js';
+import { composeEnv } from './env-file.js';
+import { readTail } from './logs.js';
+import { processIdentity } from './process-info.js';
+import type { ProcessRecord } from './record.js';
+import { readRecord, withLock, writeRecord } from './registry.js';
+import { spawnDetached } from './spawn.js';
+
+/** Grace period during which bgrun stays the parent to catch a program that dies at once. */
+export const DEFAULT_WAIT_MS = 500;
+const STDERR_TAIL_LINES = 10;
+
+export interface LaunchResult {
+  record: ProcessRecord;
+  /** Set when the program already ended with exit code 0 within the grace period. */
+  exitedCleanly: boolean;
+}
+
+async function update(ctx: Context, name: string, change: (r: ProcessRecord) => ProcessRecord): Promise<ProcessRecord> {
+  return withLock(ctx.paths, () => {
+    const current = readRecord(ctx.paths, name);
+    if (!current) throw new StartError('SPAWN_FAILED', `the record of '${name}' disappeared while it was starting`);
+    const next = change(current);
+    writeRecord(ctx.paths, next);
+    return next;
+  });
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<{ code: number | null; signal: string | null } | null> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  if (ms <= 0) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(null);
+    }, ms);
+    const onExit = (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    };
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * Spawns the program of a record that is already written with status `starting`,
+ * records its pid, and watches it for `waitMs`. Throws ExitedAtStartError when it
+ * dies in that time with a failure.
+ */
+export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  let child: ChildProcess;
+  try {
+    child = await spawnDetached({
+      command: record.command,
+      cwd: record.cwd,
+      env: composeEnv(record),
+      outLog: record.outLog,
+      errLog: record.errLog,
+      pidFile: record.pidFile,
+    });
+  } catch (error) {
+    await update(ctx, record.name, (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }));
+    throw error;
+  }
+  const pid = child.pid!;
+  const identity = processIdentity(pid);
+  const startedAt = new Date().toISOString();
+  let current = await update(ctx, record.name, (r) => ({
+    ...r,
+    status: 'running',
+    pid,
+    identity,
+    startedAt,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    launcher: null,
+  }));
+
+  const exit = await waitForExit(child, identity === null ? Math.max(waitMs, 50) : waitMs);
+  if (exit === null) {
+    // From here on the program is on its own; bgrun must not keep the CLI alive.
+    child.unref();
+    return { record: current, exitedCleanly: false };
+  }
+  const failed = exit.code !== 0;
+  current = await update(ctx, record.name, (r) => ({
+    ...r,
+    status: failed ? 'errored' : 'exited',
+    exitCode: exit.code,
+    signal: exit.signal,
+    endedAt: new Date().toISOString(),
+  }));
+  if (failed) {
+    throw new ExitedAtStartError({
+      appName: record.name,
+      exitCode: exit.code,
+      signal: exit.signal,
+      stderrTail: readTail(record.errLog, STDERR_TAIL_LINES),
+      errLog: record.errLog,
+    });
+  }
+  return { record: current, exitedCleanly: true };
+}

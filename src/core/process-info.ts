@@ -1,0 +1,186 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/**
+ * What bgrun needs to know of a pid, read from /proc on Linux (no `ps` to spawn)
+ * and from one `ps` call elsewhere.
+ */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Zombies and dead tasks count as gone: `kill(pid, 0)` alone would say they live. */
+  dead: boolean;
+  /** Start-time fingerprint: the same pid with another identity is another process. */
+  identity: string;
+}
+
+const LINUX = process.platform === 'linux';
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux architecture Node runs on.
+const PAGE_SIZE = 4096;
+
+let bootId: string | undefined;
+function readBootId(): string {
+  if (bootId === undefined) {
+    try {
+      bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = 'noboot';
+    }
+  }
+  return bootId;
+}
+
+/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
+function readStatFields(pid: number): string[] | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3].
+  return text.slice(close + 2).split(' ');
+}
+
+function linuxInfo(pid: number): ProcInfo | null {
+  const f = readStatFields(pid);
+  if (!f) return null;
+  const state = f[0] ?? '';
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    dead: state === 'Z' || state === 'X' || state === 'x',
+    identity: `${readBootId()}:${f[19]}`,
+  };
+}
+
+function parsePsLine(line: string): ProcInfo | null {
+  // pid ppid pgid stat lstart(5 words)
+  const parts = line.trim().split(/\s+/);
+  if (parts.length < 9) return null;
+  const [pid, ppid, pgid, stat, ...lstart] = parts;
+  return {
+    pid: Number(pid),
+    ppid: Number(ppid),
+    pgid: Number(pgid),
+    sid: Number.NaN,
+    dead: (stat ?? '').startsWith('Z'),
+    identity: `lstart:${lstart.join(' ')}`,
+  };
+}
+
+function runPs(args: string[]): string {
+  try {
+    return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+  } catch (error) {
+    // ps exits 1 when no pid matched; its output is still what we want.
+    return String((error as { stdout?: string }).stdout ?? '');
+  }
+}
+
+const PS_FORMAT = 'pid=,ppid=,pgid=,stat=,lstart=';
+
+/** Info of one pid, or null when no such process exists. */
+export function readProcess(pid: number): ProcInfo | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  if (LINUX) return linuxInfo(pid);
+  const line = runPs(['-o', PS_FORMAT, '-p', String(pid)]).trim();
+  return line ? parsePsLine(line) : null;
+}
+
+/** The fingerprint to record right after spawning `pid`. */
+export function processIdentity(pid: number): string | null {
+  const info = readProcess(pid);
+  return info && !info.dead ? info.identity : null;
+}
+
+/** True while `pid` is the very process that had `identity`, and not a zombie. */
+export function isSameProcessAlive(pid: number | null, identity: string | null): boolean {
+  if (pid === null || identity === null) return false;
+  const info = readProcess(pid);
+  return info !== null && !info.dead && info.identity === identity;
+}
+
+/** Every process visible to us; used to find the descendants of a program before signalling. */
+export function listAllProcesses(): ProcInfo[] {
+  if (LINUX) {
+    const out: ProcInfo[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      const c = entry.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const info = linuxInfo(Number(entry));
+      if (info) out.push(info);
+    }
+    return out;
+  }
+  return runPs(['-A', '-o', PS_FORMAT])
+    .split('\n')
+    .map(parsePsLine)
+    .filter((p): p is ProcInfo => p !== null);
+}
+
+export interface Usage {
+  /** Percent of one core, averaged over the process lifetime (as `ps` shows it). */
+  cpu: number;
+  /** Resident memory in bytes. */
+  memory: number;
+}
+
+let uptimeCache: { at: number; seconds: number } | undefined;
+function systemUptime(): number {
+  const now = Date.now();
+  if (!uptimeCache || now - uptimeCache.at > 1000) {
+    const seconds = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    uptimeCache = { at: now, seconds };
+  }
+  return uptimeCache.seconds;
+}
+
+/** cpu and memory of many pids at once (one `ps` call off Linux). */
+export function readUsage(pids: number[]): Map<number, Usage> {
+  const result = new Map<number, Usage>();
+  if (pids.length === 0) return result;
+  if (LINUX) {
+    for (const pid of pids) {
+      const f = readStatFields(pid);
+      if (!f) continue;
+      const cpuSeconds = (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      const elapsed = systemUptime() - Number(f[19]) / CLK_TCK;
+      result.set(pid, {
+        cpu: elapsed > 0 ? Math.min(100 * 64, (100 * cpuSeconds) / elapsed) : 0,
+        memory: Number(f[21]) * PAGE_SIZE,
+      });
+    }
+    return result;
+  }
+  for (const line of runPs(['-o', 'pid=,%cpu=,rss=', '-p', pids.join(',')]).split('\n')) {
+    const [pid, cpu, rss] = line.trim().split(/\s+/);
+    if (pid && cpu && rss) result.set(Number(pid), { cpu: Number(cpu), memory: Number(rss) * 1024 });
+  }
+  return result;
+}
+
+let bootTimeMs: number | undefined;
+
+/** When `pid` started, in ms since the epoch (for recognising a program launched by an interrupted bgrun). */
+export function processStartTime(pid: number): number | null {
+  if (LINUX) {
+    const f = readStatFields(pid);
+    if (!f) return null;
+    if (bootTimeMs === undefined) {
+      const btime = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'));
+      bootTimeMs = btime ? Number(btime[1]) * 1000 : 0;
+    }
+    return bootTimeMs + (Number(f[19]) * 1000) / CLK_TCK;
+  }
+  const info = readProcess(pid);
+  if (!info) return null;
+  const ms = Date.parse(info.identity.slice('lstart:'.length));
+  return Number.isNaN(ms) ? null : ms;
+}

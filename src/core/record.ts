@@ -1,0 +1,91 @@
+/** The shape of one managed process on disk and in `list --json`. */
+
+export type Status = 'starting' | 'running' | 'stopped' | 'exited' | 'errored';
+export type RestartPolicy = 'no' | 'on-failure' | 'always';
+
+export const RECORD_VERSION = 1;
+
+/** How to run the program again: everything `restart` needs, taken at `start`. */
+export interface AppSpec {
+  name: string;
+  /** Executable and arguments exactly as spawned (interpreter resolved). */
+  command: string[];
+  /** What the user asked to run: a script path or a command, and its arguments. */
+  script: string;
+  args: string[];
+  interpreter: string | null;
+  cwd: string;
+  /** The environment `bgrun start` ran in. */
+  env: Record<string, string>;
+  /** --env KEY=VALUE pairs; they win over env files and the inherited environment. */
+  envVars: Record<string, string>;
+  /** --env-file paths (absolute), read again at every (re)start. */
+  envFiles: string[];
+  restart: RestartPolicy;
+  maxRestarts: number | null;
+  minUptimeMs: number;
+  maxMemoryBytes: number | null;
+}
+
+export interface ProcessRecord extends AppSpec {
+  version: number;
+  /** What the user wants: the supervisor never undoes a stop. */
+  desired: 'running' | 'stopped';
+  status: Status;
+  pid: number | null;
+  /** Start-time fingerprint of `pid`; a pid is only signalled while this still matches. */
+  identity: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  restarts: number;
+  outLog: string;
+  errLog: string;
+  pidFile: string;
+  /** The bgrun process launching it, so a launch interrupted by SIGKILL can be recognised. */
+  launcher: { pid: number; identity: string | null } | null;
+  /** Set while a supervisor is responsible for this process. */
+  supervisedBy: string | null;
+}
+
+/** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
+export interface ProcessInfo {
+  name: string;
+  pid: number | null;
+  status: Status;
+  exitCode: number | null;
+  signal: string | null;
+  restarts: number;
+  command: string[];
+  script: string;
+  args: string[];
+  cwd: string;
+  restart: RestartPolicy;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  uptimeMs: number | null;
+  cpu: number | null;
+  memory: number | null;
+  outLog: string;
+  errLog: string;
+  pidFile: string;
+}
+
+const STRING_FIELDS = ['name', 'script', 'cwd', 'createdAt', 'outLog', 'errLog', 'pidFile', 'status', 'desired'] as const;
+
+/** Checks the fields every reader relies on; the reason names the first bad one. */
+export function checkRecord(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const r = value as Record<string, unknown>;
+  for (const key of STRING_FIELDS) if (typeof r[key] !== 'string') return `'${key}' is not a string`;
+  if (!Array.isArray(r.command) || r.command.length === 0 || !r.command.every((c) => typeof c === 'string')) {
+    return "'command' is not a list of strings";
+  }
+  if (r.pid !== null && !(Number.isInteger(r.pid) && (r.pid as number) > 0)) return "'pid' is not a positive integer";
+  if (typeof r.restarts !== 'number') return "'restarts' is not a number";
+  if (typeof r.env !== 'object' || r.env === null) return "'env' is not an object";
+  return null;
+}

@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CorruptRecordError, StateError, describeSystemError } from '../errors.js';
+import { type StatePaths, ensureState, recordFile } from './paths.js';
+import { type ProcessRecord, checkRecord } from './record.js';
+
+/**
+ * The records under the state folder are the single source of truth. Writers
+ * hold one lock and replace files atomically; readers take no lock and never
+ * see half a record.
+ */
+
+export interface ReadResult {
+  records: ProcessRecord[];
+  /** Records that were not valid and have been moved to the quarantine folder. */
+  corrupt: CorruptRecordError[];
+}
+
+const NOFOLLOW_READ = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+
+function readFileNoFollow(file: string): string {
+  const fd = fs.openSync(file, NOFOLLOW_READ);
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` to `file` so that readers see the old or the new content, never a mix. */
+export function writeFileAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function quarantine(paths: StatePaths, name: string, file: string, reason: string): CorruptRecordError {
+  let movedTo: string | null = null;
+  try {
+    fs.mkdirSync(paths.quarantine, { recursive: true, mode: 0o700 });
+    const target = path.join(paths.quarantine, `${name}.${Date.now()}.json`);
+    fs.renameSync(file, target);
+    movedTo = target;
+  } catch {
+    // Left in place; the error still names it and the other records are still listed.
+  }
+  return new CorruptRecordError(name, reason, movedTo);
+}
+
+function parseRecord(paths: StatePaths, name: string, file: string): ProcessRecord | CorruptRecordError | null {
+  let text: string;
+  try {
+    text = readFileNoFollow(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') return quarantine(paths, name, file, 'it is a symbolic link');
+    throw new StateError(`cannot read the record of '${name}': ${describeSystemError(error)}`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return quarantine(paths, name, file, `invalid JSON: ${(error as Error).message}`);
+  }
+  const problem = checkRecord(value);
+  if (problem) return quarantine(paths, name, file, problem);
+  const record = value as ProcessRecord;
+  if (record.name !== name) return quarantine(paths, name, file, `it names '${record.name}'`);
+  return record;
+}
+
+export function readRecords(paths: StatePaths): ReadResult {
+  ensureState(paths);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(paths.records);
+  } catch (error) {
+    throw new StateError(`cannot read ${paths.records}: ${describeSystemError(error)}`, error);
+  }
+  const records: ProcessRecord[] = [];
+  const corrupt: CorruptRecordError[] = [];
+  for (const entry of entries.sort()) {
+    if (!entry.endsWith('.json')) continue;
+    const name = entry.slice(0, -5);
+    const result = parseRecord(paths, name, path.join(paths.records, entry));
+    if (result instanceof CorruptRecordError) corrupt.push(result);
+    else if (result) records.push(result);
+  }
+  return { records, corrupt };
+}
+
+/** One record, or null; a corrupt one is quarantined and thrown. */
+export function readRecord(paths: StatePaths, name: string): ProcessRecord | null {
+  ensureState(paths);
+  const result = parseRecord(paths, name, recordFile(paths, name));
+  if (result instanceof CorruptRecordError) throw result;
+  return result;
+}
+
+export function writeRecord(paths: StatePaths, record: ProcessRecord): void {
+  try {
+    writeFileAtomic(recordFile(paths, record.name), `${JSON.stringify(record, null, 2)}\n`);
+  } catch (error) {
+    throw new StateError(`cannot write the record of '${record.name}': ${describeSystemError(error)}`, error);
+  }
+}
+
+export function deleteRecord(paths: StatePaths, name: string): void {
+  try {
+    fs.unlinkSync(recordFile(paths, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StateError(`cannot remove the record of '${name}': ${describeSystemError(error)}`, error);
+    }
+  }
+}
+
+/** How long a lock left by a killed bgrun blocks the others. */
+const STALE_MS = 2000;
+
+/**
+ * Runs `fn` holding the registry lock. The lock is a folder (proper-lockfile),
+ * refreshed while held, and considered abandoned when not refreshed for STALE_MS,
+ * so a bgrun killed with SIGKILL delays the next command by at most that.
+ */
+export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
+  ensureState(paths);
+  const { default: lockfile } = await import('proper-lockfile');
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(paths.lock, {
+      realpath: false,
+      stale: STALE_MS,
+      update: STALE_MS / 2,
+      retries: { retries: 1000, minTimeout: 5, maxTimeout: 60, factor: 1.3, randomize: true },
+      // A compromised lock means another bgrun took it over as stale; the atomic
+      // writes keep records whole either way, so carry on rather than crash.
+      onCompromised: () => {},
+    });
+  } catch (error) {
+    throw new StateError(
+      `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
+      error,
+      'LOCK_TIMEOUT',
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
+}
+

@@ -1,0 +1,15 @@
+import fs from 'node:fs';
+import type { Context } from './context.js';
+import type { ProcessRecord } from './record.js';
+import { deleteRecord, withLock } from './registry.js';
+import { type StopOptions, type StopResult, stopRecord } from './stop.js';
+
+/** Stops the program if it runs and forgets it. Its logs stay where they are. */
+export async function removeRecord(ctx: Context, record: ProcessRecord, options: StopOptions = {}): Promise<StopResult> {
+  const result = await stopRecord(ctx, record, options);
+  await withLock(ctx.paths, () => {
+    deleteRecord(ctx.paths, record.name);
+    fs.rmSync(record.pidFile, { force: true });
+  });
+  return result;
+}

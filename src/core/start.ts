@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AlreadyRunningError, StartError, describeSystemError } from '../errors.js';
+import type { Context } from './context.js';
+import { readEnvFile } from './env-file.js';
+import { DEFAULT_WAIT_MS, type LaunchResult, launchRecord } from './launch.js';
+import { nameFromProgram, uniqueName, validateName } from './names.js';
+import { ensureState, errLogFile, outLogFile, pidFileOf } from './paths.js';
+import { processIdentity } from './process-info.js';
+import { type ProcessRecord, RECORD_VERSION, type RestartPolicy } from './record.js';
+import { readRecord, readRecords, withLock, writeRecord } from './registry.js';
+import { resolveCommand } from './resolve-command.js';
+import { observe } from './status.js';
+
+/** What `bgrun start` takes; the library's `start()` takes the same. */
+export interface StartOptions {
+  /** A script path, or with `isCommand` a command to find on PATH. */
+  script: string;
+  args?: string[];
+  isCommand?: boolean;
+  name?: string;
+  cwd?: string;
+  /** Extra variables (--env); they win over env files and the inherited environment. */
+  env?: Record<string, string>;
+  envFiles?: string[];
+  interpreter?: string | null;
+  /** Grace period in ms during which a program that dies is reported as a failed start. */
+  waitMs?: number;
+  restart?: RestartPolicy;
+  maxRestarts?: number | null;
+  minUptimeMs?: number;
+  maxMemoryBytes?: number | null;
+}
+
+export const DEFAULT_MIN_UPTIME_MS = 10_000;
+
+function checkCwd(cwd: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch (error) {
+    throw new StartError('CWD_NOT_FOUND', `working folder ${cwd} is unusable: ${describeSystemError(error)}`, { cause: error });
+  }
+  if (!st.isDirectory()) throw new StartError('CWD_NOT_FOUND', `working folder ${cwd} is not a folder`);
+}
+
+/** The inherited environment as plain strings (process.env may hold undefined). */
+function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Starts a program detached and records it. Everything that can be checked is
+ * checked before a record is written, so a refused start leaves nothing behind.
+ */
+export async function startApp(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  checkCwd(cwd);
+  const envFiles = (options.envFiles ?? []).map((f) => path.resolve(f));
+  for (const file of envFiles) readEnvFile(file);
+  const args = options.args ?? [];
+  const command = resolveCommand({
+    program: options.script,
+    args,
+    cwd,
+    env: ctx.env,
+    interpreter: options.interpreter ?? null,
+    isCommand: options.isCommand ?? false,
+  });
+  if (options.name !== undefined) validateName(options.name);
+  ensureState(ctx.paths);
+
+  const record = await withLock(ctx.paths, () => {
+    let name: string;
+    if (options.name !== undefined) {
+      name = options.name;
+      const existing = readRecord(ctx.paths, name);
+      if (existing) {
+        const seen = observe(existing).record;
+        if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+      }
+    } else {
+      const taken = new Set(readRecords(ctx.paths).records.map((r) => r.name));
+      name = uniqueName(nameFromProgram(options.script), (n) => taken.has(n));
+    }
+    const now = new Date().toISOString();
+    const fresh: ProcessRecord = {
+      version: RECORD_VERSION,
+      name,
+      command,
+      script: options.script,
+      args,
+      interpreter: options.interpreter ?? null,
+      cwd,
+      env: plainEnv(ctx.env),
+      envVars: options.env ?? {},
+      envFiles,
+      restart: options.restart ?? 'no',
+      maxRestarts: options.maxRestarts ?? null,
+      minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
+      maxMemoryBytes: options.maxMemoryBytes ?? null,
+      desired: 'running',
+      status: 'starting',
+      pid: null,
+      identity: null,
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      exitCode: null,
+      signal: null,
+      restarts: 0,
+      outLog: outLogFile(ctx.paths, name),
+      errLog: errLogFile(ctx.paths, name),
+      pidFile: pidFileOf(ctx.paths, name),
+      launcher: { pid: process.pid, identity: processIdentity(process.pid) },
+      supervisedBy: null,
+    };
+    writeRecord(ctx.paths, fresh);
+    return fresh;
+  });
+  return launchRecord(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+}

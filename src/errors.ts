@@ -1,0 +1,160 @@
+/**
+ * Typed errors of the core. Core code throws these and never prints or exits;
+ * src/cli.ts is the one place that turns them into a line on stderr and an exit status.
+ */
+
+/** Exit statuses, documented in the README. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'INVALID_NAME'
+  | 'INVALID_DURATION'
+  | 'TARGET_NOT_FOUND'
+  | 'NOT_MANAGED'
+  | 'ALREADY_RUNNING'
+  | 'SCRIPT_NOT_FOUND'
+  | 'SCRIPT_NOT_RUNNABLE'
+  | 'INTERPRETER_NOT_FOUND'
+  | 'CWD_NOT_FOUND'
+  | 'ENV_FILE'
+  | 'SPAWN_FAILED'
+  | 'EXITED_AT_START'
+  | 'STOP_FAILED'
+  | 'STATE_UNUSABLE'
+  | 'LOCK_TIMEOUT'
+  | 'RECORD_CORRUPT'
+  | 'SUPERVISOR_FAILED';
+
+export class BgrunError extends Error {
+  override readonly name: string = 'BgrunError';
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** Bad command line: unknown option, missing argument, malformed value. Exit 2. */
+export class UsageError extends BgrunError {
+  override readonly name = 'UsageError';
+  constructor(message: string, code: ErrorCode = 'USAGE') {
+    super(code, message, { exitCode: 2 });
+  }
+}
+
+/** A name, pid or `all` that matches nothing bgrun manages. */
+export class TargetNotFoundError extends BgrunError {
+  override readonly name = 'TargetNotFoundError';
+  readonly target: string;
+  constructor(target: string, message?: string, code: ErrorCode = 'TARGET_NOT_FOUND') {
+    super(code, message ?? `no process named or with pid '${target}' is managed by bgrun; see 'bgrun list'`);
+    this.target = target;
+  }
+}
+
+export class AlreadyRunningError extends BgrunError {
+  override readonly name = 'AlreadyRunningError';
+  readonly appName: string;
+  readonly pid: number;
+  constructor(appName: string, pid: number) {
+    super(
+      'ALREADY_RUNNING',
+      `'${appName}' is already running (pid ${pid}); use 'bgrun restart ${appName}', or --name to start another`,
+    );
+    this.appName = appName;
+    this.pid = pid;
+  }
+}
+
+/** The program could not be started: nothing was left running. */
+export class StartError extends BgrunError {
+  override readonly name = 'StartError';
+}
+
+/** The program started but died within the grace period. */
+export class ExitedAtStartError extends BgrunError {
+  override readonly name = 'ExitedAtStartError';
+  readonly appName: string;
+  readonly exitCodeOfProgram: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string[];
+  readonly errLog: string;
+  constructor(args: {
+    appName: string;
+    exitCode: number | null;
+    signal: string | null;
+    stderrTail: string[];
+    errLog: string;
+  }) {
+    const how = args.signal ? `was killed by ${args.signal}` : `exited with code ${args.exitCode}`;
+    super('EXITED_AT_START', `'${args.appName}' ${how} right after starting; its stderr is in ${args.errLog}`);
+    this.appName = args.appName;
+    this.exitCodeOfProgram = args.exitCode;
+    this.signal = args.signal;
+    this.stderrTail = args.stderrTail;
+    this.errLog = args.errLog;
+  }
+}
+
+export class StopError extends BgrunError {
+  override readonly name = 'StopError';
+  constructor(message: string, cause?: unknown) {
+    super('STOP_FAILED', message, { cause });
+  }
+}
+
+/** The state folder cannot be created, read or written. */
+export class StateError extends BgrunError {
+  override readonly name = 'StateError';
+  constructor(message: string, cause?: unknown, code: ErrorCode = 'STATE_UNUSABLE') {
+    super(code, message, { cause });
+  }
+}
+
+/** A record file that is not a valid record; it has been moved aside. */
+export class CorruptRecordError extends BgrunError {
+  override readonly name = 'CorruptRecordError';
+  readonly appName: string;
+  readonly movedTo: string | null;
+  constructor(appName: string, reason: string, movedTo: string | null) {
+    super(
+      'RECORD_CORRUPT',
+      `the record of '${appName}' is unreadable (${reason})` +
+        (movedTo ? `; moved it to ${movedTo}` : '; remove it with \'bgrun rm\''),
+    );
+    this.appName = appName;
+    this.movedTo = movedTo;
+  }
+}
+
+/** Short reason from a Node system error, for messages ("permission denied", "not a directory"). */
+export function describeSystemError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'ELOOP':
+      return 'it is a symbolic link, which bgrun does not follow there';
+    case 'EEXIST':
+      return 'it already exists';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

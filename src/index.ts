@@ -1,0 +1,69 @@
+/**
+ * bgrun as a library: the same functions the commands call.
+ *
+ *   import { start, list, stop } from 'bgrun';
+ *   const web = await start({ script: 'server.js', name: 'web' });
+ */
+import { type ContextOptions, createContext } from './core/context.js';
+import type { LaunchResult } from './core/launch.js';
+import { listApps } from './core/list.js';
+import { readTail } from './core/logs.js';
+import type { ProcessInfo } from './core/record.js';
+import { removeRecord } from './core/remove.js';
+import { type RestartOptions, restartRecord } from './core/restart.js';
+import { type StartOptions, startApp } from './core/start.js';
+import { toInfo } from './core/status.js';
+import { type StopOptions, type StopResult, stopRecords } from './core/stop.js';
+import { resolveTargets } from './core/targets.js';
+
+export * from './errors.js';
+export type { ProcessInfo, RestartPolicy, Status } from './core/record.js';
+export type { StartOptions } from './core/start.js';
+export type { StopOptions, StopResult } from './core/stop.js';
+export type { RestartOptions } from './core/restart.js';
+export type { ContextOptions } from './core/context.js';
+
+export type Target = string | number;
+const asTargets = (t: Target | Target[]) => (Array.isArray(t) ? t : [t]).map(String);
+
+function info(result: LaunchResult): ProcessInfo {
+  return toInfo([result.record])[0]!;
+}
+
+/** Starts a program detached; resolves to its record once the grace period passed. */
+export async function start(options: StartOptions & ContextOptions): Promise<ProcessInfo> {
+  return info(await startApp(createContext(options), options));
+}
+
+export async function list(options: ContextOptions = {}): Promise<ProcessInfo[]> {
+  return (await listApps(createContext(options))).processes;
+}
+
+/** Stops programs by name, pid or 'all', with their whole process tree. */
+export async function stop(target: Target | Target[], options: StopOptions & ContextOptions = {}): Promise<StopResult[]> {
+  const ctx = createContext(options);
+  return stopRecords(ctx, resolveTargets(ctx, asTargets(target)), options);
+}
+
+export async function restart(target: Target | Target[], options: RestartOptions & ContextOptions = {}): Promise<ProcessInfo[]> {
+  const ctx = createContext(options);
+  const out: ProcessInfo[] = [];
+  for (const record of resolveTargets(ctx, asTargets(target))) out.push(info(await restartRecord(ctx, record, options)));
+  return out;
+}
+
+export async function remove(target: Target | Target[], options: StopOptions & ContextOptions = {}): Promise<StopResult[]> {
+  const ctx = createContext(options);
+  return Promise.all(resolveTargets(ctx, asTargets(target)).map((r) => removeRecord(ctx, r, options)));
+}
+
+/** The last lines of a program's logs. */
+export async function logs(
+  target: Target,
+  options: ContextOptions & { lines?: number } = {},
+): Promise<{ out: string[]; err: string[] }> {
+  const ctx = createContext(options);
+  const [record] = resolveTargets(ctx, asTargets(target));
+  const lines = options.lines ?? 15;
+  return { out: readTail(record!.outLog, lines), err: readTail(record!.errLog, lines) };
+}
