@@ -1,6 +1,6 @@
 import { formatOptions, parseArgs } from './cli-args.js';
 import type { Command, Io } from './commands/command.js';
-import { createContext } from './core/context.js';
+import { type Context, createContext } from './core/context.js';
 import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, UsageError } from './errors.js';
 import { bgrunVersion } from './version.js';
 
@@ -13,9 +13,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs.js')).logs,
   show: async () => (await import('./commands/show.js')).show,
   rm: async () => (await import('./commands/rm.js')).rm,
+  supervisor: async () => (await import('./commands/supervisor.js')).supervisor,
 };
 
-const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm' };
+const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
 
 const SUMMARIES: [string, string][] = [
   ['start', 'start a program detached, with logs and a pidfile'],
@@ -25,6 +26,7 @@ const SUMMARIES: [string, string][] = [
   ['restart', 'stop, then start again from the same record'],
   ['show', 'everything known about one program (alias: status)'],
   ['rm', 'stop and forget programs (alias: delete)'],
+  ['supervisor', 'the supervisor of --restart programs: pid, version, memory (alias: doctor)'],
 ];
 
 function usage(): string {
@@ -55,6 +57,19 @@ function commandHelp(command: Command): string {
     { name: 'help', short: 'h', type: 'boolean' as const, description: 'show this help' },
   ];
   return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${formatOptions(options)}`;
+}
+
+/**
+ * Any command brings back a supervisor for supervised programs that lost theirs
+ * (killed, or bgrun upgraded). It never makes the command itself fail.
+ */
+async function reviveSupervisor(ctx: Context, io: Io): Promise<void> {
+  try {
+    const { ensureSupervisorIfNeeded } = await import('./supervisor/ensure.js');
+    await ensureSupervisorIfNeeded(ctx);
+  } catch (error) {
+    io.err(`bgrun: warning: could not start the supervisor: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function wantsJson(argv: string[]): boolean {
@@ -105,7 +120,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
     }
     const parsed = parseArgs(rest, command.options, { stopAtPositional: command.stopAtPositional });
-    return await command.run(parsed, createContext(), io);
+    const ctx = createContext();
+    await reviveSupervisor(ctx, io);
+    return await command.run(parsed, ctx, io);
   } catch (error) {
     return report(error, io, json);
   }

@@ -1,22 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Parsed } from '../cli-args.js';
+import type { Context } from '../core/context.js';
 import { parseDuration } from '../core/duration.js';
 import { parseEnvAssignment } from '../core/env-file.js';
-import { startApp } from '../core/start.js';
+import { isValidName } from '../core/names.js';
+import type { RestartPolicy } from '../core/record.js';
+import { readRecord } from '../core/registry.js';
+import { parseSize } from '../core/size.js';
+import { startApp, startExisting } from '../core/start.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { printStarted } from './started.js';
 
+const POLICIES: RestartPolicy[] = ['no', 'on-failure', 'always'];
+
+function restartPolicy(value: string | undefined): RestartPolicy | undefined {
+  if (value === undefined) return undefined;
+  if (!POLICIES.includes(value as RestartPolicy)) {
+    throw new UsageError(`invalid --restart '${value}': use no, on-failure or always`);
+  }
+  return value as RestartPolicy;
+}
+
+function wholeNumber(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${what} '${value}': use a whole number`);
+  return Number(value);
+}
+
+/** `bgrun start web` with no file named web here and a known program named web: start that one again. */
+function knownProgram(args: Parsed, ctx: Context, program: string): boolean {
+  const onlyWaitOrJson = Object.keys(args.values).every((k) => k === 'wait' || k === 'json');
+  if (args.dashDash || args.rest.length > 0 || !onlyWaitOrJson || !isValidName(program)) return false;
+  if (fs.existsSync(path.resolve(program))) return false;
+  return fs.existsSync(ctx.paths.records) && readRecord(ctx.paths, program) !== null;
+}
+
 export const start: Command = {
   name: 'start',
   summary: 'start a program detached, with logs and a pidfile',
-  usage: 'bgrun start [options] <script> [args...]\n       bgrun start [options] -- <command> [args...]',
+  usage:
+    'bgrun start [options] <script> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)',
   stopAtPositional: true,
   options: [
     { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'name to manage it by (default: the program name)' },
     { name: 'cwd', type: 'string', value: '<dir>', description: 'working folder (default: the current one)' },
     { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE', description: 'set a variable (repeatable)' },
-    { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file (repeatable)' },
+    { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
     { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command' },
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long before returning (default 500ms, 0 to skip)' },
+    { name: 'restart', type: 'string', value: '<policy>', description: 'no (default), on-failure or always: supervise and restart it' },
+    { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)' },
+    { name: 'min-uptime', type: 'string', value: '<duration>', description: 'a run this long resets the backoff and crash count (default 10s)' },
+    { name: 'max-memory', type: 'string', value: '<size>', description: 'restart it gracefully when its memory stays above this (e.g. 300M)' },
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
@@ -30,17 +67,30 @@ export const start: Command = {
       programArgs = args.rest;
     }
     if (!program) throw new UsageError("missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]'");
-    const env = Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment));
+    const waitMs = v.wait === undefined ? undefined : parseDuration(v.wait as string, '--wait');
+    if (knownProgram(args, ctx, program)) {
+      printStarted(await startExisting(ctx, program, waitMs), io, v.json === true, 'started');
+      return 0;
+    }
+    const restart = restartPolicy(v.restart as string | undefined);
+    const supervisedOnly = ['max-restarts', 'min-uptime', 'max-memory'].filter((k) => v[k] !== undefined);
+    if (supervisedOnly.length > 0 && (restart ?? 'no') === 'no') {
+      throw new UsageError(`--${supervisedOnly[0]} needs a supervised program: add --restart on-failure or --restart always`);
+    }
     const result = await startApp(ctx, {
       script: program,
       args: programArgs,
       isCommand: args.dashDash,
       name: v.name as string | undefined,
       cwd: v.cwd as string | undefined,
-      env,
+      env: Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment)),
       envFiles: v['env-file'] as string[] | undefined,
       interpreter: (v.interpreter as string | undefined) ?? null,
-      waitMs: v.wait === undefined ? undefined : parseDuration(v.wait as string, '--wait'),
+      waitMs,
+      restart,
+      maxRestarts: wholeNumber(v['max-restarts'] as string | undefined, '--max-restarts'),
+      minUptimeMs: v['min-uptime'] === undefined ? undefined : parseDuration(v['min-uptime'] as string, '--min-uptime'),
+      maxMemoryBytes: v['max-memory'] === undefined ? undefined : parseSize(v['max-memory'] as string, '--max-memory'),
     });
     printStarted(result, io, v.json === true, 'started');
     return 0;

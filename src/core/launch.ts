@@ -106,3 +106,10 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
   }
   return { record: current, exitedCleanly: true };
 }
+
+/** Plain programs are spawned here; supervised ones by the supervisor, which becomes their parent. */
+export async function launchAny(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  if (record.restart === 'no') return launchRecord(ctx, record, waitMs);
+  const { launchSupervised } = await import('../supervisor/delegate.js');
+  return launchSupervised(ctx, record, waitMs);
+}

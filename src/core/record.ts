@@ -48,6 +48,10 @@ export interface ProcessRecord extends AppSpec {
   launcher: { pid: number; identity: string | null } | null;
   /** Set while a supervisor is responsible for this process. */
   supervisedBy: string | null;
+  /** Supervised mode: consecutive runs shorter than minUptimeMs (the crash loop so far). */
+  failures?: number;
+  /** Supervised mode: when the supervisor will start it again after a backoff. */
+  nextStartAt?: string | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
@@ -63,6 +67,7 @@ export interface ProcessInfo {
   args: string[];
   cwd: string;
   restart: RestartPolicy;
+  nextStartAt: string | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;

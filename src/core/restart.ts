@@ -1,6 +1,6 @@
 import { StartError } from '../errors.js';
 import type { Context } from './context.js';
-import { DEFAULT_WAIT_MS, type LaunchResult, launchRecord } from './launch.js';
+import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { processIdentity } from './process-info.js';
 import type { ProcessRecord } from './record.js';
 import { readRecord, withLock, writeRecord } from './registry.js';
@@ -30,10 +30,13 @@ export async function restartRecord(ctx: Context, record: ProcessRecord, options
       identity: null,
       restarts: current.restarts + 1,
       createdAt: new Date().toISOString(),
-      launcher: { pid: process.pid, identity: processIdentity(process.pid) },
+      failures: 0,
+      nextStartAt: null,
+      // Supervised programs are launched by the supervisor, not by this process.
+      launcher: current.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };
     writeRecord(ctx.paths, next);
     return next;
   });
-  return launchRecord(ctx, marked, options.waitMs ?? DEFAULT_WAIT_MS);
+  return launchAny(ctx, marked, options.waitMs ?? DEFAULT_WAIT_MS);
 }

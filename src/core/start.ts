@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AlreadyRunningError, StartError, describeSystemError } from '../errors.js';
 import type { Context } from './context.js';
 import { readEnvFile } from './env-file.js';
-import { DEFAULT_WAIT_MS, type LaunchResult, launchRecord } from './launch.js';
+import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { nameFromProgram, uniqueName, validateName } from './names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from './paths.js';
 import { processIdentity } from './process-info.js';
@@ -114,11 +114,41 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       outLog: outLogFile(ctx.paths, name),
       errLog: errLogFile(ctx.paths, name),
       pidFile: pidFileOf(ctx.paths, name),
-      launcher: { pid: process.pid, identity: processIdentity(process.pid) },
+      launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
       supervisedBy: null,
+      failures: 0,
+      nextStartAt: null,
     };
     writeRecord(ctx.paths, fresh);
     return fresh;
   });
-  return launchRecord(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+  return launchAny(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+}
+
+/**
+ * `bgrun start <name>` for a program bgrun already knows and that is not
+ * running: starts it again from its record (a stopped supervised program is
+ * supervised again).
+ */
+export async function startExisting(ctx: Context, name: string, waitMs = DEFAULT_WAIT_MS): Promise<LaunchResult> {
+  const record = await withLock(ctx.paths, () => {
+    const existing = readRecord(ctx.paths, name);
+    if (!existing) throw new StartError('SCRIPT_NOT_FOUND', `no program named '${name}'`);
+    const seen = observe(existing).record;
+    if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+    const next: ProcessRecord = {
+      ...existing,
+      desired: 'running',
+      status: 'starting',
+      pid: null,
+      identity: null,
+      createdAt: new Date().toISOString(),
+      failures: 0,
+      nextStartAt: null,
+      launcher: existing.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
+    };
+    writeRecord(ctx.paths, next);
+    return next;
+  });
+  return launchAny(ctx, record, waitMs);
 }

@@ -44,6 +44,8 @@ export function observe(record: ProcessRecord, now = Date.now()): Observed {
       };
     }
   }
+  // The supervisor launches supervised programs; until it has, they are starting.
+  if (record.restart !== 'no' && record.launcher === null) return { record, changed: false };
   const launcherAlive = record.launcher !== null && isSameProcessAlive(record.launcher.pid, record.launcher.identity);
   if (launcherAlive || now - Date.parse(record.createdAt) < INTERRUPTED_LAUNCH_GRACE_MS) return { record, changed: false };
   return { record: { ...record, status: 'errored' }, changed: false };
@@ -81,6 +83,7 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       args: r.args,
       cwd: r.cwd,
       restart: r.restart,
+      nextStartAt: r.nextStartAt ?? null,
       createdAt: r.createdAt,
       startedAt: r.startedAt,
       endedAt: r.endedAt,

@@ -1,0 +1,61 @@
+import type { Context } from '../core/context.js';
+import type { LaunchResult } from '../core/launch.js';
+import { readTail } from '../core/logs.js';
+import type { ProcessRecord } from '../core/record.js';
+import { readRecord } from '../core/registry.js';
+import { BgrunError, ExitedAtStartError } from '../errors.js';
+import { ensureSupervisor } from './ensure.js';
+
+const LAUNCH_TIMEOUT_MS = 10_000;
+const POLL_MS = 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Supervised programs are spawned by the supervisor, so it is their parent and
+ * sees every exit. The command hands over through the record (written with
+ * status `starting`) and waits for the supervisor to fill in the pid, then
+ * watches the record for the grace period exactly as plain mode watches its child.
+ */
+export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  const supervisor = await ensureSupervisor(ctx);
+  const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+  let current: ProcessRecord | null = record;
+  for (;;) {
+    current = readRecord(ctx.paths, record.name);
+    if (!current) throw new BgrunError('SUPERVISOR_FAILED', `'${record.name}' was removed while starting`);
+    if (current.pid !== null && current.status === 'running') break;
+    if (current.status === 'errored' || current.status === 'exited') break;
+    if (Date.now() > deadline) {
+      throw new BgrunError(
+        'SUPERVISOR_FAILED',
+        `the supervisor (pid ${supervisor.pid}) did not start '${record.name}' within ${LAUNCH_TIMEOUT_MS / 1000} s; see ${ctx.paths.supervisorLog}`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  const firstPid = current.pid;
+  const restarts = current.restarts;
+  const watchUntil = Date.now() + waitMs;
+  while (current.pid === firstPid && current.status === 'running' && Date.now() < watchUntil) {
+    await sleep(POLL_MS);
+    current = readRecord(ctx.paths, record.name) ?? current;
+  }
+  const crashed = current.pid !== firstPid || current.status !== 'running' || current.restarts !== restarts;
+  if (!crashed) return { record: current, exitedCleanly: false };
+  if (current.exitCode === 0 && current.signal === null) {
+    return { record: current, exitedCleanly: true };
+  }
+  const error = new ExitedAtStartError({
+    appName: record.name,
+    exitCode: current.exitCode,
+    signal: current.signal,
+    stderrTail: readTail(current.errLog, 10),
+    errLog: current.errLog,
+  });
+  const followUp =
+    current.status === 'errored'
+      ? 'bgrun gave up restarting it'
+      : `bgrun keeps restarting it (--restart ${current.restart}); stop it with 'bgrun stop ${record.name}'`;
+  error.message = `${error.message}; ${followUp}`;
+  throw error;
+}

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Context } from '../core/context.js';
+import { isSameProcessAlive, processIdentity } from '../core/process-info.js';
+import type { ProcessRecord } from '../core/record.js';
+import { readRecords, withLock } from '../core/registry.js';
+import { BgrunError, describeSystemError } from '../errors.js';
+import { bgrunVersion } from '../version.js';
+import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** A small heap keeps the one resident process of supervised mode small. */
+const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
+
+/** Supervised programs that want to run need a supervisor; errored ones have been given up on. */
+export function needsSupervisor(records: ProcessRecord[]): boolean {
+  return records.some((r) => r.restart !== 'no' && r.desired === 'running' && r.status !== 'errored');
+}
+
+function wake(info: SupervisorInfo): void {
+  if (isSameProcessAlive(info.pid, info.identity)) {
+    try {
+      process.kill(info.pid, 'SIGUSR2');
+    } catch {
+      // it just exited; the next command starts another
+    }
+  }
+}
+
+function spawnSupervisor(ctx: Context): SupervisorInfo {
+  let log: number;
+  try {
+    log = fs.openSync(ctx.paths.supervisorLog, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+  } catch (error) {
+    throw new BgrunError('SUPERVISOR_FAILED', `cannot open ${ctx.paths.supervisorLog}: ${describeSystemError(error)}`, { cause: error });
+  }
+  try {
+    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, MAIN], {
+      cwd: ctx.paths.home,
+      env: { ...ctx.env, BGRUN_HOME: ctx.paths.home, BGRUN_SUPERVISOR: '1' },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    if (child.pid === undefined) throw new BgrunError('SUPERVISOR_FAILED', `cannot start the supervisor with ${process.execPath}`);
+    child.unref();
+    const info: SupervisorInfo = {
+      pid: child.pid,
+      identity: processIdentity(child.pid),
+      version: bgrunVersion(),
+      startedAt: new Date().toISOString(),
+    };
+    writeSupervisorInfo(ctx.paths, info);
+    return info;
+  } finally {
+    fs.closeSync(log);
+  }
+}
+
+/**
+ * Makes sure exactly one supervisor of the current version runs for this state
+ * folder, and wakes it to look at the records. Decided under the registry lock,
+ * so many concurrent commands still start one. An older supervisor is replaced:
+ * it exits on SIGTERM without touching the programs, the new one re-adopts them.
+ */
+export async function ensureSupervisor(ctx: Context): Promise<SupervisorInfo> {
+  return withLock(ctx.paths, () => {
+    const current = liveSupervisor(ctx.paths);
+    if (current && current.version === bgrunVersion()) {
+      wake(current);
+      return current;
+    }
+    const fresh = spawnSupervisor(ctx);
+    if (current) {
+      try {
+        process.kill(current.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    return fresh;
+  });
+}
+
+/**
+ * Run by every command: brings a supervisor back when supervised programs
+ * have none (it was killed, or bgrun was upgraded). Costs one small file read
+ * when a current supervisor runs.
+ */
+export async function ensureSupervisorIfNeeded(ctx: Context, records?: ProcessRecord[]): Promise<void> {
+  const current = liveSupervisor(ctx.paths);
+  if (current && current.version === bgrunVersion()) return;
+  if (!records && !fs.existsSync(ctx.paths.records)) return;
+  if (!needsSupervisor(records ?? readRecords(ctx.paths).records)) return;
+  await ensureSupervisor(ctx);
+}

@@ -1,0 +1,266 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Context } from '../core/context.js';
+import { composeEnv } from '../core/env-file.js';
+import { isSameProcessAlive, processIdentity, readUsage } from '../core/process-info.js';
+import type { ProcessRecord } from '../core/record.js';
+import { readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
+import { spawnDetached } from '../core/spawn.js';
+import { terminateTree } from '../core/terminate.js';
+import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
+import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
+
+/** How often adopted programs (not our children) are checked, and records re-read. */
+const TICK_MS = 500;
+/** max-memory must be exceeded on this many ticks in a row: a spike is not a leak. */
+const MEMORY_TICKS = 2;
+/** Idle this many ticks in a row before exiting, so a start right after a stop finds us. */
+const IDLE_TICKS = 4;
+
+interface Run {
+  pid: number;
+  identity: string | null;
+  startedAt: number;
+  /** Our child: its exit code arrives by event. Adopted: found dead by polling. */
+  child: ChildProcess | null;
+}
+
+export class Supervisor {
+  private readonly runs = new Map<string, Run>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly overMemory = new Map<string, number>();
+  /** Names being restarted because of max-memory: that exit is not a crash. */
+  private readonly memoryRestarts = new Set<string>();
+  private reconciling: Promise<void> | null = null;
+  private again = false;
+  private idleTicks = 0;
+  private interval: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.interval = setInterval(() => this.wake(), TICK_MS);
+    this.wake();
+  }
+
+  /** Leaves every program running: they never depend on the supervisor. */
+  shutdown(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log(`exiting (${reason}); programs keep running`);
+    if (this.interval) clearInterval(this.interval);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const run of this.runs.values()) run.child?.unref();
+    process.exit(0);
+  }
+
+  /** Re-reads the records; calls that arrive meanwhile are folded into one more pass. */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.reconciling) {
+      this.again = true;
+      return;
+    }
+    this.reconciling = this.reconcile()
+      .catch((error: unknown) => this.log(`error: ${(error as Error).message}`))
+      .finally(() => {
+        this.reconciling = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Another supervisor took over (a newer version): step aside at once. */
+  private stillInCharge(): boolean {
+    const info = readSupervisorInfo(this.ctx.paths);
+    if (info?.pid === process.pid) return true;
+    this.shutdown('replaced by another supervisor');
+    return false;
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!this.stillInCharge()) return;
+    const { records } = readRecords(this.ctx.paths);
+    const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
+    for (const record of wanted) await this.reconcileOne(record);
+    for (const name of this.runs.keys()) {
+      const r = records.find((x) => x.name === name);
+      if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
+    }
+    const busy = wanted.some((r) => r.status !== 'errored') || [...this.runs.values()].some((run) => run.child !== null);
+    this.idleTicks = busy ? 0 : this.idleTicks + 1;
+    if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
+  }
+
+  private async reconcileOne(record: ProcessRecord): Promise<void> {
+    const name = record.name;
+    const run = this.runs.get(name);
+    if (run && run.pid === record.pid) {
+      if (!run.child && !isSameProcessAlive(run.pid, run.identity)) {
+        // An adopted program died; we are not its parent, so its exit code is unknown.
+        this.runs.delete(name);
+        await this.onExit(name, run, { exitCode: null, signal: null });
+        return;
+      }
+      await this.checkMemory(record, run);
+      return;
+    }
+    if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) {
+      const startedAt = record.startedAt ? Date.parse(record.startedAt) : Date.now();
+      this.runs.set(name, { pid: record.pid, identity: record.identity, startedAt, child: null });
+      this.log(`adopted ${name} (pid ${record.pid})`);
+      return;
+    }
+    if (this.timers.has(name) || record.status === 'errored') return;
+    if (record.status === 'starting' && record.pid === null) {
+      await this.launch(name, false);
+      return;
+    }
+    if (record.nextStartAt) {
+      this.schedule(name, Math.max(0, Date.parse(record.nextStartAt) - Date.now()));
+      return;
+    }
+    // Recorded as running but gone, and not ours: it died while no supervisor watched.
+    const lost: Run = { pid: record.pid ?? 0, identity: record.identity, startedAt: record.startedAt ? Date.parse(record.startedAt) : 0, child: null };
+    await this.onExit(name, lost, { exitCode: record.status === 'exited' ? record.exitCode : null, signal: record.signal });
+  }
+
+  private forgetIfGone(name: string): void {
+    const run = this.runs.get(name);
+    if (run && !run.child) this.runs.delete(name);
+    const timer = this.timers.get(name);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(name);
+  }
+
+  private schedule(name: string, delayMs: number): void {
+    const existing = this.timers.get(name);
+    if (existing) clearTimeout(existing);
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        this.launch(name, true).catch((error: unknown) => this.log(`error restarting ${name}: ${(error as Error).message}`));
+      }, delayMs),
+    );
+  }
+
+  /** Spawns under the lock, so a `bgrun stop` can never slip between the check and the spawn. */
+  private async launch(name: string, automatic: boolean): Promise<void> {
+    await withLock(this.ctx.paths, async () => {
+      if (!this.stillInCharge()) return;
+      const record = readRecord(this.ctx.paths, name);
+      if (!record || record.desired !== 'running' || record.restart === 'no') return;
+      if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
+      let child: ChildProcess;
+      try {
+        child = await spawnDetached({
+          command: record.command,
+          cwd: record.cwd,
+          env: composeEnv(record),
+          outLog: record.outLog,
+          errLog: record.errLog,
+          pidFile: record.pidFile,
+        });
+      } catch (error) {
+        this.log(`cannot start ${name}: ${(error as Error).message}`);
+        writeRecord(this.ctx.paths, { ...record, status: 'errored', pid: null, identity: null, nextStartAt: null, endedAt: new Date().toISOString() });
+        return;
+      }
+      const pid = child.pid!;
+      const run: Run = { pid, identity: processIdentity(pid), startedAt: Date.now(), child };
+      this.runs.set(name, run);
+      child.once('exit', (code, signal) => {
+        if (this.runs.get(name) === run) this.runs.delete(name);
+        this.onExit(name, run, { exitCode: code, signal }).catch((error: unknown) =>
+          this.log(`error after ${name} exited: ${(error as Error).message}`),
+        );
+      });
+      writeRecord(this.ctx.paths, {
+        ...record,
+        status: 'running',
+        pid,
+        identity: run.identity,
+        startedAt: new Date(run.startedAt).toISOString(),
+        endedAt: null,
+        restarts: automatic ? record.restarts + 1 : record.restarts,
+        nextStartAt: null,
+        launcher: null,
+        supervisedBy: String(process.pid),
+      });
+      this.log(`${automatic ? 'restarted' : 'started'} ${name} (pid ${pid})`);
+    });
+  }
+
+  /** Records how the run ended and applies the restart policy. */
+  private async onExit(name: string, run: Run, end: RunEnd): Promise<void> {
+    if (this.stopping) return;
+    const byMemory = this.memoryRestarts.delete(name);
+    const delay = await withLock(this.ctx.paths, () => {
+      const record = readRecord(this.ctx.paths, name);
+      // Restarted or removed by a command meanwhile: that run is none of our business now.
+      if (!record || (record.pid !== null && record.pid !== run.pid)) return null;
+      const endedAt = new Date().toISOString();
+      const ended = { ...record, pid: null, identity: null, exitCode: end.exitCode, signal: end.signal, endedAt };
+      if (record.desired !== 'running') {
+        writeRecord(this.ctx.paths, { ...ended, status: 'stopped', nextStartAt: null });
+        return null;
+      }
+      if (!byMemory && !shouldRestart(record.restart, end)) {
+        writeRecord(this.ctx.paths, { ...ended, status: 'exited', nextStartAt: null, failures: 0 });
+        this.log(`${name} exited with code ${end.exitCode}; not restarted (--restart ${record.restart})`);
+        return null;
+      }
+      const failures = byMemory ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, Date.now() - run.startedAt, record.minUptimeMs);
+      if (givesUp(record.restart, record.maxRestarts, failures)) {
+        writeRecord(this.ctx.paths, { ...ended, status: 'errored', nextStartAt: null, failures });
+        this.log(`${name} crashed ${failures} times in a row; giving up (status errored)`);
+        return null;
+      }
+      const wait = byMemory ? 0 : backoffDelay(failures);
+      writeRecord(this.ctx.paths, {
+        ...ended,
+        status: 'exited',
+        failures,
+        nextStartAt: new Date(Date.now() + wait).toISOString(),
+      });
+      const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === null ? 'ended (exit code unknown)' : `exited with code ${end.exitCode}`;
+      this.log(`${name} ${how}${byMemory ? ' after exceeding --max-memory' : ''}; restarting in ${wait} ms`);
+      return wait;
+    });
+    if (delay !== null) this.schedule(name, delay);
+  }
+
+  private async checkMemory(record: ProcessRecord, run: Run): Promise<void> {
+    if (record.maxMemoryBytes === null || this.memoryRestarts.has(record.name)) return;
+    const usage = readUsage([run.pid]).get(run.pid);
+    const count = usage && usage.memory > record.maxMemoryBytes ? (this.overMemory.get(record.name) ?? 0) + 1 : 0;
+    this.overMemory.set(record.name, count);
+    if (count < MEMORY_TICKS || run.identity === null) return;
+    this.overMemory.delete(record.name);
+    this.memoryRestarts.add(record.name);
+    this.log(`${record.name} uses ${usage?.memory} bytes, over --max-memory ${record.maxMemoryBytes}; restarting it gracefully`);
+    // Not awaited: the tree may take up to its timeout to stop, and other programs need watching meanwhile.
+    terminateTree(run.pid, run.identity, { timeoutMs: 10_000 }).catch((error: unknown) =>
+      this.log(`error stopping ${record.name}: ${(error as Error).message}`),
+    );
+  }
+
+  /** Exits when nothing needs supervising; decided under the lock so a concurrent start finds us or a successor. */
+  private async exitIfIdle(): Promise<void> {
+    const idle = await withLock(this.ctx.paths, () => {
+      const { records } = readRecords(this.ctx.paths);
+      const needed = records.some((r) => r.restart !== 'no' && r.desired === 'running' && r.status !== 'errored');
+      if (needed || [...this.runs.values()].some((run) => run.child !== null)) return false;
+      if (readSupervisorInfo(this.ctx.paths)?.pid === process.pid) removeSupervisorInfo(this.ctx.paths);
+      return true;
+    });
+    if (idle) this.shutdown('nothing to supervise');
+    else this.idleTicks = 0;
+  }
+}
