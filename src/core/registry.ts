@@ -87,10 +87,10 @@ export function readRecords(paths: StatePaths): ReadResult {
   }
   const records: ProcessRecord[] = [];
   const corrupt: CorruptRecordError[] = [];
-  for (const entry of entries.sort()) {
-    if (!entry.endsWith('.json')) continue;
-    const name = entry.slice(0, -5);
-    const result = parseRecord(paths, name, path.join(paths.records, entry));
+  // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
+  const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
+  for (const name of names.sort()) {
+    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`));
     if (result instanceof CorruptRecordError) corrupt.push(result);
     else if (result) records.push(result);
   }

@@ -7,6 +7,7 @@ import type { ProcessRecord } from '../core/record.js';
 import { readRecords, withLock } from '../core/registry.js';
 import { BgrunError, describeSystemError } from '../errors.js';
 import { bgrunVersion } from '../version.js';
+import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -14,10 +15,6 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 /** A small heap keeps the one resident process of supervised mode small. */
 const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
 
-/** Supervised programs that want to run need a supervisor; errored ones have been given up on. */
-export function needsSupervisor(records: ProcessRecord[]): boolean {
-  return records.some((r) => r.restart !== 'no' && r.desired === 'running' && r.status !== 'errored');
-}
 
 function wake(info: SupervisorInfo): void {
   if (isSameProcessAlive(info.pid, info.identity)) {

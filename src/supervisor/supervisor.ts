@@ -7,6 +7,7 @@ import { readRecord, readRecords, withLock, writeRecord } from '../core/registry
 import { spawnDetached } from '../core/spawn.js';
 import { terminateTree } from '../core/terminate.js';
 import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
+import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
 
 /** How often adopted programs (not our children) are checked, and records re-read. */
@@ -92,7 +93,7 @@ export class Supervisor {
       const r = records.find((x) => x.name === name);
       if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
     }
-    const busy = wanted.some((r) => r.status !== 'errored') || [...this.runs.values()].some((run) => run.child !== null);
+    const busy = needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null);
     this.idleTicks = busy ? 0 : this.idleTicks + 1;
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
   }
@@ -125,9 +126,12 @@ export class Supervisor {
       this.schedule(name, Math.max(0, Date.parse(record.nextStartAt) - Date.now()));
       return;
     }
-    // Recorded as running but gone, and not ours: it died while no supervisor watched.
-    const lost: Run = { pid: record.pid ?? 0, identity: record.identity, startedAt: record.startedAt ? Date.parse(record.startedAt) : 0, child: null };
-    await this.onExit(name, lost, { exitCode: record.status === 'exited' ? record.exitCode : null, signal: record.signal });
+    if (record.status === 'running' && record.pid !== null) {
+      // Recorded as running but gone, and not ours: it died while no supervisor watched.
+      const lost: Run = { pid: record.pid, identity: record.identity, startedAt: record.startedAt ? Date.parse(record.startedAt) : 0, child: null };
+      await this.onExit(name, lost, { exitCode: null, signal: null });
+    }
+    // Otherwise it ended and its policy said no restart: nothing to do.
   }
 
   private forgetIfGone(name: string): void {
@@ -203,8 +207,9 @@ export class Supervisor {
     const byMemory = this.memoryRestarts.delete(name);
     const delay = await withLock(this.ctx.paths, () => {
       const record = readRecord(this.ctx.paths, name);
-      // Restarted or removed by a command meanwhile: that run is none of our business now.
-      if (!record || (record.pid !== null && record.pid !== run.pid)) return null;
+      // Restarted, removed, or already handled (a pass that read the records earlier): not ours now.
+      if (!record || record.pid !== run.pid) return null;
+      if (!run.child && isSameProcessAlive(run.pid, run.identity)) return null;
       const endedAt = new Date().toISOString();
       const ended = { ...record, pid: null, identity: null, exitCode: end.exitCode, signal: end.signal, endedAt };
       if (record.desired !== 'running') {
@@ -255,8 +260,7 @@ export class Supervisor {
   private async exitIfIdle(): Promise<void> {
     const idle = await withLock(this.ctx.paths, () => {
       const { records } = readRecords(this.ctx.paths);
-      const needed = records.some((r) => r.restart !== 'no' && r.desired === 'running' && r.status !== 'errored');
-      if (needed || [...this.runs.values()].some((run) => run.child !== null)) return false;
+      if (needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null)) return false;
       if (readSupervisorInfo(this.ctx.paths)?.pid === process.pid) removeSupervisorInfo(this.ctx.paths);
       return true;
     });
