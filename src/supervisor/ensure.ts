@@ -10,7 +10,11 @@ import { bgrunVersion } from '../version.js';
 import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
-const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+/** The supervisor entry: beside this module when unbundled, beside the CLI bundle otherwise. */
+function supervisorMain(): string {
+  const candidates = [new URL('./main.js', import.meta.url), new URL('./supervisor-main.js', import.meta.url)].map((u) => fileURLToPath(u));
+  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
+}
 
 /** A small heap keeps the one resident process of supervised mode small. */
 const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
@@ -34,7 +38,7 @@ function spawnSupervisor(ctx: Context): SupervisorInfo {
     throw new BgrunError('SUPERVISOR_FAILED', `cannot open ${ctx.paths.supervisorLog}: ${describeSystemError(error)}`, { cause: error });
   }
   try {
-    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, MAIN], {
+    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, supervisorMain()], {
       cwd: ctx.paths.home,
       env: { ...ctx.env, BGRUN_HOME: ctx.paths.home, BGRUN_SUPERVISOR: '1' },
       detached: true,
