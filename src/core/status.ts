@@ -18,7 +18,8 @@ export interface Observed {
  * writing anything: `list` and `show` stay read-only and lock-free.
  */
 export function observe(record: ProcessRecord, now = Date.now()): Observed {
-  if (record.pid !== null && record.identity !== null) {
+  // A pid without an identity could not be verified at launch (it was already gone): never trusted as alive.
+  if (record.pid !== null) {
     if (isSameProcessAlive(record.pid, record.identity)) {
       return { record: record.status === 'running' ? record : { ...record, status: 'running' }, changed: false };
     }
