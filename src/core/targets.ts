@@ -1,6 +1,7 @@
 import { TargetNotFoundError } from '../errors.js';
 import type { Context } from './context.js';
 import { validateName } from './names.js';
+import { readProcess } from './process-info.js';
 import type { ProcessRecord } from './record.js';
 import { readRecords } from './registry.js';
 
@@ -18,7 +19,10 @@ export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[]
     }
     if (/^\d+$/.test(target)) {
       const pid = Number(target);
-      const record = records.find((r) => r.pid === pid);
+      // A recorded pid now held by another process (pid reuse) is not ours either.
+      const holder = readProcess(pid);
+      const reused = (r: ProcessRecord) => holder !== null && !holder.dead && holder.identity !== r.identity;
+      const record = records.find((r) => r.pid === pid && !reused(r));
       if (!record) {
         throw new TargetNotFoundError(
           target,
