@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs.js')).logs,
   show: async () => (await import('./commands/show.js')).show,
   rm: async () => (await import('./commands/rm.js')).rm,
+  flush: async () => (await import('./commands/flush.js')).flush,
   supervisor: async () => (await import('./commands/supervisor.js')).supervisor,
 };
 
@@ -26,6 +27,7 @@ const SUMMARIES: [string, string][] = [
   ['restart', 'stop, then start again from the same record'],
   ['show', 'everything known about one program (alias: status)'],
   ['rm', 'stop and forget programs (alias: delete)'],
+  ['flush', "empty programs' logs, rotated copies included"],
   ['supervisor', 'the supervisor of --restart programs: pid, version, memory (alias: doctor)'],
 ];
 
@@ -69,6 +71,19 @@ async function reviveSupervisor(ctx: Context, io: Io): Promise<void> {
     await ensureSupervisorIfNeeded(ctx);
   } catch (error) {
     io.err(`bgrun: warning: could not start the supervisor: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Commands that touch records also rotate logs past their --max-log-size: plain programs have no resident process to do it. */
+const ROTATING_COMMANDS = new Set(['start', 'list', 'logs', 'show', 'stop', 'restart']);
+
+/** One stat per log with a limit when none is over it; never makes the command fail. */
+async function rotateLogs(ctx: Context, io: Io): Promise<void> {
+  try {
+    const { rotateOverLimit } = await import('./core/log-limits.js');
+    for (const message of (await rotateOverLimit(ctx)).errors) io.err(`bgrun: warning: ${message}`);
+  } catch (error) {
+    io.err(`bgrun: warning: could not rotate logs: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -122,6 +137,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const parsed = parseArgs(rest, command.options, { stopAtPositional: command.stopAtPositional });
     const ctx = createContext();
     await reviveSupervisor(ctx, io);
+    if (ROTATING_COMMANDS.has(command.name)) await rotateLogs(ctx, io);
     return await command.run(parsed, ctx, io);
   } catch (error) {
     return report(error, io, json);

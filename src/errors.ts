@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'SPAWN_FAILED'
   | 'EXITED_AT_START'
   | 'STOP_FAILED'
+  | 'LOG_FAILED'
   | 'STATE_UNUSABLE'
   | 'LOCK_TIMEOUT'
   | 'RECORD_CORRUPT'
@@ -106,6 +107,14 @@ export class StopError extends BgrunError {
   override readonly name = 'StopError';
   constructor(message: string, cause?: unknown) {
     super('STOP_FAILED', message, { cause });
+  }
+}
+
+/** A log cannot be rotated, flushed or read (permissions, disk full, a planted symlink). */
+export class LogError extends BgrunError {
+  override readonly name = 'LogError';
+  constructor(message: string, cause?: unknown) {
+    super('LOG_FAILED', message, { cause });
   }
 }
 

@@ -1,14 +1,22 @@
-import { followFiles, readTail } from '../core/logs.js';
-import { resolveTargets } from '../core/targets.js';
+import { parseSince, readSince, readTailAcross } from '../core/log-since.js';
+import { followFiles } from '../core/logs.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { resolveConfigTargets } from './config-apps.js';
 
 export const logs: Command = {
   name: 'logs',
   summary: "print a program's last log lines, or follow them",
-  usage: 'bgrun logs <pid|name> [--lines N] [--follow] [--out | --err]',
+  usage: 'bgrun logs <pid|name> [--lines N] [--since <duration|time>] [--follow] [--out | --err]',
   options: [
     { name: 'lines', short: 'n', type: 'string', value: '<N>', description: 'how many lines (default 15)' },
+    {
+      name: 'since',
+      type: 'string',
+      value: '<when>',
+      description:
+        'lines since a duration ago (30s, 10m, 2h, 1d) or a time (2026-11-24T03:00:00Z), rotated copies included; needs lines that start with an ISO 8601 time',
+    },
     { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new lines (Ctrl-C to end)' },
     { name: 'out', type: 'boolean', description: 'stdout log only' },
     { name: 'err', type: 'boolean', description: 'stderr log only' },
@@ -21,12 +29,22 @@ export const logs: Command = {
     if (v.out && v.err) throw new UsageError('--out and --err exclude each other; give neither for both');
     const lines = v.lines === undefined ? 15 : Number(v.lines);
     if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
-    const [record] = resolveTargets(ctx, args.positionals);
+    const since = v.since === undefined ? null : parseSince(v.since as string);
+    const [record] = await resolveConfigTargets(ctx, args.positionals);
     const files = v.out ? [record!.outLog] : v.err ? [record!.errLog] : [record!.outLog, record!.errLog];
     const headers = files.length > 1;
     for (const file of files) {
       if (headers) io.out(`==> ${file} <==`);
-      for (const line of readTail(file, lines)) io.out(line);
+      if (since === null) {
+        for (const line of readTailAcross(file, lines)) io.out(line);
+        continue;
+      }
+      const found = readSince(file, since);
+      // --since prints every line since then, unless --lines asks for fewer.
+      for (const line of v.lines === undefined ? found.lines : found.lines.slice(Math.max(0, found.lines.length - lines))) io.out(line);
+      if (!found.stamped && readTailAcross(file, 1).length > 0) {
+        io.err(`bgrun: no line of ${file} starts with a time, so --since cannot select any; it needs the program to print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`);
+      }
     }
     if (!v.follow) return 0;
 

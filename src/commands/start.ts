@@ -4,6 +4,7 @@ import type { Parsed } from '../cli-args.js';
 import type { Context } from '../core/context.js';
 import { parseDuration } from '../core/duration.js';
 import { parseEnvAssignment } from '../core/env-file.js';
+import { logOptions } from './start-logs.js';
 import { isValidName } from '../core/names.js';
 import type { RestartPolicy } from '../core/record.js';
 import { readRecord } from '../core/registry.js';
@@ -54,6 +55,8 @@ export const start: Command = {
     { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)' },
     { name: 'min-uptime', type: 'string', value: '<duration>', description: 'a run this long resets the backoff and crash count (default 10s)' },
     { name: 'max-memory', type: 'string', value: '<size>', description: 'restart it gracefully when its memory stays above this (e.g. 300M)' },
+    { name: 'max-log-size', type: 'string', value: '<size>', description: 'rotate each log past this size (e.g. 10M; 0: never; default 10M supervised, never plain)' },
+    { name: 'max-log-files', type: 'string', value: '<N>', description: 'rotated copies kept per log, x.log.1 the newest (default 5)' },
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
@@ -91,6 +94,7 @@ export const start: Command = {
       maxRestarts: wholeNumber(v['max-restarts'] as string | undefined, '--max-restarts'),
       minUptimeMs: v['min-uptime'] === undefined ? undefined : parseDuration(v['min-uptime'] as string, '--min-uptime'),
       maxMemoryBytes: v['max-memory'] === undefined ? undefined : parseSize(v['max-memory'] as string, '--max-memory'),
+      ...logOptions(v, restart),
     });
     printStarted(result, io, v.json === true, 'started');
     return 0;

@@ -46,24 +46,35 @@ export interface FollowOptions {
   intervalMs?: number;
 }
 
+/** Bytes of what was read last that are kept to recognise the same content in a rotated copy. */
+const TAIL = 256;
+/** Rotated copies looked at for the continuation of what was being followed. */
+const MAX_COPIES = 10;
+
 interface Cursor {
   file: string;
   ino: number | null;
   offset: number;
+  /** The last bytes read (up to TAIL), ending at `offset`. */
+  tail: Buffer;
 }
 
 /**
  * Prints what is appended to the files from their current end on. Polls (fs.watch
- * misses renames on some systems) and starts over at the beginning when a file
- * is truncated or replaced by rotation. Resolves when the signal aborts.
+ * misses renames on some systems) and follows rotation without losing what
+ * reached the file: when the log was copied then truncated (bgrun's rotation),
+ * or renamed (logrotate), the rest of what was being read is taken from the
+ * rotated copy (x.log.1, or older ones after several rotations) before starting
+ * over at the beginning of the new log. A truncation by `flush` starts over at
+ * once. Resolves when the signal aborts.
  */
 export async function followFiles(files: string[], options: FollowOptions): Promise<void> {
   const cursors: Cursor[] = files.map((file) => {
     try {
       const st = fs.statSync(file);
-      return { file, ino: st.ino, offset: st.size };
+      return { file, ino: st.ino, offset: st.size, tail: readRange(file, Math.max(0, st.size - TAIL), st.size) };
     } catch {
-      return { file, ino: null, offset: 0 };
+      return { file, ino: null, offset: 0, tail: Buffer.alloc(0) };
     }
   });
   const interval = options.intervalMs ?? 200;
@@ -79,6 +90,82 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
   }
 }
 
+/** Bytes [from, to) of a file, fewer if it is shorter; empty when it cannot be read. */
+function readRange(file: string, from: number, to: number): Buffer {
+  if (to <= from) return Buffer.alloc(0);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(to - from);
+    let done = 0;
+    while (done < buf.length) {
+      const n = fs.readSync(fd, buf, done, buf.length - done, from + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return buf.subarray(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Still the content that was read: the bytes before `offset` are the remembered tail. */
+function sameContent(file: string, offset: number, tail: Buffer, size: number): boolean {
+  if (tail.length === 0) return true;
+  const upTo = Math.min(offset, size);
+  const from = offset - tail.length;
+  if (upTo <= from) return false;
+  // A copy may end short of `offset` by what was lost while rotating; what it has must match.
+  return readRange(file, from, upTo).equals(tail.subarray(0, upTo - from));
+}
+
+/**
+ * Where what the cursor was reading went: the rotated copy holding its
+ * content (by inode after a rename, by content after copy-then-truncate),
+ * and the newer copies made since. Null when it is nowhere (flushed).
+ */
+function findRotated(cursor: Cursor, renamed: boolean): { index: number; copies: string[] } | null {
+  const copies: string[] = [];
+  for (let n = 1; n <= MAX_COPIES; n++) {
+    const copy = `${cursor.file}.${n}`;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(copy);
+    } catch {
+      break;
+    }
+    copies.push(copy);
+    const match = renamed ? st.ino === cursor.ino : cursor.offset > 0 && sameContent(copy, cursor.offset, cursor.tail, st.size);
+    if (match) return { index: n - 1, copies };
+  }
+  return null;
+}
+
+function emitFile(cursor: Cursor, file: string, from: number, onData: FollowOptions['onData']): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let position = from;
+    for (;;) {
+      const read = fs.readSync(fd, buf, 0, CHUNK, position);
+      if (read <= 0) break;
+      position += read;
+      onData(cursor.file, Buffer.from(buf.subarray(0, read)));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
   let st: fs.Stats;
   try {
@@ -86,10 +173,20 @@ function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
   } catch {
     return;
   }
-  if (cursor.ino !== null && st.ino !== cursor.ino) {
-    cursor.offset = 0; // rotated: a new file now stands at this path
-  } else if (st.size < cursor.offset) {
-    cursor.offset = 0; // truncated (copy-then-truncate rotation, or flush)
+  const renamed = cursor.ino !== null && st.ino !== cursor.ino;
+  // Copy-then-truncate keeps the inode: the file is shorter, or (it grew back
+  // quickly) no longer holds at `offset` what was read there.
+  const truncated =
+    !renamed && (st.size < cursor.offset || (st.size > cursor.offset && !sameContent(cursor.file, cursor.offset, cursor.tail, st.size)));
+  if (renamed || truncated) {
+    const found = findRotated(cursor, renamed);
+    if (found) {
+      // The rest of the copy that was being read, then any newer copies whole, oldest first.
+      emitFile(cursor, found.copies[found.index]!, cursor.offset, onData);
+      for (let i = found.index - 1; i >= 0; i--) emitFile(cursor, found.copies[i]!, 0, onData);
+    }
+    cursor.offset = 0;
+    cursor.tail = Buffer.alloc(0);
   }
   cursor.ino = st.ino;
   if (st.size <= cursor.offset) return;
@@ -101,7 +198,9 @@ function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
       const read = fs.readSync(fd, buf, 0, length, cursor.offset);
       if (read <= 0) break;
       cursor.offset += read;
-      onData(cursor.file, buf.subarray(0, read));
+      const chunk = buf.subarray(0, read);
+      cursor.tail = chunk.length >= TAIL ? Buffer.from(chunk.subarray(chunk.length - TAIL)) : Buffer.concat([cursor.tail, chunk]).subarray(-TAIL);
+      onData(cursor.file, chunk);
     }
   } finally {
     fs.closeSync(fd);

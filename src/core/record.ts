@@ -25,6 +25,10 @@ export interface AppSpec {
   maxRestarts: number | null;
   minUptimeMs: number;
   maxMemoryBytes: number | null;
+  /** Rotate each log when it grows past this many bytes (`--max-log-size`); null: never. Absent in older records: the default of the mode (see core/log-limits.ts). */
+  maxLogBytes?: number | null;
+  /** Rotated copies kept per log (`--max-log-files`), x.log.1 the newest. */
+  maxLogFiles?: number | null;
 }
 
 export interface ProcessRecord extends AppSpec {

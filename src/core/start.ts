@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AlreadyRunningError, StartError, describeSystemError } from '../errors.js';
 import type { Context } from './context.js';
 import { readEnvFile } from './env-file.js';
+import { recordedLogLimits } from './log-limits.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { nameFromProgram, uniqueName, validateName } from './names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from './paths.js';
@@ -30,6 +31,10 @@ export interface StartOptions {
   maxRestarts?: number | null;
   minUptimeMs?: number;
   maxMemoryBytes?: number | null;
+  /** Rotate each log past this size (`--max-log-size`); null: never. Default: 10 MiB supervised, never plain. */
+  maxLogBytes?: number | null;
+  /** Rotated copies kept per log (`--max-log-files`, default 5). */
+  maxLogFiles?: number;
 }
 
 export const DEFAULT_MIN_UPTIME_MS = 10_000;
@@ -101,6 +106,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       maxRestarts: options.maxRestarts ?? null,
       minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
       maxMemoryBytes: options.maxMemoryBytes ?? null,
+      ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
       desired: 'running',
       status: 'starting',
       pid: null,

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
 import { composeEnv } from '../core/env-file.js';
+import { rotateOverLimit } from '../core/log-limits.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/process-info.js';
 import type { ProcessRecord } from '../core/record.js';
 import { readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
@@ -93,6 +94,7 @@ export class Supervisor {
       const r = records.find((x) => x.name === name);
       if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
     }
+    await this.rotateLogs(records);
     const busy = needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null);
     this.idleTicks = busy ? 0 : this.idleTicks + 1;
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
@@ -132,6 +134,17 @@ export class Supervisor {
       await this.onExit(name, lost, { exitCode: null, signal: null });
     }
     // Otherwise it ended and its policy said no restart: nothing to do.
+  }
+
+  /** Every tick: logs past their limit (supervised programs: 10M by default) are rotated; one stat per log otherwise. */
+  private async rotateLogs(records: ProcessRecord[]): Promise<void> {
+    try {
+      const report = await rotateOverLimit(this.ctx, records);
+      for (const r of report.rotated) this.log(`rotated ${r.file} (${r.copiedBytes} bytes copied, truncated ${Math.round(r.windowNs / 1000)} µs after the last read)`);
+      for (const message of report.errors) this.log(`error: ${message}`);
+    } catch (error) {
+      this.log(`error rotating logs: ${(error as Error).message}`);
+    }
   }
 
   private forgetIfGone(name: string): void {
