@@ -1,7 +1,7 @@
 import { formatOptions, parseArgs } from './cli-args.js';
 import type { Command, Io } from './commands/command.js';
 import { type Context, createContext } from './core/context.js';
-import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, UsageError } from './errors.js';
+import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
 import { bgrunVersion } from './version.js';
 
 /** Commands load on demand: `bgrun list` never pays for what `start` needs. */
@@ -97,7 +97,7 @@ function report(error: unknown, io: Io, json: boolean): number {
   if (error instanceof BgrunError) {
     if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
     io.err(`bgrun: ${error.message}`);
-    if (error instanceof ExitedAtStartError && error.stderrTail.length > 0) {
+    if ((error instanceof ExitedAtStartError || error instanceof NotReadyError) && error.stderrTail.length > 0) {
       io.err(`last lines of its stderr:`);
       for (const line of error.stderrTail) io.err(`  ${line}`);
     }

@@ -27,7 +27,12 @@ export type ErrorCode =
   | 'STATE_UNUSABLE'
   | 'LOCK_TIMEOUT'
   | 'RECORD_CORRUPT'
-  | 'SUPERVISOR_FAILED';
+  | 'SUPERVISOR_FAILED'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'DEPENDENCY_CYCLE'
+  | 'INVALID_PROBE'
+  | 'NOT_READY';
 
 export class BgrunError extends Error {
   override readonly name: string = 'BgrunError';
@@ -139,6 +144,31 @@ export class CorruptRecordError extends BgrunError {
     );
     this.appName = appName;
     this.movedTo = movedTo;
+  }
+}
+
+/** A config file or Procfile that cannot be found, read or used; the message names the file and the bad key. Exit 1. */
+export class ConfigError extends BgrunError {
+  override readonly name = 'ConfigError';
+  constructor(message: string, code: ErrorCode = 'CONFIG_INVALID', cause?: unknown) {
+    super(code, message, { cause });
+  }
+}
+
+/** A program started but did not pass its readiness probe: it died first, or the timeout passed. */
+export class NotReadyError extends BgrunError {
+  override readonly name = 'NotReadyError';
+  readonly appName: string;
+  /** 'exited': it ended before it was ready; 'timeout': still running, not ready in time. */
+  readonly reason: 'exited' | 'timeout';
+  readonly stderrTail: string[];
+  readonly errLog: string;
+  constructor(args: { appName: string; reason: 'exited' | 'timeout'; message: string; stderrTail: string[]; errLog: string }) {
+    super('NOT_READY', args.message);
+    this.appName = args.appName;
+    this.reason = args.reason;
+    this.stderrTail = args.stderrTail;
+    this.errLog = args.errLog;
   }
 }
 

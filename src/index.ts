@@ -11,7 +11,8 @@ import { readTail } from './core/logs.js';
 import type { ProcessInfo } from './core/record.js';
 import { removeRecord } from './core/remove.js';
 import { type RestartOptions, restartRecord } from './core/restart.js';
-import { type StartOptions, startApp } from './core/start.js';
+import type { AppConfig } from './config/define-config.js';
+import { startAppConfig } from './config/start-config.js';
 import { toInfo } from './core/status.js';
 import { type StopOptions, type StopResult, stopRecords } from './core/stop.js';
 import { resolveTargets } from './core/targets.js';
@@ -19,6 +20,8 @@ import { resolveTargets } from './core/targets.js';
 export * from './errors.js';
 export type { ProcessInfo, RestartPolicy, Status } from './core/record.js';
 export type { StartOptions } from './core/start.js';
+export { defineConfig } from './config/define-config.js';
+export type { AppConfig, BgrunConfig, Duration, Size } from './config/define-config.js';
 export type { StopOptions, StopResult } from './core/stop.js';
 export type { RestartOptions } from './core/restart.js';
 export type { ContextOptions } from './core/context.js';
@@ -30,9 +33,14 @@ function info(result: LaunchResult): ProcessInfo {
   return toInfo([result.record])[0]!;
 }
 
-/** Starts a program detached; resolves to its record once the grace period passed. */
-export async function start(options: StartOptions & ContextOptions): Promise<ProcessInfo> {
-  return info(await startApp(createContext(options), options));
+/**
+ * Starts a program detached, from the keys of a config entry (AppConfig);
+ * resolves to its record once the grace period and its `ready` probe passed.
+ * `dependsOn` names programs bgrun already runs: it waits until they are ready.
+ */
+export async function start(app: AppConfig & { home?: string }, options: ContextOptions = {}): Promise<ProcessInfo> {
+  const { home, ...entry } = app;
+  return info(await startAppConfig(createContext({ ...options, home: options.home ?? home }), entry));
 }
 
 export async function list(options: ContextOptions = {}): Promise<ProcessInfo[]> {

@@ -1,9 +1,9 @@
 import { parseDuration } from '../core/duration.js';
 import { restartRecord } from '../core/restart.js';
-import { resolveTargets } from '../core/targets.js';
 import { type Command, JSON_OPTION } from './command.js';
+import { CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
 import { printStarted } from './started.js';
-import { STOP_OPTIONS, requireTargets, stopOptions } from './stop.js';
+import { STOP_OPTIONS, stopOptions } from './stop.js';
 
 export const restart: Command = {
   name: 'restart',
@@ -13,12 +13,13 @@ export const restart: Command = {
     ...STOP_OPTIONS,
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long (default 500ms)' },
     { name: 'update-env', type: 'boolean', description: 'take the current environment instead of the recorded one' },
+    CONFIG_OPTION,
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
     const options = stopOptions(args);
     const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
-    const records = resolveTargets(ctx, requireTargets(args, this.usage));
+    const { records } = await targetsOrConfigApps(ctx, args, this.usage, 'start');
     const updateEnv = args.values['update-env'] ? (Object.fromEntries(Object.entries(ctx.env).filter(([, v]) => v !== undefined)) as Record<string, string>) : null;
     // One after the other, so a crash report names the program it belongs to.
     for (const record of records) {

@@ -1,7 +1,7 @@
 import { listApps } from '../core/list.js';
-import { resolveTargets } from '../core/targets.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
+import { resolveConfigTargets } from './config-apps.js';
 import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor } from './format.js';
 
 export const show: Command = {
@@ -14,7 +14,7 @@ export const show: Command = {
     if (args.positionals.length !== 1 || args.positionals[0] === 'all') {
       throw new UsageError(`show takes exactly one program: ${this.usage}`);
     }
-    const [target] = resolveTargets(ctx, args.positionals);
+    const [target] = await resolveConfigTargets(ctx, args.positionals);
     const { processes, records } = await listApps(ctx);
     const info = processes.find((p) => p.name === target!.name)!;
     const record = records.find((r) => r.name === target!.name)!;

@@ -12,6 +12,8 @@ import { parseSize } from '../core/size.js';
 import { startApp, startExisting } from '../core/start.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
+import { CONFIG_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
+import { readyOptions } from './ready-options.js';
 import { printStarted } from './started.js';
 
 const POLICIES: RestartPolicy[] = ['no', 'on-failure', 'always'];
@@ -42,7 +44,7 @@ export const start: Command = {
   name: 'start',
   summary: 'start a program detached, with logs and a pidfile',
   usage:
-    'bgrun start [options] <script> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)',
+    'bgrun start [options] <script> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
   stopAtPositional: true,
   options: [
     { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'name to manage it by (default: the program name)' },
@@ -55,12 +57,18 @@ export const start: Command = {
     { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)' },
     { name: 'min-uptime', type: 'string', value: '<duration>', description: 'a run this long resets the backoff and crash count (default 10s)' },
     { name: 'max-memory', type: 'string', value: '<size>', description: 'restart it gracefully when its memory stays above this (e.g. 300M)' },
+    { name: 'ready', type: 'string', value: '<probe>', description: 'return once it is ready: tcp:PORT, http://host:port/path (2xx), log:/regex/ or delay:<duration>' },
+    { name: 'ready-timeout', type: 'string', value: '<duration>', description: 'fail when --ready has not passed after this long (default 30s)' },
+    CONFIG_OPTION,
+    PROCFILE_OPTION,
     { name: 'max-log-size', type: 'string', value: '<size>', description: 'rotate each log past this size (e.g. 10M; 0: never; default 10M supervised, never plain)' },
     { name: 'max-log-files', type: 'string', value: '<N>', description: 'rotated copies kept per log, x.log.1 the newest (default 5)' },
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
     const v = args.values;
+    const fromConfig = await startFromConfig(args, ctx, io);
+    if (fromConfig !== null) return fromConfig;
     let program: string | undefined;
     let programArgs: string[];
     if (args.dashDash) {
@@ -94,6 +102,7 @@ export const start: Command = {
       maxRestarts: wholeNumber(v['max-restarts'] as string | undefined, '--max-restarts'),
       minUptimeMs: v['min-uptime'] === undefined ? undefined : parseDuration(v['min-uptime'] as string, '--min-uptime'),
       maxMemoryBytes: v['max-memory'] === undefined ? undefined : parseSize(v['max-memory'] as string, '--max-memory'),
+      ...readyOptions(v),
       ...logOptions(v, restart),
     });
     printStarted(result, io, v.json === true, 'started');

@@ -13,7 +13,7 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
   if (result.exitedCleanly) {
     io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code 0 (pid ${r.pid})`);
   } else {
-    io.out(`${verb} ${paint(r.name, 'bold', io.color)} (pid ${r.pid})`);
+    io.out(`${verb} ${paint(r.name, 'bold', io.color)} (pid ${r.pid})${r.ready && r.readyAt ? `, ready (${r.ready})` : ''}`);
   }
   io.out(`  out: ${r.outLog}`);
   io.out(`  err: ${r.errLog}`);

@@ -1,11 +1,10 @@
 import type { Parsed } from '../cli-args.js';
 import { parseDuration } from '../core/duration.js';
 import type { StopOptions } from '../core/stop.js';
-import { stopRecords } from '../core/stop.js';
-import { resolveTargets } from '../core/targets.js';
 import { isValidSignal } from '../core/terminate.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { CONFIG_OPTION, stopTargets } from './config-apps.js';
 import type { OptionSpec } from '../cli-args.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
@@ -33,12 +32,11 @@ export function requireTargets(args: Parsed, usage: string): string[] {
 export const stop: Command = {
   name: 'stop',
   summary: 'stop programs and their whole process tree',
-  usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
-  options: STOP_OPTIONS,
+  usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]\n       bgrun stop [--config <file>]   (the apps of the config here, dependents first)',
+  options: [...STOP_OPTIONS, CONFIG_OPTION],
   async run(args, ctx, io) {
     const options = stopOptions(args);
-    const records = resolveTargets(ctx, requireTargets(args, this.usage));
-    const results = await stopRecords(ctx, records, options);
+    const results = await stopTargets(ctx, args, this.usage, options);
     for (const r of results) {
       if (!r.wasRunning) io.out(`${r.name} was not running`);
       else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);

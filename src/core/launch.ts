@@ -16,6 +16,8 @@ export interface LaunchResult {
   record: ProcessRecord;
   /** Set when the program already ended with exit code 0 within the grace period. */
   exitedCleanly: boolean;
+  /** Plain mode: the spawned program while this process is still its parent (for readiness waits). */
+  child?: ChildProcess;
 }
 
 async function update(ctx: Context, name: string, change: (r: ProcessRecord) => ProcessRecord): Promise<ProcessRecord> {
@@ -85,7 +87,7 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
   if (exit === null) {
     // From here on the program is on its own; bgrun must not keep the CLI alive.
     child.unref();
-    return { record: current, exitedCleanly: false };
+    return { record: current, exitedCleanly: false, child };
   }
   const failed = exit.code !== 0;
   current = await update(ctx, record.name, (r) => ({
@@ -107,8 +109,16 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
   return { record: current, exitedCleanly: true };
 }
 
-/** Plain programs are spawned here; supervised ones by the supervisor, which becomes their parent. */
+/**
+ * Plain programs are spawned here; supervised ones by the supervisor, which becomes their parent.
+ * With a readiness probe (`--ready`), returns only once it passes (src/core/ready.ts).
+ */
 export async function launchAny(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  if (record.ready) return (await import('./ready.js')).launchUntilReady(ctx, record, waitMs, launchNow);
+  return launchNow(ctx, record, waitMs);
+}
+
+async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   if (record.restart === 'no') return launchRecord(ctx, record, waitMs);
   const { launchSupervised } = await import('../supervisor/delegate.js');
   return launchSupervised(ctx, record, waitMs);

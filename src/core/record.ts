@@ -25,6 +25,10 @@ export interface AppSpec {
   maxRestarts: number | null;
   minUptimeMs: number;
   maxMemoryBytes: number | null;
+  /** Readiness probe (`--ready`), checked after every start and restart by bgrun; absent in older records. */
+  ready?: string | null;
+  /** How long a start waits for `ready` (`--ready-timeout`). */
+  readyTimeoutMs?: number | null;
   /** Rotate each log when it grows past this many bytes (`--max-log-size`); null: never. Absent in older records: the default of the mode (see core/log-limits.ts). */
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`), x.log.1 the newest. */
@@ -56,6 +60,8 @@ export interface ProcessRecord extends AppSpec {
   failures?: number;
   /** Supervised mode: when the supervisor will start it again after a backoff. */
   nextStartAt?: string | null;
+  /** When the probe in `ready` last passed for this run; dependents started later trust it. */
+  readyAt?: string | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */

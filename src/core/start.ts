@@ -31,6 +31,10 @@ export interface StartOptions {
   maxRestarts?: number | null;
   minUptimeMs?: number;
   maxMemoryBytes?: number | null;
+  /** Readiness probe (src/core/ready.ts): start returns once it passes. */
+  ready?: string | null;
+  /** How long to wait for `ready` (default 30 s). */
+  readyTimeoutMs?: number | null;
   /** Rotate each log past this size (`--max-log-size`); null: never. Default: 10 MiB supervised, never plain. */
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`, default 5). */
@@ -106,6 +110,8 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       maxRestarts: options.maxRestarts ?? null,
       minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
       maxMemoryBytes: options.maxMemoryBytes ?? null,
+      ready: options.ready ?? null,
+      readyTimeoutMs: options.readyTimeoutMs ?? null,
       ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
       desired: 'running',
       status: 'starting',

@@ -1,0 +1,160 @@
+/**
+ * The config-file side of start, stop, restart, logs and show: app names from
+ * bgrun.config.* / ecosystem.config.* / Procfile, and `bgrun start` with no program.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OptionSpec, Parsed } from '../cli-args.js';
+import { type LoadedConfig, findConfig, loadConfig, loadConfigFile } from '../config/load-config.js';
+import { startOrder } from '../config/order.js';
+import { type AppOutcome, startConfigApps } from '../config/start-config.js';
+import type { Context } from '../core/context.js';
+import { parseDuration } from '../core/duration.js';
+import { isValidName } from '../core/names.js';
+import type { ProcessRecord } from '../core/record.js';
+import { readRecords } from '../core/registry.js';
+import { toInfo } from '../core/status.js';
+import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../core/stop.js';
+import { resolveTargets } from '../core/targets.js';
+import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
+import type { Io } from './command.js';
+import { paint } from './format.js';
+
+export const CONFIG_OPTION: OptionSpec = {
+  name: 'config',
+  type: 'string',
+  value: '<file>',
+  description: 'the config file (default: bgrun.config.json|.js|.mjs|.cjs or ecosystem.config.js|.cjs here)',
+};
+export const PROCFILE_OPTION: OptionSpec = {
+  name: 'procfile',
+  type: 'string',
+  value: '<file>',
+  description: "start the apps of this Procfile ('name: command' lines; .env beside it is loaded)",
+};
+
+const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
+
+/** Options that still make sense when the apps come from a config. */
+const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json']);
+
+function checkConfigOptions(args: Parsed, label: string): void {
+  const other = Object.keys(args.values).find((k) => !CONFIG_START_OPTIONS.has(k));
+  if (other) {
+    throw new UsageError(`--${other} is for a program given on the command line; for the apps of ${label}, set it in that file`);
+  }
+}
+
+function printOutcome(o: AppOutcome, io: Io): void {
+  const r = o.record;
+  const name = paint(o.name, 'bold', io.color);
+  const ready = o.ready ? `, ready (${o.ready})` : '';
+  if (o.action === 'running') io.out(`${name} is already running (pid ${r.pid})${ready}`);
+  else if (o.action === 'exited') io.out(`${name} ran and exited with code 0 (pid ${r.pid})`);
+  else io.out(`started ${name} (pid ${r.pid})${ready}`);
+}
+
+async function runConfig(config: LoadedConfig, only: string[] | undefined, args: Parsed, ctx: Context, io: Io): Promise<number> {
+  checkConfigOptions(args, config.label);
+  const json = args.values.json === true;
+  const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+  const outcomes = await startConfigApps(ctx, config, { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
+  if (json) io.out(JSON.stringify(outcomes.map((o) => ({ ...toInfo([o.record])[0], action: o.action }))));
+  return 0;
+}
+
+/**
+ * `bgrun start` from a config: with no program, every app; with names of
+ * config apps (that are not files here), those and what they depend on.
+ * Returns null when the command line is about a program instead.
+ */
+export async function startFromConfig(args: Parsed, ctx: Context, io: Io): Promise<number | null> {
+  const v = args.values;
+  const explicit = v.config !== undefined || v.procfile !== undefined;
+  if (args.dashDash) {
+    if (explicit) throw new UsageError('--config and --procfile start the apps of a file; they take no command after --');
+    return null;
+  }
+  const options = { config: v.config as string | undefined, procfile: v.procfile as string | undefined };
+  const program = args.positionals[0];
+  if (program === undefined) {
+    const config = await loadConfig(options);
+    if (!config) {
+      throw new UsageError(
+        `missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]', or put ${CONFIG_NAMES} here to start its apps`,
+      );
+    }
+    return runConfig(config, undefined, args, ctx, io);
+  }
+  const names = [program, ...args.rest];
+  if (!explicit) {
+    // A script here, or a script with arguments, is never mistaken for an app name.
+    if (!names.every(isValidName) || fs.existsSync(path.resolve(program))) return null;
+  }
+  const found = findConfig(options);
+  if (!found) return null;
+  const config = await loadConfigFile(found);
+  const missing = names.filter((n) => !config.apps.some((app) => app.name === n));
+  if (missing.length > 0) {
+    if (!explicit) return null;
+    throw new ConfigError(`${config.label} has no app named '${missing[0]}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
+  }
+  return runConfig(config, names, args, ctx, io);
+}
+
+/**
+ * resolveTargets, with a better message for a name that is an app of the
+ * config here but was never started.
+ */
+export async function resolveConfigTargets(ctx: Context, targets: string[], configFile?: string): Promise<ProcessRecord[]> {
+  try {
+    return resolveTargets(ctx, targets);
+  } catch (error) {
+    if (!(error instanceof TargetNotFoundError) || error.code !== 'TARGET_NOT_FOUND') throw error;
+    let config: LoadedConfig | null = null;
+    try {
+      config = await loadConfig({ config: configFile });
+    } catch (configError) {
+      // An explicit --config that is broken is the problem to report; a broken file found here is not.
+      if (configFile !== undefined) throw configError;
+    }
+    if (config?.apps.some((app) => app.name === error.target)) {
+      throw new TargetNotFoundError(
+        error.target,
+        `'${error.target}' is an app of ${config.label} but has not been started; start it with 'bgrun start ${error.target}'`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The records stop and restart act on: the targets given, or with none the
+ * apps of the config that bgrun knows, in dependency order (`order: 'stop'`
+ * puts dependents first).
+ */
+export async function targetsOrConfigApps(
+  ctx: Context,
+  args: Parsed,
+  usage: string,
+  order: 'start' | 'stop',
+): Promise<{ records: ProcessRecord[]; fromConfig: boolean }> {
+  const configFile = args.values.config as string | undefined;
+  if (args.positionals.length > 0) return { records: await resolveConfigTargets(ctx, args.positionals, configFile), fromConfig: false };
+  const config = await loadConfig({ config: configFile });
+  if (!config) throw new UsageError(`missing target: ${usage}; or run it beside ${CONFIG_NAMES} to act on its apps`);
+  const { records } = readRecords(ctx.paths);
+  const ordered = startOrder(config.apps, undefined, config.label);
+  if (order === 'stop') ordered.reverse();
+  const chosen = ordered.map((app) => records.find((r) => r.name === app.name)).filter((r): r is ProcessRecord => r !== undefined);
+  return { records: chosen, fromConfig: true };
+}
+
+/** Stops the targets; the apps of a config one after the other, dependents first. */
+export async function stopTargets(ctx: Context, args: Parsed, usage: string, options: StopOptions): Promise<StopResult[]> {
+  const { records, fromConfig } = await targetsOrConfigApps(ctx, args, usage, 'stop');
+  if (!fromConfig) return stopRecords(ctx, records, options);
+  const results: StopResult[] = [];
+  for (const record of records) results.push(await stopRecord(ctx, record, options));
+  return results;
+}

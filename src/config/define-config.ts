@@ -1,0 +1,83 @@
+/**
+ * The shape of `bgrun.config.{json,js,mjs,cjs}` and of the library's `start()`.
+ *
+ *   // bgrun.config.mjs
+ *   import { defineConfig } from 'bgrun';
+ *   export default defineConfig({
+ *     apps: [
+ *       { name: 'db', script: 'db.js', ready: 'tcp:5432' },
+ *       { name: 'web', script: 'server.js', args: ['--port', '3000'], dependsOn: ['db'], ready: 'http://127.0.0.1:3000/health' },
+ *     ],
+ *   });
+ *
+ * Keys shared with pm2's ecosystem file mean the same thing there (apps, name,
+ * script, args, cwd, env, interpreter), so a simple `ecosystem.config.js` works
+ * unchanged; the others are the camelCase of `bgrun start`'s options.
+ */
+
+/** A duration: milliseconds, or a string such as "500ms", "10s", "2m". */
+export type Duration = number | string;
+/** A size: bytes, or a string such as "300M", "1G". */
+export type Size = number | string;
+
+export interface AppConfig {
+  /** What it is managed by (`bgrun stop web`); default: the script's base name. */
+  name?: string;
+  /** A script (relative to cwd) or a command found on PATH. */
+  script: string;
+  /** Its arguments; a string is split at spaces (quotes group), as pm2 does. */
+  args?: string | string[];
+  /** Working folder; relative to the config file's folder, which is the default. */
+  cwd?: string;
+  /** Variables set for it; they win over env files and the inherited environment. */
+  env?: Record<string, string | number | boolean>;
+  /** .env files read at every (re)start; relative to the config file's folder. */
+  envFile?: string | string[];
+  /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. */
+  interpreter?: string | null;
+  /** Supervise and restart it: "no" (default), "on-failure" or "always". */
+  restart?: 'no' | 'on-failure' | 'always';
+  /** Give up after this many quick crashes in a row. */
+  maxRestarts?: number;
+  /** A run this long resets the backoff and the crash count. */
+  minUptime?: Duration;
+  /** Restart it gracefully when its memory stays above this. */
+  maxMemory?: Size;
+  /** Watch for a crash this long before returning (default 500ms). */
+  wait?: Duration;
+  /** Readiness probe: "tcp:3000", "http://127.0.0.1:3000/health", "log:/listening/", "delay:2s". */
+  ready?: string;
+  /** How long to wait for `ready` (default 30s). */
+  readyTimeout?: Duration;
+  /** Names of apps that must be started and ready before this one. */
+  dependsOn?: string[];
+
+  // pm2 keys, so an ecosystem file type-checks too.
+  /** pm2: true means restart "always", false "no"; absent, bgrun's default "no" applies (not pm2's). */
+  autorestart?: boolean;
+  /** pm2 spelling of maxRestarts. */
+  max_restarts?: number;
+  /** pm2 spelling of minUptime. */
+  min_uptime?: Duration;
+  /** pm2 spelling of maxMemory. */
+  max_memory_restart?: Size;
+  /** Accepted as 1 only: bgrun runs one instance per app. */
+  instances?: 1 | '1';
+  /** Accepted as fork only: there is no cluster mode. */
+  exec_mode?: 'fork' | 'fork_mode';
+  /** Accepted as false only: bgrun does not watch files. */
+  watch?: false;
+  /** pm2 environments, used by `pm2 start --env <name>` only; bgrun checks and ignores them, as pm2 does without --env. */
+  [environment: `env_${string}`]: Record<string, string | number | boolean> | undefined;
+}
+
+export interface BgrunConfig {
+  apps: AppConfig[];
+  /** pm2's deploy section: ignored. */
+  deploy?: unknown;
+}
+
+/** Identity function that gives a config file types and completion. */
+export function defineConfig(config: BgrunConfig): BgrunConfig {
+  return config;
+}
