@@ -5,7 +5,7 @@ import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, NotReadyError
 import { bgrunVersion } from './version.js';
 
 /** Commands load on demand: `bgrun list` never pays for what `start` needs. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.js')).start,
   list: async () => (await import('./commands/list.js')).list,
   stop: async () => (await import('./commands/stop.js')).stop,
@@ -15,9 +15,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   rm: async () => (await import('./commands/rm.js')).rm,
   flush: async () => (await import('./commands/flush.js')).flush,
   supervisor: async () => (await import('./commands/supervisor.js')).supervisor,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  save: async () => (await import('./commands/save.js')).save,
+  resurrect: async () => (await import('./commands/resurrect.js')).resurrect,
+  startup: async () => (await import('./commands/startup.js')).startup,
+  unstartup: async () => (await import('./commands/startup.js')).unstartup,
+  completion: async () => (await import('./commands/completion.js')).completion,
+  __names: async () => (await import('./commands/completion.js')).names,
 };
 
-const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
+export const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
 
 const SUMMARIES: [string, string][] = [
   ['start', 'start a program detached, with logs and a pidfile'],
@@ -29,6 +36,11 @@ const SUMMARIES: [string, string][] = [
   ['rm', 'stop and forget programs (alias: delete)'],
   ['flush', "empty programs' logs, rotated copies included"],
   ['supervisor', 'the supervisor of --restart programs: pid, version, memory (alias: doctor)'],
+  ['export', 'write a native systemd unit per program (export systemd <name|all>)'],
+  ['save', "remember which programs run now, for 'bgrun resurrect'"],
+  ['resurrect', 'start the saved programs that are not running'],
+  ['startup', "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup"],
+  ['completion', 'print a bash, zsh or fish completion script'],
 ];
 
 function usage(): string {
@@ -136,7 +148,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     const parsed = parseArgs(rest, command.options, { stopAtPositional: command.stopAtPositional });
     const ctx = createContext();
-    await reviveSupervisor(ctx, io);
+    if (!command.noSupervisor) await reviveSupervisor(ctx, io);
     if (ROTATING_COMMANDS.has(command.name)) await rotateLogs(ctx, io);
     return await command.run(parsed, ctx, io);
   } catch (error) {

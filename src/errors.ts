@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'INTERPRETER_NOT_FOUND'
   | 'CWD_NOT_FOUND'
   | 'ENV_FILE'
+  | 'EXPORT_FAILED'
+  | 'STARTUP_FAILED'
   | 'SPAWN_FAILED'
   | 'EXITED_AT_START'
   | 'STOP_FAILED'

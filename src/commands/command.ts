@@ -17,6 +17,8 @@ export interface Command {
   options: OptionSpec[];
   /** Options end at the program: start's program keeps its own options. */
   stopAtPositional?: boolean;
+  /** Never needs the supervisor, so the CLI does not bring one back first (completion, __names). */
+  noSupervisor?: boolean;
   run(args: Parsed, ctx: Context, io: Io): Promise<number>;
 }
 

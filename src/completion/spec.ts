@@ -1,0 +1,90 @@
+import type { OptionSpec } from '../cli-args.js';
+
+/**
+ * What the shell completion scripts know about bgrun, built from the commands
+ * themselves (their usage line and options), so a new command or option is
+ * completed without touching the scripts. Program names are not in here:
+ * the scripts ask `bgrun __names` for them at every completion.
+ */
+
+export type ValueCompletion = { kind: 'none' } | { kind: 'dirs' } | { kind: 'files' } | { kind: 'words'; words: string[] };
+
+export interface CompletionOption {
+  long: string;
+  short: string | null;
+  description: string;
+  takesValue: boolean;
+  value: ValueCompletion;
+}
+
+export interface CompletionCommand {
+  name: string;
+  aliases: string[];
+  summary: string;
+  options: CompletionOption[];
+  /** Fixed words the first argument is one of (`export systemd`, `completion bash`), else null. */
+  firstWords: string[] | null;
+  /** Whether the arguments (after firstWords) are program names, and `all` is one of them. */
+  names: 'none' | 'names' | 'names-and-all';
+  /** Options end at the program (start): after its first argument, complete files. */
+  takesProgram: boolean;
+}
+
+export interface CompletionSpec {
+  commands: CompletionCommand[];
+}
+
+/** The subset of a Command the spec needs; commands/command.ts's Command has these. */
+export interface CommandLike {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec[];
+  stopAtPositional?: boolean;
+}
+
+const SIGNALS = ['TERM', 'INT', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2'];
+/** Placeholders whose values are known words, beyond `<a|b|c>`. */
+const KNOWN_VALUES: Record<string, string[]> = { '<policy>': ['no', 'on-failure', 'always'], '<SIG>': SIGNALS };
+
+export function valueCompletion(placeholder: string | undefined): ValueCompletion {
+  if (!placeholder) return { kind: 'none' };
+  if (KNOWN_VALUES[placeholder]) return { kind: 'words', words: KNOWN_VALUES[placeholder]! };
+  if (/^<(dir|folder)>$/i.test(placeholder)) return { kind: 'dirs' };
+  if (/^<(file|path|script)>$/i.test(placeholder)) return { kind: 'files' };
+  const choice = /^<([a-z0-9-]+(?:\|[a-z0-9-]+)+)>$/i.exec(placeholder);
+  if (choice) return { kind: 'words', words: choice[1]!.split('|') };
+  return { kind: 'none' };
+}
+
+const HELP: CompletionOption = { long: 'help', short: 'h', description: 'show help', takesValue: false, value: { kind: 'none' } };
+
+/** Reads the first line of a usage text: `bgrun <name> <first argument>…`. */
+export function completionCommand(command: CommandLike, aliases: string[]): CompletionCommand {
+  const firstLine = command.usage.split('\n')[0] ?? '';
+  const words = firstLine.trim().split(/\s+/);
+  const first = words[0] === 'bgrun' && words[1] === command.name ? words[2] : undefined;
+  const firstWords = first !== undefined && /^[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)*$/.test(first) ? first.split('|') : null;
+  const names = /<(pid\|)?name\|all>/.test(command.usage) ? 'names-and-all' : /<(pid\|)?name\b/.test(command.usage) ? 'names' : 'none';
+  return {
+    name: command.name,
+    aliases,
+    summary: command.summary,
+    options: [
+      ...command.options.map((o) => ({
+        long: o.name,
+        short: o.short ?? null,
+        description: o.description,
+        takesValue: o.type !== 'boolean',
+        value: o.type === 'boolean' ? ({ kind: 'none' } as const) : valueCompletion(o.value),
+      })),
+      HELP,
+    ],
+    firstWords,
+    names,
+    takesProgram: command.stopAtPositional === true,
+  };
+}
+
+/** Every name a command answers to. */
+export const commandNames = (c: CompletionCommand) => [c.name, ...c.aliases];

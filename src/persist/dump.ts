@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AlreadyRunningError, BgrunError, StateError, describeSystemError } from '../errors.js';
+import type { Context } from '../core/context.js';
+import { DEFAULT_WAIT_MS } from '../core/launch.js';
+import { listApps } from '../core/list.js';
+import { validateName } from '../core/names.js';
+import { ensureState } from '../core/paths.js';
+import { type ProcessRecord, RECORD_VERSION, checkRecord } from '../core/record.js';
+import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/registry.js';
+import { startExisting } from '../core/start.js';
+import { observe } from '../core/status.js';
+import { bgrunVersion } from '../version.js';
+
+/**
+ * `bgrun save` and `bgrun resurrect`. The dump names the programs that should
+ * come back after a reboot and keeps a copy of their specs, so a program whose
+ * record is gone can be recreated. Records stay the source of truth: a program
+ * that still has a record is started from it, exactly as `bgrun start <name>` would.
+ */
+
+export const DUMP_VERSION = 1;
+
+/** A record without what only describes one run: pid, status, times, counters. */
+export type SavedSpec = Omit<ProcessRecord, (typeof RUN_STATE_FIELDS)[number]>;
+
+export interface Dump {
+  version: number;
+  savedAt: string;
+  bgrunVersion: string;
+  programs: SavedSpec[];
+}
+
+/**
+ * Observed state, left out of the dump. Everything else in a record is spec and
+ * is kept, including fields added after this file was written.
+ */
+const RUN_STATE_FIELDS = [
+  'desired',
+  'status',
+  'pid',
+  'identity',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'exitCode',
+  'signal',
+  'restarts',
+  'launcher',
+  'supervisedBy',
+  'failures',
+  'nextStartAt',
+  'readyAt',
+] as const;
+
+export function dumpFile(ctx: Context): string {
+  return path.join(ctx.paths.home, 'dump.json');
+}
+
+function specOf(record: ProcessRecord): SavedSpec {
+  const spec: Record<string, unknown> = { ...record };
+  for (const field of RUN_STATE_FIELDS) delete spec[field];
+  return spec as SavedSpec;
+}
+
+/** A fresh, stopped record from a saved spec; null when the spec is not a usable record. */
+function recordFromSpec(spec: SavedSpec): ProcessRecord | null {
+  const record = {
+    ...spec,
+    version: RECORD_VERSION,
+    desired: 'stopped',
+    status: 'stopped',
+    pid: null,
+    identity: null,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    restarts: 0,
+    launcher: null,
+    supervisedBy: null,
+    failures: 0,
+    nextStartAt: null,
+  } as ProcessRecord;
+  return checkRecord(record) === null ? record : null;
+}
+
+export interface SaveResult {
+  file: string;
+  names: string[];
+}
+
+/** Writes the dump: every program whose desired state is running, whatever its status now. */
+export async function saveDump(ctx: Context): Promise<SaveResult> {
+  ensureState(ctx.paths);
+  const { records } = await listApps(ctx);
+  const chosen = records.filter((r) => r.desired === 'running');
+  const dump: Dump = { version: DUMP_VERSION, savedAt: new Date().toISOString(), bgrunVersion: bgrunVersion(), programs: chosen.map(specOf) };
+  const file = dumpFile(ctx);
+  await withLock(ctx.paths, () => {
+    try {
+      writeFileAtomic(file, `${JSON.stringify(dump, null, 2)}\n`);
+    } catch (error) {
+      throw new StateError(`cannot write ${file}: ${describeSystemError(error)}`, error);
+    }
+  });
+  return { file, names: chosen.map((r) => r.name) };
+}
+
+/** The dump, or null when nothing was ever saved. */
+export function readDump(ctx: Context): Dump | null {
+  const file = dumpFile(ctx);
+  let text: string;
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    try {
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new StateError(`cannot read ${file}: ${describeSystemError(error)}`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StateError(`${file} is not valid JSON (${(error as Error).message}); run 'bgrun save' again`, error);
+  }
+  const dump = value as Partial<Dump> | null;
+  if (typeof dump !== 'object' || dump === null || !Array.isArray(dump.programs)) {
+    throw new StateError(`${file} has no list of programs; run 'bgrun save' again`);
+  }
+  return dump as Dump;
+}
+
+export type ResurrectAction = 'started' | 'recreated' | 'running' | 'failed';
+
+export interface ResurrectResult {
+  name: string;
+  /** started: from its record; recreated: its record was gone and came from the dump; running: left alone. */
+  action: ResurrectAction;
+  pid: number | null;
+  error: BgrunError | null;
+}
+
+/**
+ * Makes sure a record exists for a saved program: writes one from the dump
+ * when there is none. Returns false when the saved spec is unusable.
+ */
+async function ensureRecord(ctx: Context, spec: SavedSpec): Promise<'exists' | 'recreated' | 'unusable'> {
+  return withLock(ctx.paths, () => {
+    if (readRecord(ctx.paths, spec.name)) return 'exists';
+    const record = recordFromSpec(spec);
+    if (!record) return 'unusable';
+    writeRecord(ctx.paths, record);
+    return 'recreated';
+  });
+}
+
+async function resurrectOne(ctx: Context, spec: SavedSpec, waitMs: number): Promise<ResurrectResult> {
+  const name = String(spec.name);
+  try {
+    validateName(name);
+    const existing = readRecord(ctx.paths, name);
+    if (existing) {
+      const seen = observe(existing).record;
+      if (seen.status === 'running' || seen.status === 'starting') return { name, action: 'running', pid: seen.pid, error: null };
+    }
+    const state = await ensureRecord(ctx, spec);
+    if (state === 'unusable') {
+      throw new StateError(`the saved spec of '${name}' in ${dumpFile(ctx)} is not a usable record; run 'bgrun save' again`);
+    }
+    const launched = await startExisting(ctx, name, waitMs);
+    return { name, action: state === 'recreated' ? 'recreated' : 'started', pid: launched.record.pid, error: null };
+  } catch (error) {
+    // Started meanwhile by someone else (another resurrect, a user): not a duplicate, not a failure.
+    if (error instanceof AlreadyRunningError) return { name, action: 'running', pid: error.pid, error: null };
+    const wrapped = error instanceof BgrunError ? error : new BgrunError('SPAWN_FAILED', String(error), { cause: error });
+    return { name, action: 'failed', pid: null, error: wrapped };
+  }
+}
+
+/**
+ * Starts every saved program that is not running, through the same path as
+ * `bgrun start <name>` (supervised ones get their supervisor). Never starts a
+ * second copy of one that runs. Null when nothing was ever saved.
+ */
+export async function resurrect(ctx: Context, options: { waitMs?: number } = {}): Promise<ResurrectResult[] | null> {
+  const dump = readDump(ctx);
+  if (!dump) return null;
+  ensureState(ctx.paths);
+  const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
+  return Promise.all(dump.programs.map((spec) => resurrectOne(ctx, spec, waitMs)));
+}
