@@ -15,7 +15,7 @@ import { rotatedFiles } from './rotate.js';
  * `2026-11-24T03:00:00Z`, `2026-11-24 03:00:00.123+01:00`, `[2026-11-24 03:00:00,123]`, `2026-11-24T03:00`.
  * Without a zone the time is local, as `date` prints it.
  */
-const STAMP = /^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)\s?(Z|[+-]\d{2}(?::?\d{2})?)?(?=$|[\]\s|,;:-])/;
+const STAMP = /^\[?(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)\s?(Z|[+-]\d{2}(?::?\d{2})?)?(?=$|[\]\s|,;])/;
 
 /** The time a line starts with, in ms since the epoch, or null. */
 export function lineTime(line: string): number | null {

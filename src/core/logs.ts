@@ -80,12 +80,17 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
   const interval = options.intervalMs ?? 200;
   while (!options.signal?.aborted) {
     for (const cursor of cursors) readNew(cursor, options.onData);
+    // One listener at a time: a long follow must not pile up a listener per poll.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval);
-      options.signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, interval);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
