@@ -402,7 +402,7 @@ export function validateConfig(value: unknown, source: string, baseDir: string):
     app.dependsOn.forEach((dep, j) => {
       if (dep === app.name) throw invalid({ source, at: `apps[${i}]`, baseDir }, `dependsOn[${j}]`, `"${app.name}" cannot depend on itself`);
       if (!index.has(dep)) {
-        const near = suggest(dep, [...index.keys()]);
+        const near = suggest(dep, [...index.keys()].filter((n) => n !== app.name));
         throw invalid({ source, at: `apps[${i}]`, baseDir }, `dependsOn[${j}]`, `no app named "${dep}" in this config${near ? ` (did you mean "${near}"?)` : ''}`);
       }
     });
