@@ -30,7 +30,7 @@ export const resurrect: Command = {
       for (const r of results) {
         if (r.action === 'started') io.out(`started ${r.name} (pid ${r.pid})`);
         else if (r.action === 'recreated') io.out(`started ${r.name} (pid ${r.pid}) from the saved spec: it had no record`);
-        else if (r.action === 'running') io.out(`${r.name} is already running (pid ${r.pid})`);
+        else if (r.action === 'running') io.out(r.pid ? `${r.name} is already running (pid ${r.pid})` : `${r.name} is already being started`);
       }
     }
     for (const r of failed) io.err(`bgrun: cannot resurrect '${r.name}': ${r.error?.message}`);

@@ -177,7 +177,7 @@ async function resurrectOne(ctx: Context, spec: SavedSpec, waitMs: number): Prom
     return { name, action: state === 'recreated' ? 'recreated' : 'started', pid: launched.record.pid, error: null };
   } catch (error) {
     // Started meanwhile by someone else (another resurrect, a user): not a duplicate, not a failure.
-    if (error instanceof AlreadyRunningError) return { name, action: 'running', pid: error.pid, error: null };
+    if (error instanceof AlreadyRunningError) return { name, action: 'running', pid: error.pid || null, error: null };
     const wrapped = error instanceof BgrunError ? error : new BgrunError('SPAWN_FAILED', String(error), { cause: error });
     return { name, action: 'failed', pid: null, error: wrapped };
   }
