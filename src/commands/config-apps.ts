@@ -26,6 +26,14 @@ export const CONFIG_OPTION: OptionSpec = {
   value: '<file>',
   description: 'the config file (default: bgrun.config.json|.js|.mjs|.cjs or ecosystem.config.js|.cjs here)',
 };
+/** stop and restart: with no target, they act on the apps of the config. */
+export const TARGETS_CONFIG_OPTION: OptionSpec = {
+  name: 'config',
+  type: 'string',
+  value: '<file>',
+  description:
+    'with no target: the apps of this config file or Procfile, in dependency order (default: bgrun.config.*, ecosystem.config.* or Procfile here)',
+};
 export const PROCFILE_OPTION: OptionSpec = {
   name: 'procfile',
   type: 'string',
@@ -142,7 +150,7 @@ export async function targetsOrConfigApps(
   const configFile = args.values.config as string | undefined;
   if (args.positionals.length > 0) return { records: await resolveConfigTargets(ctx, args.positionals, configFile), fromConfig: false };
   const config = await loadConfig({ config: configFile });
-  if (!config) throw new UsageError(`missing target: ${usage}; or run it beside ${CONFIG_NAMES} to act on its apps`);
+  if (!config) throw new UsageError(`missing target: ${usage}`);
   const { records } = readRecords(ctx.paths);
   const ordered = startOrder(config.apps, undefined, config.label);
   if (order === 'stop') ordered.reverse();

@@ -1,7 +1,7 @@
 import { parseDuration } from '../core/duration.js';
 import { restartRecord } from '../core/restart.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
+import { TARGETS_CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
 import { printStarted } from './started.js';
 import { STOP_OPTIONS, stopOptions } from './stop.js';
 
@@ -13,7 +13,7 @@ export const restart: Command = {
     ...STOP_OPTIONS,
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long (default 500ms)' },
     { name: 'update-env', type: 'boolean', description: 'take the current environment instead of the recorded one' },
-    CONFIG_OPTION,
+    TARGETS_CONFIG_OPTION,
     JSON_OPTION,
   ],
   async run(args, ctx, io) {

@@ -4,7 +4,7 @@ import type { StopOptions } from '../core/stop.js';
 import { isValidSignal } from '../core/terminate.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { CONFIG_OPTION, stopTargets } from './config-apps.js';
+import { TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
 import type { OptionSpec } from '../cli-args.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
@@ -32,8 +32,8 @@ export function requireTargets(args: Parsed, usage: string): string[] {
 export const stop: Command = {
   name: 'stop',
   summary: 'stop programs and their whole process tree',
-  usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]\n       bgrun stop [--config <file>]   (the apps of the config here, dependents first)',
-  options: [...STOP_OPTIONS, CONFIG_OPTION],
+  usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
+  options: [...STOP_OPTIONS, TARGETS_CONFIG_OPTION],
   async run(args, ctx, io) {
     const options = stopOptions(args);
     const results = await stopTargets(ctx, args, this.usage, options);

@@ -43,6 +43,10 @@ export interface AppConfig {
   minUptime?: Duration;
   /** Restart it gracefully when its memory stays above this. */
   maxMemory?: Size;
+  /** Rotate each log past this size (e.g. "10M"; 0: never; default 10M supervised, never plain). */
+  maxLogSize?: Size;
+  /** Rotated copies kept per log (default 5). */
+  maxLogFiles?: number;
   /** Watch for a crash this long before returning (default 500ms). */
   wait?: Duration;
   /** Readiness probe: "tcp:3000", "http://127.0.0.1:3000/health", "log:/listening/", "delay:2s". */

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { BgrunError, ConfigError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
+import { parseMaxLogFiles, parseMaxLogSize } from '../core/log-limits.js';
 import { nameFromProgram, validateName } from '../core/names.js';
 import { tryParseProbe } from '../core/ready.js';
 import type { RestartPolicy } from '../core/record.js';
@@ -50,6 +51,8 @@ const BGRUN_KEYS = [
   'maxRestarts',
   'minUptime',
   'maxMemory',
+  'maxLogSize',
+  'maxLogFiles',
   'wait',
   'ready',
   'readyTimeout',
@@ -271,6 +274,16 @@ function name(where: Where, key: string, value: unknown): string {
   }
 }
 
+/** A check shared with the command line; its message loses the option name and gains the key path. */
+function cliRule<T>(where: Where, key: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    const message = error instanceof BgrunError ? error.message.replace(/^invalid --[a-z-]+ ('[^']*'): /, 'invalid value $1: ') : String(error);
+    throw invalid(where, key, message);
+  }
+}
+
 /** One of the two spellings of the same setting (bgrun's, pm2's); both at once is a mistake. */
 function oneOf(where: Where, obj: Record<string, unknown>, keys: [string, string]): [string, unknown] | null {
   const [a, b] = keys;
@@ -334,6 +347,19 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
     throwIt(invalid(where, supervisedOnly[0], 'needs a supervised program: add restart: "on-failure" or restart: "always"'));
   }
 
+  if (obj.maxLogSize !== undefined) {
+    // Same rules as --max-log-size: a size of at least 1K, or 0 for no rotation.
+    const text = typeof obj.maxLogSize === 'number' ? String(obj.maxLogSize) : obj.maxLogSize;
+    if (typeof text !== 'string') throwIt(expected(where, 'maxLogSize', 'a size such as "10M", or 0 for no rotation', obj.maxLogSize));
+    options.maxLogBytes = cliRule(where, 'maxLogSize', () => parseMaxLogSize(text));
+  }
+  if (obj.maxLogFiles !== undefined) {
+    if (typeof obj.maxLogFiles !== 'number') throwIt(expected(where, 'maxLogFiles', 'a whole number', obj.maxLogFiles));
+    options.maxLogFiles = cliRule(where, 'maxLogFiles', () => parseMaxLogFiles(String(obj.maxLogFiles)));
+    if ((options.restart ?? 'no') === 'no' && !options.maxLogBytes) {
+      throwIt(invalid(where, 'maxLogFiles', 'needs maxLogSize for a plain program (supervised programs rotate at 10M by default)'));
+    }
+  }
   if (obj.wait !== undefined) options.waitMs = duration(where, 'wait', obj.wait);
   if (obj.ready !== undefined) {
     const text = requireString(where, 'ready', obj.ready);

@@ -181,3 +181,14 @@ test('Procfile: name: command lines through sh -c; comments and blank lines skip
   t.is(t.throws(() => parseProcfile('web: a\nweb: b\n', '/p/Procfile'))?.message, "Procfile:2: 'web' is defined twice");
   t.is(t.throws(() => parseProcfile('# nothing\n', '/p/Procfile'))?.message, "Procfile: no 'name: command' lines");
 });
+
+test('log rotation keys follow --max-log-size and --max-log-files', (t) => {
+  t.like(check({ apps: [{ script: 'a.js', maxLogSize: '2M', maxLogFiles: 3 }] })[0], { maxLogBytes: 2 * 1024 * 1024, maxLogFiles: 3 });
+  t.like(check({ apps: [{ script: 'a.js', maxLogSize: 0 }] })[0], { maxLogBytes: null });
+  t.is(message(t, { apps: [{ script: 'a.js', maxLogSize: '10' }] }), "bgrun.config.json: apps[0].maxLogSize: invalid value '10': use at least 1K, or 0 for no limit");
+  t.is(
+    message(t, { apps: [{ script: 'a.js', maxLogFiles: 2 }] }),
+    'bgrun.config.json: apps[0].maxLogFiles: needs maxLogSize for a plain program (supervised programs rotate at 10M by default)',
+  );
+  t.like(check({ apps: [{ script: 'a.js', restart: 'always', maxLogFiles: 2 }] })[0], { maxLogFiles: 2 });
+});
