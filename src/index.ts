@@ -75,3 +75,26 @@ export async function logs(
   const lines = options.lines ?? 15;
   return { out: readTail(record!.outLog, lines), err: readTail(record!.errLog, lines) };
 }
+
+export type { SaveResult, ResurrectResult, ResurrectAction } from './persist/dump.js';
+export type { ExportOptions, ExportedUnit } from './export/systemd.js';
+
+/** Records which programs should come back (those meant to be running) in dump.json, for `resurrect()`. */
+export async function save(options: ContextOptions = {}): Promise<import('./persist/dump.js').SaveResult> {
+  return (await import('./persist/dump.js')).saveDump(createContext(options));
+}
+
+/** Starts every saved program that is not running, never a second copy; null when nothing was saved. */
+export async function resurrect(
+  options: ContextOptions & { waitMs?: number } = {},
+): Promise<import('./persist/dump.js').ResurrectResult[] | null> {
+  return (await import('./persist/dump.js')).resurrect(createContext(options), options);
+}
+
+/** A native systemd unit per program (name, pid or 'all'); written to `outputDir` when given. */
+export async function exportSystemd(
+  target: Target | Target[],
+  options: import('./export/systemd.js').ExportOptions & ContextOptions = {},
+): Promise<import('./export/systemd.js').ExportedUnit[]> {
+  return (await import('./export/systemd.js')).exportSystemd(createContext(options), asTargets(target), options);
+}

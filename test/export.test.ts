@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { exportSystemd } from '../src/index.js';
 import { type Sandbox, fixture, sandbox, sweepAll } from './helpers/bgrun.js';
 import { openUp, systemdAnalyzeVerify, systemdTestDump } from './helpers/systemd.js';
 
@@ -149,6 +150,11 @@ test('a variable set by --env and in an env file is reported: systemd would let 
     r.stderr.split('\n')[0],
     `bgrun: warning: 'web': PORT is set by --env and in ${envFile}; bgrun lets --env win, systemd lets the EnvironmentFile= win`,
   );
+  // The library gives the same unit and the warning as data.
+  const [unit] = await exportSystemd('web', { home: box.home });
+  t.is(unit!.text.trimEnd(), r.stdout.trimEnd());
+  t.deepEqual(unit!.warnings, [r.stderr.split('\n')[0]!.replace('bgrun: warning: ', '')]);
+  t.is(unit!.file, null);
   await box.run(['stop', 'all']);
 });
 
