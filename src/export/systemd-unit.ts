@@ -21,7 +21,8 @@ export class ExportError extends BgrunError {
 export type UnitSource = Pick<
   ProcessRecord,
   'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes' | 'outLog' | 'errLog'
->;
+> &
+  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes'>>;
 
 export interface UnitOptions {
   /** A user unit (`systemctl --user`): WantedBy=default.target and no User=. */
@@ -131,6 +132,9 @@ export function startLimits(source: Pick<UnitSource, 'restart' | 'maxRestarts' |
   return { intervalSec: timeSpan(burst * (source.minUptimeMs + BACKOFF_BASE_MS)), burst };
 }
 
+/** Text for a comment: one line, whatever it holds. */
+const oneLine = (text: string) => JSON.stringify(text).slice(1, -1);
+
 function formatSize(bytes: number): string {
   for (const [unit, size] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
     if (bytes % size === 0) return `${bytes / size}${unit}`;
@@ -183,6 +187,15 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
       `# bgrun --max-memory restarts it gracefully above ${formatSize(source.maxMemoryBytes)}; systemd can only`,
       '# kill it there (then Restart= applies). Uncomment to do that:',
       `#MemoryMax=${formatSize(source.maxMemoryBytes)}`,
+    );
+  }
+  if (source.ready) {
+    service.push(`# bgrun waited for --ready ${oneLine(source.ready)} after each start; systemd has no such probe (Type=notify needs the program's help).`);
+  }
+  if (source.maxLogBytes) {
+    service.push(
+      `# bgrun rotated these logs past ${formatSize(source.maxLogBytes)}; under systemd, rotate them with logrotate (copytruncate),`,
+      '# or log to the journal instead (StandardOutput=journal).',
     );
   }
   service.push(

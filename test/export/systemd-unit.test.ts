@@ -75,3 +75,10 @@ test('system units run as the user who ran bgrun (not root); user units have no 
   t.is(user.unitName, 'bgrun-web.service');
   t.regex(user.text, /\[Install\]\nWantedBy=default\.target\n$/);
 });
+
+test('what systemd cannot do the same is said in comments: readiness probes, log rotation', (t) => {
+  const text = systemdUnit({ ...SOURCE, ready: 'tcp:3000\n[Service]', maxLogBytes: 10 * 1024 * 1024 }, { user: true }).text;
+  t.regex(text, /^# bgrun waited for --ready tcp:3000\\n\[Service\] after each start; systemd has no such probe/m);
+  t.regex(text, /^# bgrun rotated these logs past 10M; under systemd, rotate them with logrotate/m);
+  t.is(text.match(/^\[Service\]$/gm)?.length, 1);
+});
