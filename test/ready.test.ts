@@ -23,6 +23,8 @@ test('tcp: start returns only once the port accepts connections', async (t) => {
   t.is(r.stdout.split('\n')[0], `started srv (pid ${pid}), ready (tcp:${port})`);
   t.is(box.record('srv').ready, `tcp:${port}`);
   t.truthy(box.record('srv').readyAt);
+  const shown = JSON.parse((await box.run(['show', 'srv', '--json'])).stdout);
+  t.is(shown.ready, `tcp:${port}`);
 });
 
 test('http: a 2xx answer is ready; a 503 is not, until --ready-timeout, and the program is left running', async (t) => {

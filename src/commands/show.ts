@@ -24,6 +24,8 @@ export const show: Command = {
       interpreter: record.interpreter,
       envVars: Object.keys(record.envVars),
       envFiles: record.envFiles,
+      ready: record.ready ?? null,
+      readyAt: record.readyAt ?? null,
     };
     if (args.values.json) {
       io.out(JSON.stringify(details, null, 2));
@@ -36,6 +38,7 @@ export const show: Command = {
       ['uptime', formatUptime(info.uptimeMs)],
       ['restarts', String(info.restarts)],
       ['restart policy', info.restart],
+      ['ready', record.ready ? `${record.ready}${record.readyAt ? ` (passed ${record.readyAt})` : ''}` : '-'],
       ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],
       ['signal', info.signal ?? '-'],
       ['cpu', info.cpu === null ? '-' : `${info.cpu}%`],
