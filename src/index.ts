@@ -7,7 +7,8 @@
 import { type ContextOptions, createContext } from './core/context.js';
 import type { LaunchResult } from './core/launch.js';
 import { listApps } from './core/list.js';
-import { readTail } from './core/logs.js';
+import { type FlushOptions, type FlushResult, flushLogs } from './core/flush.js';
+import { parseSince, readSince, readTailAcross } from './core/log-since.js';
 import type { ProcessInfo } from './core/record.js';
 import { removeRecord } from './core/remove.js';
 import { type RestartOptions, restartRecord } from './core/restart.js';
@@ -25,6 +26,7 @@ export type { AppConfig, BgrunConfig, Duration, Size } from './config/define-con
 export type { StopOptions, StopResult } from './core/stop.js';
 export type { RestartOptions } from './core/restart.js';
 export type { ContextOptions } from './core/context.js';
+export type { FlushOptions, FlushResult } from './core/flush.js';
 
 export type Target = string | number;
 const asTargets = (t: Target | Target[]) => (Array.isArray(t) ? t : [t]).map(String);
@@ -65,15 +67,34 @@ export async function remove(target: Target | Target[], options: StopOptions & C
   return Promise.all(resolveTargets(ctx, asTargets(target)).map((r) => removeRecord(ctx, r, options)));
 }
 
-/** The last lines of a program's logs. */
+/**
+ * The last lines of a program's logs, read on into the rotated copies when the
+ * log was just rotated. With `since` (a duration such as '10m', a time, or a
+ * Date): every line since then, by the ISO 8601 times the program's lines
+ * start with (lines without one go with the line before).
+ */
 export async function logs(
   target: Target,
-  options: ContextOptions & { lines?: number } = {},
+  options: ContextOptions & { lines?: number; since?: string | Date } = {},
 ): Promise<{ out: string[]; err: string[] }> {
   const ctx = createContext(options);
   const [record] = resolveTargets(ctx, asTargets(target));
   const lines = options.lines ?? 15;
-  return { out: readTail(record!.outLog, lines), err: readTail(record!.errLog, lines) };
+  if (options.since === undefined) return { out: readTailAcross(record!.outLog, lines), err: readTailAcross(record!.errLog, lines) };
+  const since = options.since instanceof Date ? options.since.getTime() : parseSince(options.since);
+  const pick = (file: string) => {
+    const found = readSince(file, since).lines;
+    return options.lines === undefined ? found : found.slice(Math.max(0, found.length - options.lines));
+  };
+  return { out: pick(record!.outLog), err: pick(record!.errLog) };
+}
+
+/** Empties programs' logs in place (they keep logging) and removes the rotated copies unless `keepRotated`. */
+export async function flush(target: Target | Target[], options: FlushOptions & ContextOptions = {}): Promise<FlushResult[]> {
+  const ctx = createContext(options);
+  const out: FlushResult[] = [];
+  for (const record of resolveTargets(ctx, asTargets(target))) out.push(await flushLogs(ctx, record, options));
+  return out;
 }
 
 export type { SaveResult, ResurrectResult, ResurrectAction } from './persist/dump.js';

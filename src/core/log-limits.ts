@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Context } from './context.js';
 import { checkRecord, type ProcessRecord } from './record.js';
-import { type RotateResult, rotateIfOver, withLogLock } from './rotate.js';
+import type { RotateResult } from './rotate.js';
 import { parseSize } from './size.js';
 
 /**
@@ -130,6 +130,7 @@ export async function rotateOverLimit(
   const report: RotationReport = { rotated: [], errors: [] };
   const due = limitedLogs(records ?? peekRecords(ctx)).filter(overLimit);
   if (due.length === 0) return report;
+  const { rotateIfOver, withLogLock } = await import('./rotate.js');
   await withLogLock(ctx.paths, async () => {
     for (const entry of due) {
       for (const file of entry.files) {

@@ -140,7 +140,7 @@ export class Supervisor {
   private async rotateLogs(records: ProcessRecord[]): Promise<void> {
     try {
       const report = await rotateOverLimit(this.ctx, records);
-      for (const r of report.rotated) this.log(`rotated ${r.file} (${r.copiedBytes} bytes copied, truncated ${Math.round(r.windowNs / 1000)} µs after the last read)`);
+      for (const r of report.rotated) this.log(`rotated ${r.file} (${r.copiedBytes} bytes copied; ${Math.round(r.windowNs / 1000)} µs from the last read to the end of the truncate)`);
       for (const message of report.errors) this.log(`error: ${message}`);
     } catch (error) {
       this.log(`error rotating logs: ${(error as Error).message}`);
