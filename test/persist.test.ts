@@ -240,3 +240,32 @@ test('startup as root without --user: a system unit for multi-user.target (print
   t.true(lines.includes('After=network-online.target'));
   t.true(lines.includes(`ExecStart=${process.execPath} ${BIN} resurrect`));
 });
+
+test('after a crash of everything (as after a reboot), resurrect brings back several supervised programs at once', async (t) => {
+  const box = sandbox(t);
+  for (const name of ['a', 'b', 'c']) {
+    const r = await box.run(['start', '--name', name, '--restart', 'on-failure', '--wait', '0', fixture('ready.js')]);
+    t.is(r.exitCode, 0, r.stderr);
+  }
+  t.is((await box.run(['start', '--name', 'plain', fixture('ready.js')])).exitCode, 0);
+  t.is((await box.run(['save'])).exitCode, 0);
+  // Programs and supervisor die at once; the records still say they should run.
+  const everything = processesOfHome(box.home);
+  for (const pid of everything) process.kill(pid, 'SIGKILL');
+  await waitFor(() => everything.every((pid) => !isAlive(pid)), { what: 'everything dead' });
+
+  const r = await box.run(['resurrect']);
+  t.is(r.exitCode, 0, r.stderr);
+  const listed = await list(box);
+  t.deepEqual(
+    listed.map((p) => [p.name, p.status]),
+    [
+      ['a', 'running'],
+      ['b', 'running'],
+      ['c', 'running'],
+      ['plain', 'running'],
+    ],
+  );
+  t.deepEqual(programPids(box).sort(), listed.map((p) => p.pid!).sort());
+  await box.run(['stop', 'all']);
+});

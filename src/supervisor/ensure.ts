@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
 import { isSameProcessAlive, processIdentity } from '../core/process-info.js';
@@ -20,8 +21,26 @@ function supervisorMain(): string {
 const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
 
 
+/**
+ * Whether the process has its SIGUSR2 handler yet (Linux: SigCgt in
+ * /proc/<pid>/status). Until then the signal would kill a supervisor that is
+ * still starting, and not waking it loses nothing: its first look at the
+ * records is still to come. Where /proc is missing, assume it has.
+ */
+function handlesWake(pid: number): boolean {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return process.platform !== 'linux';
+  }
+  const caught = /^SigCgt:\s*([0-9a-fA-F]+)$/m.exec(status);
+  if (!caught) return true;
+  return ((BigInt(`0x${caught[1]}`) >> BigInt(os.constants.signals.SIGUSR2 - 1)) & 1n) === 1n;
+}
+
 function wake(info: SupervisorInfo): void {
-  if (isSameProcessAlive(info.pid, info.identity)) {
+  if (isSameProcessAlive(info.pid, info.identity) && handlesWake(info.pid)) {
     try {
       process.kill(info.pid, 'SIGUSR2');
     } catch {
