@@ -8,9 +8,10 @@ import type { StatePaths } from './paths.js';
  * file descriptor. Renaming the log would leave the program writing to the
  * renamed file, so this is copy-then-truncate:
  *
+ *   copy x.log → x.log.rotating (0600), catching up while the program writes
  *   x.log.(N-1) → x.log.N, …, x.log.1 → x.log.2   (x.log.N dropped)
- *   copy x.log → x.log.1 (0600), catching up while the program writes
- *   ftruncate x.log to 0; the program's next write lands at offset 0
+ *   x.log.rotating → x.log.1; copy the last bytes, ftruncate x.log to 0 at once
+ *   the program's next write lands at offset 0
  *
  * The one window in which output can be lost is between the last read that
  * found the end of the file and the ftruncate right after it: whatever the
@@ -126,14 +127,18 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
       fs.ftruncateSync(src.fd, 0);
       return { file, copiedBytes: 0, windowNs: Number(process.hrtime.bigint() - before), passes: 0 };
     }
-    shift(file, maxFiles);
+    // The bulk of the copy goes to a temporary name: a rotation interrupted there
+    // (Ctrl-C, SIGKILL, disk full) leaves the copies as they were and nothing duplicated.
+    const temp = `${file}.rotating`;
     const target = rotatedPath(file, 1);
+    fs.rmSync(temp, { force: true }); // left by an interrupted rotation; we hold the log lock
+    let named = false;
     let truncated = false;
     let dst: fs.promises.FileHandle;
     try {
-      dst = await fs.promises.open(target, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o600);
+      dst = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o600);
     } catch (error) {
-      fail(file, `cannot create ${target}`, error);
+      fail(file, `cannot create ${temp}`, error);
     }
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
@@ -150,6 +155,11 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
           position += bytesRead;
         }
       }
+      // Now the copy becomes x.log.1, before the truncate, so that a follower that
+      // sees the truncation finds everything it had not read in x.log.1.
+      shift(file, maxFiles);
+      fs.renameSync(temp, target);
+      named = true;
       // Final step, synchronous: copy what is left until a read finds the end, and
       // truncate right then, with no allocation (so no garbage collection) in between.
       const fd = src.fd;
@@ -171,7 +181,7 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
       return { file, copiedBytes: position, windowNs, passes };
     } catch (error) {
       // Not truncated: the log still holds everything, so a partial copy would only duplicate it.
-      if (!truncated) fs.rmSync(target, { force: true });
+      if (!truncated) fs.rmSync(named ? target : temp, { force: true });
       if (error instanceof LogError) throw error;
       fail(file, 'copy failed', error);
     } finally {

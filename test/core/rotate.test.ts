@@ -180,3 +180,17 @@ test('flushLogs empties the logs in place and removes rotated copies unless kept
   t.is(fs.statSync(record.errLog).size, 0);
   t.deepEqual(allRotatedFiles(record.outLog), []);
 });
+
+test('a copy left by an interrupted rotation is discarded, and the copies stay as they were', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(`${file}.1`, lines(1, 10));
+  // A rotation killed during its copy: the partial copy never became x.log.1.
+  fs.writeFileSync(`${file}.rotating`, lines(11, 13));
+  fs.writeFileSync(file, lines(11, 20));
+  t.deepEqual(rotatedFiles(file), [`${file}.1`]);
+  await rotateLog(file, 3);
+  t.false(fs.existsSync(`${file}.rotating`));
+  t.is(fs.readFileSync(`${file}.2`, 'utf8'), lines(1, 10));
+  t.is(fs.readFileSync(`${file}.1`, 'utf8'), lines(11, 20), 'nothing duplicated');
+  t.is(fs.statSync(file).size, 0);
+});
