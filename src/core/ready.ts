@@ -27,6 +27,8 @@ export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
 /** One probe attempt never takes longer than this, so a death is noticed in time. */
 const ATTEMPT_MS = 2000;
+const MIN_ATTEMPT_MS = 500;
+const NOT_CHECKED = 'not checked yet';
 const STDERR_TAIL_LINES = 10;
 /** A log probe on a program bgrun did not just start looks this far back. */
 const LOG_LOOKBACK_BYTES = 1024 * 1024;
@@ -170,6 +172,11 @@ function describeNetError(error: NodeJS.ErrnoException): string {
   }
 }
 
+/*
+ * Attempt timeouts fire through setImmediate: on a loaded machine the process may
+ * wake up with both its timer and the socket's answer due; timers run before I/O in
+ * an event-loop turn, immediates after, so the answer (refused, 503) wins.
+ */
 function tryTcp(host: string, port: number, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -178,7 +185,7 @@ function tryTcp(host: string, port: number, timeoutMs: number): Promise<string |
       socket.destroy();
       resolve(reason);
     };
-    const timer = setTimeout(() => done('timed out'), timeoutMs);
+    const timer = setTimeout(() => setImmediate(() => done('timed out')), timeoutMs);
     socket.once('connect', () => done(null));
     socket.once('error', (error) => done(describeNetError(error)));
   });
@@ -207,7 +214,7 @@ function checkHttp(probe: Extract<Probe, { kind: 'http' }>, timeoutMs: number): 
       response.resume();
       done(status >= 200 && status < 300 ? null : `HTTP ${status}`);
     });
-    const timer = setTimeout(() => done('timed out'), timeoutMs);
+    const timer = setTimeout(() => setImmediate(() => done('timed out')), timeoutMs);
     request.once('error', (error) => done(describeNetError(error)));
   });
 }
@@ -316,20 +323,22 @@ export async function waitUntilReady(
     return { exitCode: seen.exitCode, signal: seen.signal, record: seen };
   };
 
-  let lastReason = 'not checked yet';
+  let lastReason = NOT_CHECKED;
   try {
     for (;;) {
       const gone = await ended();
       if (gone) throw exitedError(record, probe, gone);
       const remaining = options.deadline - Date.now();
-      const reason = await checkProbe(probe, { marks, startedAt }, Math.max(50, Math.min(ATTEMPT_MS, remaining)));
+      // An attempt may run a little past the deadline: cut shorter, a loaded machine would only report its own slowness.
+      const reason = await checkProbe(probe, { marks, startedAt }, Math.max(MIN_ATTEMPT_MS, Math.min(ATTEMPT_MS, remaining)));
       if (reason === null) {
         // A port can be answered by someone else: the program itself must still be there.
         const goneSince = await ended();
         if (goneSince) throw exitedError(record, probe, goneSince);
         return await markReady(ctx, record);
       }
-      lastReason = reason;
+      // An attempt that timed out says less than an answer seen before it (refused, HTTP 503).
+      if (reason !== 'timed out' || lastReason === NOT_CHECKED) lastReason = reason;
       const left = options.deadline - Date.now();
       if (left <= 0) throw timeoutError(record, probe, options.timeoutMs, lastReason);
       const pause = probe.kind === 'delay' ? Math.min(left, Math.max(10, startedAt + probe.ms - Date.now())) : POLL_MS;
