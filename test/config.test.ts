@@ -122,7 +122,8 @@ test('a dependency that dies before it is ready stops the start: dependents are 
   const dir = project(box, {
     'bgrun.config.json': JSON.stringify({
       apps: [
-        { name: 'db', script: SERVER, env: { APP_NAME: 'db', PORT: port, DELAY_MS: 60000, FAIL_AFTER_MS: 800 }, ready: `tcp:${port}` },
+        // wait 0: its death is seen by the readiness wait, not by the grace period, however loaded the machine.
+        { name: 'db', script: SERVER, env: { APP_NAME: 'db', PORT: port, DELAY_MS: 60000, FAIL_AFTER_MS: 2000 }, wait: 0, ready: `tcp:${port}` },
         { name: 'web', script: SERVER, env: { APP_NAME: 'web', STAMP_FILE: stamps }, dependsOn: ['db'] },
       ],
     }),
