@@ -2,7 +2,7 @@ import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
 import { BIN, fixture, isAlive, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { listJson, startJson } from './helpers/proc.js';
+import { listJson, runOk, startJson } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -105,7 +105,7 @@ test('a program that ends on its own shows as exited, with no pid', async (t) =>
 test('list shows stopped and errored programs', async (t) => {
   const box = sandbox(t);
   await startJson(t, box, ['--name', 'halted', fixture('ready.js')]);
-  t.is((await box.run(['stop', 'halted'])).exitCode, 0);
+  await runOk(t, box, ['stop', 'halted']);
   const failed = await box.run(['start', '--name', 'broken', '--wait', '10s', fixture('exit.js'), '4']);
   t.is(failed.exitCode, 1);
   const listed = await listJson(box);

@@ -60,19 +60,21 @@ test('--out and --err print one log only, without a header', async (t) => {
 test('bad logs input is refused with a usage error', async (t) => {
   const box = sandbox(t);
   await startLines(t, box, 1);
-  const cases: [string[], number, string][] = [
+  const one = /^bgrun: logs takes exactly one program: bgrun logs <pid\|name> /;
+  const cases: [string[], number, string | RegExp][] = [
     [['logs', 'chatty', '--out', '--err'], 2, 'bgrun: --out and --err exclude each other; give neither for both'],
     [['logs', 'chatty', '--lines', 'many'], 2, "bgrun: invalid --lines 'many': use a whole number"],
     [['logs', 'chatty', '--lines', '-3'], 2, "bgrun: invalid --lines '-3': use a whole number"],
-    [['logs'], 2, 'bgrun: logs takes exactly one program: bgrun logs <pid|name> [--lines N] [--follow] [--out | --err]'],
-    [['logs', 'all'], 2, 'bgrun: logs takes exactly one program: bgrun logs <pid|name> [--lines N] [--follow] [--out | --err]'],
-    [['logs', 'chatty', 'chatty'], 2, 'bgrun: logs takes exactly one program: bgrun logs <pid|name> [--lines N] [--follow] [--out | --err]'],
+    [['logs'], 2, one],
+    [['logs', 'all'], 2, one],
+    [['logs', 'chatty', 'chatty'], 2, one],
     [['logs', 'nope'], 1, "bgrun: no process named 'nope'; see 'bgrun list'"],
   ];
   for (const [args, code, line] of cases) {
     const result = await box.run(args);
     t.is(result.exitCode, code, args.join(' '));
-    t.is(firstLine(result.stderr), line, args.join(' '));
+    if (typeof line === 'string') t.is(firstLine(result.stderr), line, args.join(' '));
+    else t.regex(firstLine(result.stderr), line, args.join(' '));
   }
 });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { firstLine, listJson, startJson, waitForMatch } from './helpers/proc.js';
+import { firstLine, listJson, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -48,7 +48,7 @@ test('restart: same name, a new pid, restarts + 1, logs appended', async (t) => 
 test('restart of a stopped program starts it again', async (t) => {
   const box = sandbox(t);
   const first = await startJson(t, box, ['--name', 'idle', fixture('ready.js')]);
-  t.is((await box.run(['stop', 'idle'])).exitCode, 0);
+  await runOk(t, box, ['stop', 'idle']);
   const result = await box.run(['restart', 'idle', '--json']);
   t.is(result.exitCode, 0, result.stderr);
   const info = JSON.parse(result.stdout);
@@ -168,7 +168,7 @@ test('delete is an alias of rm; rm of a stopped program and rm all', async (t) =
   const a = await startJson(t, box, ['--name', 'a', fixture('ready.js')]);
   await startJson(t, box, ['--name', 'b', fixture('ready.js')]);
   const c = await startJson(t, box, ['--name', 'c', fixture('ready.js')]);
-  t.is((await box.run(['stop', 'b'])).exitCode, 0);
+  await runOk(t, box, ['stop', 'b']);
   const deleted = await box.run(['delete', 'b']);
   t.is(deleted.exitCode, 0, deleted.stderr);
   t.is(deleted.stdout, `removed b; logs kept in ${path.join(box.home, 'logs', 'b.out.log')} and ${path.join(box.home, 'logs', 'b.err.log')}`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { FIXTURES, ROOT, fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { environOf, fdTarget, firstLine, listJson, procStat, startJson, waitForMatch } from './helpers/proc.js';
+import { environOf, fdTarget, firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -279,7 +279,7 @@ test('a name whose program has ended can be started again; its logs are appended
   const box = sandbox(t);
   const first = await startJson(t, box, ['--name', 'again', fixture('ready.js')]);
   await waitForMatch(first.outLog, new RegExp(`^ready ${first.pid} `, 'm'));
-  t.is((await box.run(['stop', 'again'])).exitCode, 0);
+  await runOk(t, box, ['stop', 'again']);
   const second = await startJson(t, box, ['--name', 'again', fixture('ready.js')]);
   t.not(second.pid, first.pid);
   await waitForMatch(second.outLog, new RegExp(`^ready ${second.pid} `, 'm'));

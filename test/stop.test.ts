@@ -1,6 +1,6 @@
 import test from 'ava';
 import { fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { firstLine, listJson, procStat, startJson, waitForMatch } from './helpers/proc.js';
+import { firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -59,7 +59,7 @@ test('stop all with nothing managed says so', async (t) => {
 test('stopping a program that is not running is not an error', async (t) => {
   const box = sandbox(t);
   await startJson(t, box, ['--name', 'once', fixture('ready.js')]);
-  t.is((await box.run(['stop', 'once'])).exitCode, 0);
+  await runOk(t, box, ['stop', 'once']);
   const again = await box.run(['stop', 'once']);
   t.is(again.exitCode, 0, again.stderr);
   t.is(again.stdout, 'once was not running');

@@ -102,3 +102,10 @@ export async function listJson(box: Sandbox): Promise<Record<string, unknown>[]>
 export function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
+
+/** Runs bgrun, which must succeed; a failure shows its stderr. */
+export async function runOk(t: ExecutionContext, box: Sandbox, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const result = await box.run(args);
+  t.is(result.exitCode, 0, `bgrun ${args.join(' ')}: ${result.stderr}`);
+  return result;
+}
