@@ -73,6 +73,9 @@ function limitedLogs(records: Pick<ProcessRecord, 'name' | 'restart' | 'maxLogBy
   return out;
 }
 
+/** A record with a size limit, or a supervised one (older supervised records have the default). */
+const MAY_ROTATE = /"maxLogBytes":\s*[1-9]|"restart":\s*"(?:on-failure|always)"/;
+
 /**
  * Reads the records for rotation only: unlike the registry it never moves a
  * bad record aside, so the command that runs next still reports it.
@@ -89,12 +92,15 @@ function peekRecords(ctx: Context): ProcessRecord[] {
     if (!entry.endsWith('.json')) continue;
     try {
       const fd = fs.openSync(path.join(ctx.paths.records, entry), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-      let value: unknown;
+      let text: string;
       try {
-        value = JSON.parse(fs.readFileSync(fd, 'utf8'));
+        text = fs.readFileSync(fd, 'utf8');
       } finally {
         fs.closeSync(fd);
       }
+      // Most records of plain programs have no limit: skip parsing them (records hold whole environments).
+      if (!MAY_ROTATE.test(text)) continue;
+      const value: unknown = JSON.parse(text);
       if (checkRecord(value) === null) out.push(value as ProcessRecord);
     } catch {
       // unreadable: the registry reports it

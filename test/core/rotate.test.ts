@@ -194,3 +194,24 @@ test('a copy left by an interrupted rotation is discarded, and the copies stay a
   t.is(fs.readFileSync(`${file}.1`, 'utf8'), lines(11, 20), 'nothing duplicated');
   t.is(fs.statSync(file).size, 0);
 });
+
+test('rotateOverLimit reads the records itself, and leaves a bad record where it is for the registry to report', async (t) => {
+  const home = tempDir(t);
+  fs.mkdirSync(path.join(home, 'logs'));
+  fs.mkdirSync(path.join(home, 'records'));
+  const ctx = { paths: statePaths(home), env: {} };
+  const write = (record: Record<string, unknown>) =>
+    fs.writeFileSync(path.join(home, 'records', `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  const base = { script: 'x', cwd: '/', createdAt: '', pidFile: '', status: 'running', desired: 'running', command: ['x'], pid: null, restarts: 0, env: {} };
+  const limited = { ...fakeRecord(home, 'limited', {}), ...base, restart: 'no', maxLogBytes: 1024, maxLogFiles: 1 };
+  const old = { ...fakeRecord(home, 'old', {}), ...base, restart: 'always' }; // before rotation existed: 10M default
+  const free = { ...fakeRecord(home, 'free', {}), ...base, restart: 'no', maxLogBytes: null };
+  for (const r of [limited, old, free]) {
+    write(r);
+    fs.writeFileSync(r.outLog, 'z'.repeat(5000));
+  }
+  fs.writeFileSync(path.join(home, 'records', 'broken.json'), '{ not json');
+  const report = await rotateOverLimit(ctx);
+  t.deepEqual(report.rotated.map((r) => path.basename(r.file)), ['limited.out.log']);
+  t.true(fs.existsSync(path.join(home, 'records', 'broken.json')));
+});
