@@ -4,6 +4,7 @@ export default {
   nodeArguments: ['--import=tsx'],
   // Signals and process groups need real processes, not worker threads.
   workerThreads: false,
-  timeout: '60s',
+  // Generous: a loaded machine slows real processes; a timed-out test skips its teardown.
+  timeout: '3m',
   concurrency: 2,
 };
