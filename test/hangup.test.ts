@@ -4,7 +4,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import { BIN, fixture, isAlive, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { procStat } from './helpers/proc.js';
+import { LONG, procStat } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -21,7 +21,7 @@ function terminalCommand(pidFile: string): string {
 
 async function assertSurvived(t: ExecutionContext, box: ReturnType<typeof sandbox>, shellPid: number): Promise<void> {
   // The shell of the terminal, a session leader on it, is gone: the hang-up happened.
-  await waitFor(() => !isAlive(shellPid), { what: 'the terminal shell to die of the hang-up' });
+  await waitFor(() => !isAlive(shellPid), { timeout: LONG, what: 'the terminal shell to die of the hang-up' });
   const record = box.record('hup');
   const pid = record.pid!;
   t.true(isAlive(pid), 'the program survived the hang-up');
@@ -30,7 +30,7 @@ async function assertSurvived(t: ExecutionContext, box: ReturnType<typeof sandbo
   t.is(stat.ttyNr, 0, 'no controlling terminal');
   // Still logging: new lines after the hang-up.
   const after = lastTick(record.outLog as string);
-  await waitFor(() => lastTick(record.outLog as string) > after + 2, { what: 'new ticks after the hang-up' });
+  await waitFor(() => lastTick(record.outLog as string) > after + 2, { timeout: LONG, what: 'new ticks after the hang-up' });
   const listed = await box.run(['list', '--json']);
   t.is(JSON.parse(listed.stdout)[0].status, 'running');
 }
@@ -47,14 +47,16 @@ test('a program started in a terminal (script) survives the terminal going away'
   t.teardown(() => {
     term.kill('SIGKILL');
   });
-  const shellPid = await waitFor(() => Number(readText(shellPidFile).trim()) || null, { what: 'terminal shell pid' });
+  const shellPid = await waitFor(() => Number(readText(shellPidFile).trim()) || null, { timeout: LONG, what: 'terminal shell pid' });
   t.not(procStat(shellPid)!.ttyNr, 0, 'the shell runs on a terminal');
   await waitFor(() => fs.existsSync(path.join(box.home, 'records', 'hup.json')) && box.record('hup').status === 'running', {
+    timeout: LONG,
     what: 'hup running',
   });
   const record = box.record('hup');
-  await waitFor(() => lastTick(record.outLog as string) > 0, { what: 'first tick' });
+  await waitFor(() => lastTick(record.outLog as string) > 0, { timeout: LONG, what: 'first tick' });
   await waitFor(() => procStat(shellPid)?.state === 'S' && readText(`/proc/${shellPid}/cmdline`).startsWith('sleep'), {
+    timeout: LONG,
     what: 'bgrun start to return in the terminal',
   });
   // Kill the terminal emulator: the kernel hangs up the terminal and sends SIGHUP to its session.
@@ -75,12 +77,13 @@ const tmuxAvailable = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 
   const shellPidFile = path.join(box.dir, 'shell.pid');
   const created = await tmux('new-session', '-d', '-x', '80', '-y', '24', terminalCommand(shellPidFile));
   t.is(created.exitCode, 0, created.stderr);
-  const shellPid = await waitFor(() => Number(readText(shellPidFile).trim()) || null, { what: 'pane shell pid' });
+  const shellPid = await waitFor(() => Number(readText(shellPidFile).trim()) || null, { timeout: LONG, what: 'pane shell pid' });
   t.not(procStat(shellPid)!.ttyNr, 0, 'the pane runs on a terminal');
   await waitFor(() => fs.existsSync(path.join(box.home, 'records', 'hup.json')) && box.record('hup').status === 'running', {
+    timeout: LONG,
     what: 'hup running',
   });
-  await waitFor(() => readText(`/proc/${shellPid}/cmdline`).startsWith('sleep'), { what: 'bgrun start to return in the pane' });
+  await waitFor(() => readText(`/proc/${shellPid}/cmdline`).startsWith('sleep'), { timeout: LONG, what: 'bgrun start to return in the pane' });
   // Our own server only (private socket): it hangs up its panes with SIGHUP.
   const killed = await tmux('kill-server');
   t.is(killed.exitCode, 0, killed.stderr);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import test from 'ava';
 import { execa } from 'execa';
 import { BIN, fixture, isAlive, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { listJson, runOk, startJson } from './helpers/proc.js';
+import { LONG, listJson, runOk, startJson } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -95,7 +95,7 @@ test('a program that ends on its own shows as exited, with no pid', async (t) =>
   const box = sandbox(t);
   const info = await startJson(t, box, ['--name', 'brief', '--', 'sh', '-c', 'read line; exit 0'], { cwd: box.dir });
   // stdin is /dev/null: `read` gets end of file and the program ends by itself.
-  const ended = await waitFor(async () => (await listJson(box)).find((p) => p.status === 'exited'), { what: 'status exited' });
+  const ended = await waitFor(async () => (await listJson(box)).find((p) => p.status === 'exited'), { timeout: LONG, what: 'status exited' });
   t.is(ended.name, 'brief');
   t.is(ended.pid, null);
   t.false(isAlive(info.pid));

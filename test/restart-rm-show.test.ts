@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
+import { fixture, isAlive, processesOfHome, readText, sandbox, sweepAll } from './helpers/bgrun.js';
 import { firstLine, listJson, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
@@ -179,7 +179,7 @@ test('delete is an alias of rm; rm of a stopped program and rm all', async (t) =
   t.false(isAlive(c.pid));
   t.deepEqual(await listJson(box), []);
   t.deepEqual(processesOfHome(box.home), []);
-  await waitFor(() => fs.readdirSync(path.join(box.home, 'records')).length === 0, { what: 'no records left', timeout: 1000 });
+  t.deepEqual(fs.readdirSync(path.join(box.home, 'records')), [], 'no records left');
   t.is(fs.readdirSync(path.join(box.home, 'logs')).length, 6);
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { execa, execaSync } from 'execa';
 import { BIN, fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { firstLine, identityOf, listJson, procStat, runOk, spawnOwn, startJson, waitForMatch } from './helpers/proc.js';
+import { LONG, firstLine, identityOf, listJson, procStat, runOk, spawnOwn, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -17,7 +17,7 @@ function editRecord(home: string, name: string, change: (r: Record<string, unkno
 
 async function killAndWait(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
-  await waitFor(() => !isAlive(pid), { what: `pid ${pid} to die` });
+  await waitFor(() => !isAlive(pid), { timeout: LONG, what: `pid ${pid} to die` });
 }
 
 test('pid reuse: a recorded pid that now belongs to another process is never signalled', async (t) => {
@@ -73,7 +73,7 @@ test('zombies count as dead: a recorded pid that is a zombie is not running', as
   const zombieFile = path.join(box.dir, 'out.log');
   const parent = spawnOwn(t, 'sh', ['-c', 'exec sh "$0" > "$1"', fixture('zombie-parent.sh'), zombieFile]);
   const zombie = Number((await waitForMatch(zombieFile, /^zombie (\d+)$/m))[1]);
-  await waitFor(() => procStat(zombie)?.state === 'Z', { what: 'zombie state' });
+  await waitFor(() => procStat(zombie)?.state === 'Z', { timeout: LONG, what: 'zombie state' });
 
   const info = await startJson(t, box, ['--name', 'undead', fixture('ready.js')]);
   await killAndWait(info.pid);
@@ -90,7 +90,8 @@ test('zombies count as dead: a recorded pid that is a zombie is not running', as
   t.true(isAlive(parent.pid!), 'the zombie parent was not signalled');
 });
 
-test('50 concurrent starts of the same script: 50 records, 50 names, 50 live processes, nothing lost', async (t) => {
+// Serial: the heaviest tests of the file do not starve the others (or each other).
+test.serial('50 concurrent starts of the same script: 50 records, 50 names, 50 live processes, nothing lost', async (t) => {
   const box = sandbox(t);
   const count = 50;
   const results = await Promise.all(Array.from({ length: count }, () => box.run(['start', '--wait', '0', '--json', fixture('ready.sh')], { timeout: 90_000 })));
@@ -142,7 +143,7 @@ async function startAndKill(box: ReturnType<typeof sandbox>, args: string[], whe
   await exited;
 }
 
-test('SIGKILL of bgrun during start at any moment: list works, and every process left is listed', async (t) => {
+test.serial('SIGKILL of bgrun during start at any moment: list works, and every process left is listed', async (t) => {
   const box = sandbox(t);
   // At fixed delays from the fork of bgrun, spanning its whole run…
   for (let delay = 0; delay <= 600; delay += 50) await startAndKill(box, [fixture('ready.sh')], (elapsed) => elapsed >= delay);
@@ -165,12 +166,12 @@ test('SIGKILL of bgrun during start at any moment: list works, and every process
     for (const p of result) if (p.status === 'running' && typeof p.pid === 'number') running.add(p.pid);
     return processesOfHome(box.home).filter((pid) => !running.has(pid));
   };
-  await waitFor(() => unlisted().length === 0, { what: 'every process to be listed', timeout: 15_000 });
+  await waitFor(() => unlisted().length === 0, { what: 'every process to be listed', timeout: LONG });
   t.deepEqual(unlisted(), []);
   // No launch stays "starting" for ever: each one ends up running or errored.
   await waitFor(async () => (await listJson(box)).every((p) => p.status === 'running' || p.status === 'errored'), {
+    timeout: LONG,
     what: 'no launch left starting',
-    timeout: 15_000,
   });
 
   const left = fs.readdirSync(records).map((f) => JSON.parse(readText(path.join(records, f))));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { FIXTURES, ROOT, fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { environOf, fdTarget, firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
+import { LONG, environOf, fdTarget, firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -205,6 +205,7 @@ test('--wait 0 returns at once; a failure after that shows in list as exited', a
   fs.writeFileSync(path.join(box.dir, 'go'), '');
   // Nobody watched it end: list finds it gone and calls it exited.
   const listed = await waitFor(async () => (await listJson(box)).find((p) => p.name === 'late' && p.status === 'exited'), {
+    timeout: LONG,
     what: 'status exited',
   });
   t.is(listed.pid, null);

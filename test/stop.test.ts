@@ -1,6 +1,6 @@
 import test from 'ava';
 import { fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
-import { firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
+import { LONG, firstLine, listJson, procStat, runOk, startJson, waitForMatch } from './helpers/proc.js';
 
 test.after.always(sweepAll);
 
@@ -76,7 +76,7 @@ for (const [kind, script] of [
     const child = Number((await waitForMatch(info.outLog, /^child (\d+)$/m))[1]);
     const middle = Number((await waitForMatch(info.outLog, /^middle (\d+)$/m))[1]);
     const grandchild = Number((await waitForMatch(info.outLog, /^grandchild (\d+)$/m))[1]);
-    await waitFor(() => procStat(grandchild)?.sid === grandchild, { what: 'the grandchild in its own session' });
+    await waitFor(() => procStat(grandchild)?.sid === grandchild, { timeout: LONG, what: 'the grandchild in its own session' });
     const tree = [info.pid, child, middle, grandchild];
     for (const pid of tree) t.true(isAlive(pid), `pid ${pid} alive before stop`);
     t.is(procStat(grandchild)!.ppid, middle, 'the grandchild is a child of the middle process');
@@ -136,7 +136,7 @@ test('a zombie child does not keep stop waiting', async (t) => {
   const box = sandbox(t);
   const info = await startJson(t, box, ['--name', 'zparent', fixture('zombie-parent.sh')]);
   const zombie = Number((await waitForMatch(info.outLog, /^zombie (\d+)$/m))[1]);
-  await waitFor(() => procStat(zombie)?.state === 'Z', { what: 'the zombie' });
+  await waitFor(() => procStat(zombie)?.state === 'Z', { timeout: LONG, what: 'the zombie' });
   t.is(procStat(zombie)!.ppid, info.pid);
   t.is(box.record('zparent').pid, info.pid);
   const result = await box.run(['stop', 'zparent', '--timeout', '20s']);

@@ -68,9 +68,9 @@ export function spawnOwn(t: ExecutionContext, command: string, args: string[], o
   return child;
 }
 
-/** Waits until the file holds a match of `pattern` and returns the match. */
+/** Waits until the file holds a match of `pattern` and returns the match (generous deadline: the machine may be loaded). */
 export async function waitForMatch(file: string, pattern: RegExp, what = String(pattern)): Promise<RegExpMatchArray> {
-  return waitFor(() => readText(file).match(pattern), { what: `${what} in ${file}` });
+  return waitFor(() => readText(file).match(pattern), { what: `${what} in ${file}`, timeout: 30_000 });
 }
 
 export interface Started {
@@ -109,3 +109,6 @@ export async function runOk(t: ExecutionContext, box: Sandbox, args: string[]): 
   t.is(result.exitCode, 0, `bgrun ${args.join(' ')}: ${result.stderr}`);
   return result;
 }
+
+/** Deadline for waitFor in integration tests: generous, since other work may load the machine. */
+export const LONG = 30_000;
