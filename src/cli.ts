@@ -133,7 +133,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(bgrunVersion());
     return 0;
   }
-  const json = wantsJson(rest);
+  // A guess until the arguments are parsed: a usage error is reported as JSON if --json appears.
+  let json = wantsJson(rest);
   try {
     const load = COMMANDS[ALIASES[first] ?? first];
     if (!load) throw new UsageError(`unknown command '${first}'; run 'bgrun --help' for the list`);
@@ -148,6 +149,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
     }
     const parsed = parseArgs(rest, command.options, { stopAtPositional: command.stopAtPositional });
+    // A --json after the program of `start` is the program's, not ours.
+    json = parsed.values.json === true;
     const ctx = createContext();
     if (!command.noSupervisor) await reviveSupervisor(ctx, io);
     if (ROTATING_COMMANDS.has(command.name)) await rotateLogs(ctx, io);

@@ -204,11 +204,12 @@ test('with --json an error is also printed as JSON on stdout', async (t) => {
   t.is(JSON.parse(usage.stdout).error.code, 'INVALID_DURATION');
 });
 
-// Known bug (src/cli.ts wantsJson): a --json after the program belongs to the
-// program, yet an error of `start` is then printed as JSON on stdout as well.
-test.failing('a --json after the program does not turn bgrun’s own error into JSON', async (t) => {
+test('a --json after the program does not turn bgrun’s own error into JSON', async (t) => {
   const box = sandbox(t);
   const result = await box.run(['start', 'nope.js', '--json'], { cwd: box.dir });
   t.is(result.exitCode, 1);
   t.is(result.stdout, '');
+  t.regex(firstLine(result.stderr), /^bgrun: no such file or command: nope\.js;/);
+  const before = await box.run(['start', '--json', 'nope.js'], { cwd: box.dir });
+  t.is(JSON.parse(before.stdout).error.code, 'SCRIPT_NOT_FOUND');
 });
