@@ -232,10 +232,9 @@ test('garbage in record files: list still lists the others and exits 0; the bad 
   t.deepEqual(processesOfHome(box.home), []);
 });
 
-// Known bug: every command first runs reviveSupervisor (src/cli.ts), whose
-// ensureSupervisorIfNeeded (src/supervisor/ensure.ts) reads the records and so
-// quarantines a bad one silently; list then no longer sees it and never names it.
-test.failing('garbage in a record file: list names each bad record on stderr', async (t) => {
+// Every command first checks whether a supervisor is needed (src/supervisor/ensure.ts),
+// reading the records: it must leave a bad one for list to report, not move it silently.
+test('garbage in a record file: list names each bad record on stderr', async (t) => {
   const box = sandbox(t);
   await startJson(t, box, ['--name', 'alpha', fixture('ready.sh')]);
   writeGarbage(box.home);

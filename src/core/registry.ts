@@ -41,8 +41,9 @@ export function writeFileAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
-function quarantine(paths: StatePaths, name: string, file: string, reason: string): CorruptRecordError {
+function quarantine(paths: StatePaths, name: string, file: string, reason: string, move: boolean): CorruptRecordError {
   let movedTo: string | null = null;
+  if (!move) return new CorruptRecordError(name, reason, null);
   try {
     fs.mkdirSync(paths.quarantine, { recursive: true, mode: 0o700 });
     const target = path.join(paths.quarantine, `${name}.${Date.now()}.json`);
@@ -54,30 +55,35 @@ function quarantine(paths: StatePaths, name: string, file: string, reason: strin
   return new CorruptRecordError(name, reason, movedTo);
 }
 
-function parseRecord(paths: StatePaths, name: string, file: string): ProcessRecord | CorruptRecordError | null {
+function parseRecord(paths: StatePaths, name: string, file: string, move = true): ProcessRecord | CorruptRecordError | null {
   let text: string;
   try {
     text = readFileNoFollow(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') return quarantine(paths, name, file, 'it is a symbolic link');
+    if (code === 'ELOOP') return quarantine(paths, name, file, 'it is a symbolic link', move);
     throw new StateError(`cannot read the record of '${name}': ${describeSystemError(error)}`, error);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return quarantine(paths, name, file, `invalid JSON: ${(error as Error).message}`);
+    return quarantine(paths, name, file, `invalid JSON: ${(error as Error).message}`, move);
   }
   const problem = checkRecord(value);
-  if (problem) return quarantine(paths, name, file, problem);
+  if (problem) return quarantine(paths, name, file, problem, move);
   const record = value as ProcessRecord;
-  if (record.name !== name) return quarantine(paths, name, file, `it names '${record.name}'`);
+  if (record.name !== name) return quarantine(paths, name, file, `it names '${record.name}'`, move);
   return record;
 }
 
-export function readRecords(paths: StatePaths): ReadResult {
+/**
+ * Every record. Bad ones are moved to the quarantine folder and returned in
+ * `corrupt` for the caller to report; with `quarantine: false` (a caller that
+ * reports nothing) they are only skipped, left for one that does.
+ */
+export function readRecords(paths: StatePaths, options: { quarantine?: boolean } = {}): ReadResult {
   ensureState(paths);
   let entries: string[];
   try {
@@ -90,7 +96,7 @@ export function readRecords(paths: StatePaths): ReadResult {
   // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
   const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
   for (const name of names.sort()) {
-    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`));
+    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`), options.quarantine ?? true);
     if (result instanceof CorruptRecordError) corrupt.push(result);
     else if (result) records.push(result);
   }

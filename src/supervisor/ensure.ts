@@ -112,6 +112,7 @@ export async function ensureSupervisorIfNeeded(ctx: Context, records?: ProcessRe
   const current = liveSupervisor(ctx.paths);
   if (current && current.version === bgrunVersion()) return;
   if (!records && !fs.existsSync(ctx.paths.records)) return;
-  if (!needsSupervisor(records ?? readRecords(ctx.paths).records)) return;
+  // Not moving bad records aside here: the command itself reads them next and reports them.
+  if (!needsSupervisor(records ?? readRecords(ctx.paths, { quarantine: false }).records)) return;
   await ensureSupervisor(ctx);
 }
