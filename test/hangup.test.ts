@@ -73,6 +73,8 @@ const tmuxAvailable = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 
   const tmux = (...args: string[]) => execa('tmux', ['-L', socket, ...args], { env: box.env, reject: false, stdin: 'ignore' });
   t.teardown(async () => {
     await tmux('kill-server');
+    // A killed server can leave its socket file behind.
+    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   });
   const shellPidFile = path.join(box.dir, 'shell.pid');
   const created = await tmux('new-session', '-d', '-x', '80', '-y', '24', terminalCommand(shellPidFile));
