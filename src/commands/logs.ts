@@ -1,8 +1,17 @@
+import fs from 'node:fs';
 import { parseSince, readSince, readTailAcross } from '../core/log-since.js';
 import { followFiles } from '../core/logs.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 export const logs: Command = {
   name: 'logs',
@@ -33,10 +42,12 @@ export const logs: Command = {
     const [record] = await resolveConfigTargets(ctx, args.positionals);
     const files = v.out ? [record!.outLog] : v.err ? [record!.errLog] : [record!.outLog, record!.errLog];
     const headers = files.length > 1;
-    for (const file of files) {
+    // Where the tail ends is where following starts, so a line written in between is printed once.
+    const ends = files.map(sizeOf);
+    for (const [i, file] of files.entries()) {
       if (headers) io.out(`==> ${file} <==`);
       if (since === null) {
-        for (const line of readTailAcross(file, lines)) io.out(line);
+        for (const line of readTailAcross(file, lines, ends[i])) io.out(line);
         continue;
       }
       const found = readSince(file, since);
@@ -56,6 +67,7 @@ export const logs: Command = {
     // Pieces are written as read: a line split across two reads is printed whole all the same.
     await followFiles(files, {
       signal: controller.signal,
+      startAt: since === null ? ends : undefined,
       onData: (file, chunk) => {
         if (headers && file !== last) {
           process.stdout.write(`\n==> ${file} <==\n`);

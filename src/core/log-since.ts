@@ -141,8 +141,8 @@ export function readSince(file: string, since: number): SinceResult {
 }
 
 /** The last `count` lines, continued into the rotated copies when the log itself has fewer (just rotated). */
-export function readTailAcross(file: string, count: number): string[] {
-  let lines = readTail(file, count);
+export function readTailAcross(file: string, count: number, end?: number): string[] {
+  let lines = readTail(file, count, end);
   if (lines.length >= count) return lines;
   for (const copy of rotatedFiles(file)) {
     lines = [...readTail(copy, count - lines.length), ...lines];

@@ -6,7 +6,7 @@ const CHUNK = 64 * 1024;
  * The last `count` lines of a file, read backwards from its end in chunks, so
  * the cost depends on the lines asked for, not on the size of the log.
  */
-export function readTail(file: string, count: number): string[] {
+export function readTail(file: string, count: number, end?: number): string[] {
   if (count <= 0) return [];
   let fd: number;
   try {
@@ -16,7 +16,8 @@ export function readTail(file: string, count: number): string[] {
     throw error;
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    // `end` lets a follower start exactly where the tail stopped: no line lost or printed twice in between.
+    const size = Math.min(fs.fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
     let position = size;
     let chunks: Buffer[] = [];
     let newlines = 0;
@@ -44,6 +45,8 @@ export interface FollowOptions {
   onData: (file: string, chunk: Buffer) => void;
   signal?: AbortSignal;
   intervalMs?: number;
+  /** Offsets to start from, one per file (default: their current ends). */
+  startAt?: number[];
 }
 
 /** Bytes of what was read last that are kept to recognise the same content in a rotated copy. */
@@ -69,10 +72,11 @@ interface Cursor {
  * once. Resolves when the signal aborts.
  */
 export async function followFiles(files: string[], options: FollowOptions): Promise<void> {
-  const cursors: Cursor[] = files.map((file) => {
+  const cursors: Cursor[] = files.map((file, i) => {
     try {
       const st = fs.statSync(file);
-      return { file, ino: st.ino, offset: st.size, tail: readRange(file, Math.max(0, st.size - TAIL), st.size) };
+      const offset = Math.min(st.size, options.startAt?.[i] ?? st.size);
+      return { file, ino: st.ino, offset, tail: readRange(file, Math.max(0, offset - TAIL), offset) };
     } catch {
       return { file, ino: null, offset: 0, tail: Buffer.alloc(0) };
     }
