@@ -1,5 +1,6 @@
 import type { CorruptRecordError } from '../errors.js';
 import type { Context } from './context.js';
+import { withProcessSnapshot } from './process-info.js';
 import type { ProcessInfo, ProcessRecord } from './record.js';
 import { readRecords } from './registry.js';
 import { observe, persistObserved, toInfo } from './status.js';
@@ -13,10 +14,12 @@ export interface ListResult {
 
 /** Every managed process with its current status; takes no lock unless an interrupted launch is recovered. */
 export async function listApps(ctx: Context): Promise<ListResult> {
-  const { records, corrupt } = readRecords(ctx.paths);
+  const { records, corrupt } = readRecords(ctx.paths, { reuse: true });
   const now = Date.now();
-  const observed = records.map((r) => observe(r, now));
+  const { observed, processes } = withProcessSnapshot(() => {
+    const seen = records.map((r) => observe(r, now));
+    return { observed: seen, processes: toInfo(seen.map((o) => o.record), now) };
+  });
   await persistObserved(ctx, observed);
-  const current = observed.map((o) => o.record);
-  return { processes: toInfo(current, now), records: current, corrupt };
+  return { processes, records: observed.map((o) => o.record), corrupt };
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Context } from './context.js';
-import { checkRecord, type ProcessRecord } from './record.js';
+import type { ProcessRecord } from './record.js';
+import { readRecords } from './registry.js';
 import type { RotateResult } from './rotate.js';
 import { parseSize } from './size.js';
 
@@ -73,40 +73,14 @@ function limitedLogs(records: Pick<ProcessRecord, 'name' | 'restart' | 'maxLogBy
   return out;
 }
 
-/** A record with a size limit, or a supervised one (older supervised records have the default). */
-const MAY_ROTATE = /"maxLogBytes":\s*[1-9]|"restart":\s*"(?:on-failure|always)"/;
-
 /**
- * Reads the records for rotation only: unlike the registry it never moves a
- * bad record aside, so the command that runs next still reports it.
+ * The records, for rotation only: a bad record is never moved aside here, so the
+ * command that runs next still reports it; the read is shared with the other
+ * checks a command makes before its own work.
  */
 function peekRecords(ctx: Context): ProcessRecord[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(ctx.paths.records);
-  } catch {
-    return [];
-  }
-  const out: ProcessRecord[] = [];
-  for (const entry of entries) {
-    if (!entry.endsWith('.json')) continue;
-    try {
-      const fd = fs.openSync(path.join(ctx.paths.records, entry), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-      let text: string;
-      try {
-        text = fs.readFileSync(fd, 'utf8');
-      } finally {
-        fs.closeSync(fd);
-      }
-      // Most records of plain programs have no limit: skip parsing them (records hold whole environments).
-      if (!MAY_ROTATE.test(text)) continue;
-      const value: unknown = JSON.parse(text);
-      if (checkRecord(value) === null) out.push(value as ProcessRecord);
-    } catch {
-      // unreadable: the registry reports it
-    }
-  }
-  return out;
+  if (!fs.existsSync(ctx.paths.records)) return [];
+  return readRecords(ctx.paths, { quarantine: false, reuse: true }).records;
 }
 
 function overLimit(entry: Limited): boolean {

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * What bgrun needs to know of a pid, read from /proc on Linux (no `ps` to spawn)
@@ -33,13 +33,53 @@ function readBootId(): string {
 }
 
 /** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
-function readStatFields(pid: number): string[] | null {
-  let text: string;
+/** One buffer for every /proc read: scanning all processes must not churn the garbage collector. */
+const statBuffer = Buffer.allocUnsafe(4096);
+
+function readSmallFile(file: string): string | null {
+  let fd: number;
   try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    fd = fs.openSync(file, 'r');
   } catch {
     return null;
   }
+  try {
+    const n = fs.readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return statBuffer.toString('latin1', 0, n);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** While set, each pid's stat is read once: a listing asks for liveness and usage of the same pids. */
+let snapshot: Map<number, string[] | null> | null = null;
+
+/**
+ * Runs `fn` with /proc reads of a pid shared within it. Only for read-only
+ * listing: never around code that signals, which must see the live state.
+ */
+export function withProcessSnapshot<T>(fn: () => T): T {
+  snapshot = new Map();
+  try {
+    return fn();
+  } finally {
+    snapshot = null;
+  }
+}
+
+function readStatFields(pid: number): string[] | null {
+  if (snapshot) {
+    if (!snapshot.has(pid)) snapshot.set(pid, readStatFieldsNow(pid));
+    return snapshot.get(pid)!;
+  }
+  return readStatFieldsNow(pid);
+}
+
+function readStatFieldsNow(pid: number): string[] | null {
+  const text = readSmallFile(`/proc/${pid}/stat`);
+  if (text === null) return null;
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
   // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3].
@@ -75,7 +115,9 @@ function parsePsLine(line: string): ProcInfo | null {
   };
 }
 
+/** Loaded only off Linux: node:child_process alone costs more than a whole `bgrun list` on Linux. */
 function runPs(args: string[]): string {
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   try {
     return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
   } catch (error) {
@@ -105,6 +147,30 @@ export function isSameProcessAlive(pid: number | null, identity: string | null):
   if (pid === null || identity === null) return false;
   const info = readProcess(pid);
   return info !== null && !info.dead && info.identity === identity;
+}
+
+/**
+ * The children of `pid` from /proc/<pid>/task/<tid>/children (Linux 3.5+), which
+ * costs a few reads instead of a scan of every process; null where unavailable.
+ */
+export function readChildren(pid: number): number[] | null {
+  if (!LINUX) return null;
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const tid of tasks) {
+    const text = readSmallFile(`/proc/${pid}/task/${tid}/children`);
+    if (text === null) {
+      if (!fs.existsSync(`/proc/${pid}/task/${tid}`)) continue;
+      return null; // no CONFIG_PROC_CHILDREN
+    }
+    for (const word of text.split(' ')) if (word) children.push(Number(word));
+  }
+  return children;
 }
 
 /** Every process visible to us; used to find the descendants of a program before signalling. */

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, StateError, describeSystemError } from '../errors.js';
@@ -28,10 +27,21 @@ function readFileNoFollow(file: string): string {
   }
 }
 
+let tmpCounter = 0;
+
 /** Writes `data` to `file` so that readers see the old or the new content, never a mix. */
 export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
+  // pid + counter is unique among live writers (no need to load node:crypto); a file
+  // left by a killed writer whose pid came back is stale and replaced ('wx' never follows a link).
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    fs.unlinkSync(tmp);
+    fd = fs.openSync(tmp, 'wx', 0o600);
+  }
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
@@ -83,7 +93,19 @@ function parseRecord(paths: StatePaths, name: string, file: string, move = true)
  * `corrupt` for the caller to report; with `quarantine: false` (a caller that
  * reports nothing) they are only skipped, left for one that does.
  */
-export function readRecords(paths: StatePaths, options: { quarantine?: boolean } = {}): ReadResult {
+export function readRecords(paths: StatePaths, options: { quarantine?: boolean; reuse?: boolean } = {}): ReadResult {
+  const move = options.quarantine ?? true;
+  // `reuse`: the checks a command runs before its own work read the same records; read them once.
+  if (options.reuse && memo?.home === paths.home && (memo.result.corrupt.length === 0 || memo.moved === move)) return memo.result;
+  const result = readRecordsNow(paths, move);
+  memo = { home: paths.home, moved: move, result };
+  return result;
+}
+
+/** The last full read of this process; any write of this process forgets it. */
+let memo: { home: string; moved: boolean; result: ReadResult } | null = null;
+
+function readRecordsNow(paths: StatePaths, move: boolean): ReadResult {
   ensureState(paths);
   let entries: string[];
   try {
@@ -96,7 +118,7 @@ export function readRecords(paths: StatePaths, options: { quarantine?: boolean }
   // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
   const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
   for (const name of names.sort()) {
-    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`), options.quarantine ?? true);
+    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`), move);
     if (result instanceof CorruptRecordError) corrupt.push(result);
     else if (result) records.push(result);
   }
@@ -112,6 +134,7 @@ export function readRecord(paths: StatePaths, name: string): ProcessRecord | nul
 }
 
 export function writeRecord(paths: StatePaths, record: ProcessRecord): void {
+  memo = null;
   try {
     writeFileAtomic(recordFile(paths, record.name), `${JSON.stringify(record, null, 2)}\n`);
   } catch (error) {
@@ -120,6 +143,7 @@ export function writeRecord(paths: StatePaths, record: ProcessRecord): void {
 }
 
 export function deleteRecord(paths: StatePaths, name: string): void {
+  memo = null;
   try {
     fs.unlinkSync(recordFile(paths, name));
   } catch (error) {
@@ -131,6 +155,8 @@ export function deleteRecord(paths: StatePaths, name: string): void {
 
 /** How long a lock left by a killed bgrun blocks the others. */
 const STALE_MS = 2000;
+/** Longer than any holder keeps it (a spawn, a few small writes), even on a loaded machine. */
+const LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * Runs `fn` holding the registry lock. The lock is a folder (proper-lockfile),
@@ -140,23 +166,34 @@ const STALE_MS = 2000;
 export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
   ensureState(paths);
   const { default: lockfile } = await import('proper-lockfile');
+  const options = {
+    realpath: false,
+    stale: STALE_MS,
+    update: STALE_MS / 2,
+    // A compromised lock means another bgrun took it over as stale; the atomic
+    // writes keep records whole either way, so carry on rather than crash.
+    onCompromised: () => {},
+  };
+  // Our own retry loop: proper-lockfile's precomputes every delay of a long retry
+  // schedule on each call, which cost more than the lock itself.
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  let delay = 2;
   let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(paths.lock, {
-      realpath: false,
-      stale: STALE_MS,
-      update: STALE_MS / 2,
-      retries: { retries: 1000, minTimeout: 5, maxTimeout: 60, factor: 1.3, randomize: true },
-      // A compromised lock means another bgrun took it over as stale; the atomic
-      // writes keep records whole either way, so carry on rather than crash.
-      onCompromised: () => {},
-    });
-  } catch (error) {
-    throw new StateError(
-      `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
-      error,
-      'LOCK_TIMEOUT',
-    );
+  for (;;) {
+    try {
+      release = await lockfile.lock(paths.lock, options);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) {
+        throw new StateError(
+          `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
+          error,
+          'LOCK_TIMEOUT',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+      delay = Math.min(50, delay * 1.5);
+    }
   }
   try {
     return await fn();

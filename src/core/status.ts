@@ -2,7 +2,7 @@ import type { Context } from './context.js';
 import { isSameProcessAlive, processStartTime, readProcess, readUsage } from './process-info.js';
 import type { ProcessInfo, ProcessRecord } from './record.js';
 import { withLock, readRecord, writeRecord } from './registry.js';
-import { readPidFile } from './spawn.js';
+import { readPidFile } from './pidfile.js';
 
 /** A launch whose bgrun vanished (SIGKILL) is given this long for its pidfile to appear. */
 const INTERRUPTED_LAUNCH_GRACE_MS = 5000;

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { StopError } from '../errors.js';
-import { type ProcInfo, isSameProcessAlive, listAllProcesses, readProcess } from './process-info.js';
+import { type ProcInfo, isSameProcessAlive, listAllProcesses, readChildren, readProcess } from './process-info.js';
 
 export interface TerminateOptions {
   signal?: NodeJS.Signals;
@@ -31,19 +31,34 @@ export function isValidSignal(name: string): name is NodeJS.Signals {
   return Object.hasOwn(osConstants.signals, name);
 }
 
-/** Descendants of the tracked processes, found by walking parent pids. */
-function collectDescendants(tracked: Map<number, Tracked>, all: ProcInfo[]): void {
+type ChildrenOf = (pid: number) => ProcInfo[];
+
+/**
+ * How to list a process's children: from its /proc children files where the
+ * kernel has them (a few reads), else from one scan of every process.
+ */
+function childrenLookup(root: number): ChildrenOf {
+  if (readChildren(root) !== null) {
+    return (pid) =>
+      (readChildren(pid) ?? []).map(readProcess).filter((p): p is ProcInfo => p !== null && !p.dead);
+  }
   const children = new Map<number, ProcInfo[]>();
-  for (const p of all) {
+  for (const p of listAllProcesses()) {
     if (p.dead) continue;
     const list = children.get(p.ppid);
     if (list) list.push(p);
     else children.set(p.ppid, [p]);
   }
+  return (pid) => children.get(pid) ?? [];
+}
+
+/** Descendants of the tracked processes, found by walking parent pids. */
+function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
+  const childrenOf = childrenLookup(root);
   const queue = [...tracked.keys()];
   while (queue.length > 0) {
     const pid = queue.pop()!;
-    for (const child of children.get(pid) ?? []) {
+    for (const child of childrenOf(pid)) {
       if (tracked.has(child.pid)) continue;
       tracked.set(child.pid, { pid: child.pid, identity: child.identity, pgid: child.pgid });
       queue.push(child.pid);
@@ -74,7 +89,7 @@ export async function terminateTree(pid: number, identity: string, options: Term
 
   const leader = readProcess(pid);
   const tracked = new Map<number, Tracked>([[pid, { pid, identity, pgid: leader?.pgid ?? pid }]]);
-  collectDescendants(tracked, listAllProcesses());
+  collectDescendants(tracked, pid);
 
   const alive = () => [...tracked.values()].filter((t) => isSameProcessAlive(t.pid, t.identity));
 
@@ -99,7 +114,7 @@ export async function terminateTree(pid: number, identity: string, options: Term
     // Children forked after the signal would be missed otherwise.
     if (Date.now() - lastScan > 200) {
       const before = tracked.size;
-      collectDescendants(tracked, listAllProcesses());
+      collectDescendants(tracked, pid);
       lastScan = Date.now();
       if (tracked.size > before) {
         for (const t of [...tracked.values()].slice(before)) {
@@ -110,7 +125,7 @@ export async function terminateTree(pid: number, identity: string, options: Term
     if (alive().length === 0) return { wasRunning: true, escalated: false, signalled };
   }
 
-  collectDescendants(tracked, listAllProcesses());
+  collectDescendants(tracked, pid);
   signalAll('SIGKILL');
   const killDeadline = Date.now() + killWaitMs;
   while (Date.now() < killDeadline) {

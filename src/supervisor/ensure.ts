@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
@@ -11,15 +11,10 @@ import { bgrunVersion } from '../version.js';
 import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
-/** The supervisor entry: beside this module when unbundled, beside the CLI bundle otherwise. */
-function supervisorMain(): string {
-  const candidates = [new URL('./main.js', import.meta.url), new URL('./supervisor-main.js', import.meta.url)].map((u) => fileURLToPath(u));
-  return candidates.find((file) => fs.existsSync(file)) ?? candidates[0]!;
-}
+const SUPERVISOR_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** A small heap keeps the one resident process of supervised mode small. */
 const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
-
 
 /**
  * Whether the process has its SIGUSR2 handler yet (Linux: SigCgt in
@@ -57,7 +52,9 @@ function spawnSupervisor(ctx: Context): SupervisorInfo {
     throw new BgrunError('SUPERVISOR_FAILED', `cannot open ${ctx.paths.supervisorLog}: ${describeSystemError(error)}`, { cause: error });
   }
   try {
-    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, supervisorMain()], {
+    // Only when a supervisor must be started: loading node:child_process is costly for every other command.
+    const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, SUPERVISOR_MAIN], {
       cwd: ctx.paths.home,
       env: { ...ctx.env, BGRUN_HOME: ctx.paths.home, BGRUN_SUPERVISOR: '1' },
       detached: true,
@@ -113,6 +110,6 @@ export async function ensureSupervisorIfNeeded(ctx: Context, records?: ProcessRe
   if (current && current.version === bgrunVersion()) return;
   if (!records && !fs.existsSync(ctx.paths.records)) return;
   // Not moving bad records aside here: the command itself reads them next and reports them.
-  if (!needsSupervisor(records ?? readRecords(ctx.paths, { quarantine: false }).records)) return;
+  if (!needsSupervisor(records ?? readRecords(ctx.paths, { quarantine: false, reuse: true }).records)) return;
   await ensureSupervisor(ctx);
 }
