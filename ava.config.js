@@ -6,5 +6,7 @@ export default {
   workerThreads: false,
   // Generous: a loaded machine slows real processes; a timed-out test skips its teardown.
   timeout: '3m',
-  concurrency: 2,
+  // One file at a time: tests within a file already run concurrently, and some files
+  // run writers as fast as they can go; two such files at once starve the rest.
+  concurrency: 1,
 };

@@ -78,7 +78,8 @@ export function sandbox(t: ExecutionContext): Sandbox {
         env: { ...env, ...options.env },
         cwd: options.cwd ?? ROOT,
         reject: false,
-        timeout: options.timeout ?? 30_000,
+        // Generous: on a loaded 2-core machine a start can take many seconds.
+        timeout: options.timeout ?? 90_000,
         stdin: 'ignore',
       });
       return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
