@@ -93,11 +93,17 @@ function parseRecord(paths: StatePaths, name: string, file: string, move = true)
  * `corrupt` for the caller to report; with `quarantine: false` (a caller that
  * reports nothing) they are only skipped, left for one that does.
  */
-export function readRecords(paths: StatePaths, options: { quarantine?: boolean; reuse?: boolean } = {}): ReadResult {
+/** Parsed records by name, kept by a long-running reader (the supervisor) across reads. */
+export type RecordCache = Map<string, { key: string; record: ProcessRecord }>;
+
+export function readRecords(
+  paths: StatePaths,
+  options: { quarantine?: boolean; reuse?: boolean; cache?: RecordCache } = {},
+): ReadResult {
   const move = options.quarantine ?? true;
   // `reuse`: the checks a command runs before its own work read the same records; read them once.
   if (options.reuse && memo?.home === paths.home && (memo.result.corrupt.length === 0 || memo.moved === move)) return memo.result;
-  const result = readRecordsNow(paths, move);
+  const result = readRecordsNow(paths, move, options.cache);
   memo = { home: paths.home, moved: move, result };
   return result;
 }
@@ -105,7 +111,21 @@ export function readRecords(paths: StatePaths, options: { quarantine?: boolean; 
 /** The last full read of this process; any write of this process forgets it. */
 let memo: { home: string; moved: boolean; result: ReadResult } | null = null;
 
-function readRecordsNow(paths: StatePaths, move: boolean): ReadResult {
+/**
+ * Every write replaces the file (a new inode), so an unchanged inode, size and
+ * mtime mean an unchanged record: a supervisor ticking over 200 records then
+ * parses none of them, which keeps its memory flat.
+ */
+function cacheKey(file: string): string | null {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}` : null;
+  } catch {
+    return null;
+  }
+}
+
+function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): ReadResult {
   ensureState(paths);
   let entries: string[];
   try {
@@ -118,10 +138,21 @@ function readRecordsNow(paths: StatePaths, move: boolean): ReadResult {
   // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
   const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
   for (const name of names.sort()) {
-    const result = parseRecord(paths, name, path.join(paths.records, `${name}.json`), move);
+    const file = path.join(paths.records, `${name}.json`);
+    const key = cache ? cacheKey(file) : null;
+    const cached = key !== null ? cache?.get(name) : undefined;
+    if (cached && cached.key === key) {
+      records.push(cached.record);
+      continue;
+    }
+    const result = parseRecord(paths, name, file, move);
     if (result instanceof CorruptRecordError) corrupt.push(result);
-    else if (result) records.push(result);
+    else if (result) {
+      records.push(result);
+      if (cache && key !== null) cache.set(name, { key, record: result });
+    }
   }
+  if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
   return { records, corrupt };
 }
 

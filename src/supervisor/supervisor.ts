@@ -4,7 +4,7 @@ import { composeEnv } from '../core/env-file.js';
 import { rotateOverLimit } from '../core/log-limits.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/process-info.js';
 import type { ProcessRecord } from '../core/record.js';
-import { readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
+import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
 import { spawnDetached } from '../core/spawn.js';
 import { terminateTree } from '../core/terminate.js';
 import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
@@ -28,6 +28,7 @@ interface Run {
 
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
+  private readonly recordCache: RecordCache = new Map();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly overMemory = new Map<string, number>();
   /** Names being restarted because of max-memory: that exit is not a crash. */
@@ -87,7 +88,7 @@ export class Supervisor {
 
   private async reconcile(): Promise<void> {
     if (!this.stillInCharge()) return;
-    const { records } = readRecords(this.ctx.paths);
+    const { records } = readRecords(this.ctx.paths, { cache: this.recordCache });
     const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
     for (const record of wanted) await this.reconcileOne(record);
     for (const name of this.runs.keys()) {
