@@ -53,17 +53,22 @@ function waitForExit(child: ChildProcess, ms: number): Promise<{ code: number | 
  * records its pid, and watches it for `waitMs`. Throws ExitedAtStartError when it
  * dies in that time with a failure.
  */
+/** Spawns a record's program as recorded, with its env files read again: the one spawn of plain and supervised mode. */
+export function spawnRecord(record: ProcessRecord): Promise<ChildProcess> {
+  return spawnDetached({
+    command: record.command,
+    cwd: record.cwd,
+    env: composeEnv(record),
+    outLog: record.outLog,
+    errLog: record.errLog,
+    pidFile: record.pidFile,
+  });
+}
+
 export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   let child: ChildProcess;
   try {
-    child = await spawnDetached({
-      command: record.command,
-      cwd: record.cwd,
-      env: composeEnv(record),
-      outLog: record.outLog,
-      errLog: record.errLog,
-      pidFile: record.pidFile,
-    });
+    child = await spawnRecord(record);
   } catch (error) {
     await update(ctx, record.name, (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }));
     throw error;

@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
-import { composeEnv } from '../core/env-file.js';
 import { rotateOverLimit } from '../core/log-limits.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/process-info.js';
 import type { ProcessRecord } from '../core/record.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
-import { spawnDetached } from '../core/spawn.js';
+import { spawnRecord } from '../core/launch.js';
 import { terminateTree } from '../core/terminate.js';
 import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
 import { needsSupervisor } from './needs.js';
@@ -177,14 +176,7 @@ export class Supervisor {
       if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
       let child: ChildProcess;
       try {
-        child = await spawnDetached({
-          command: record.command,
-          cwd: record.cwd,
-          env: composeEnv(record),
-          outLog: record.outLog,
-          errLog: record.errLog,
-          pidFile: record.pidFile,
-        });
+        child = await spawnRecord(record);
       } catch (error) {
         this.log(`cannot start ${name}: ${(error as Error).message}`);
         writeRecord(this.ctx.paths, { ...record, status: 'errored', pid: null, identity: null, nextStartAt: null, endedAt: new Date().toISOString() });
