@@ -58,6 +58,18 @@ export function ratio(a, b) {
 }
 
 /**
+ * Ratios a[i] / b[i] of samples taken in the same round: less sensitive to a
+ * machine whose load drifts during the run than the ratio of the medians.
+ * @param {number[]} a
+ * @param {number[]} b
+ * @returns {Summary}
+ */
+export function pairedRatio(a, b) {
+  const n = Math.min(a.length, b.length);
+  return summarize(Array.from({ length: n }, (_, i) => a[i] / b[i]));
+}
+
+/**
  * @param {number} r
  * @returns {string}
  */
