@@ -288,6 +288,8 @@ export function renderReport(meta, results) {
     '## How to read this',
     '',
     '- Every Node CLI pays for starting Node: `node -e 0` is that floor on this machine. A ratio to it says how much a command costs beyond starting Node.',
+    '- This machine may be shared: the load average row says how busy it was. Noise widens the (min–max) and the per-round ratio ranges; a verdict close to its threshold with a wide per-round range is not settled by one run.',
+    '- With 200 programs per tool (about 650 processes) even `node -e 0` is slower than with 1 on this VM, so every `list` figure is compared with the floor measured in the same phase, never across phases.',
     '- Ratios are bgrun ÷ peer of the medians: 0.50× means bgrun took half the time of the peer. (min–max) shows the spread; on a 2-core machine a single run can be disturbed, the median much less.',
     "- pm2 cold is its first command when its daemon is not running (it starts the daemon); warm is every later command. bgrun has no daemon, so it is always 'cold'.",
     '- "first line runs" is when the program itself is running, which is what a user waits for: some tools return before (forever starts a monitor that starts the program), some after.',
