@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
-import { readTail } from './logs.js';
+import { readRange, readTail } from './logs.js';
 import { rotatedFiles } from './rotate.js';
 
 /**
@@ -77,23 +77,11 @@ function readLines(file: string): string[] {
 
 /** The time of the first stamped line among the first lines of a file, read from its start only. */
 function firstTime(file: string): number | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return null;
+  for (const line of readRange(file, 0, 64 * 1024).toString('utf8').split('\n')) {
+    const t = lineTime(line);
+    if (t !== null) return t;
   }
-  try {
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    for (const line of buf.subarray(0, n).toString('utf8').split('\n')) {
-      const t = lineTime(line);
-      if (t !== null) return t;
-    }
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return null;
 }
 
 export interface SinceResult {

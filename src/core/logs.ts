@@ -100,7 +100,7 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
 }
 
 /** Bytes [from, to) of a file, fewer if it is shorter; empty when it cannot be read. */
-function readRange(file: string, from: number, to: number): Buffer {
+export function readRange(file: string, from: number, to: number): Buffer {
   if (to <= from) return Buffer.alloc(0);
   let fd: number;
   try {

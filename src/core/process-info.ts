@@ -32,7 +32,6 @@ function readBootId(): string {
   return bootId;
 }
 
-/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
 /** One buffer for every /proc read: scanning all processes must not churn the garbage collector. */
 const statBuffer = Buffer.allocUnsafe(4096);
 
@@ -77,6 +76,7 @@ function readStatFields(pid: number): string[] | null {
   return readStatFieldsNow(pid);
 }
 
+/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
 function readStatFieldsNow(pid: number): string[] | null {
   const text = readSmallFile(`/proc/${pid}/stat`);
   if (text === null) return null;

@@ -11,9 +11,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
+import { createRequire } from 'node:module';
 import { NotReadyError, UsageError } from '../errors.js';
 import type { Context } from './context.js';
 import { parseDuration } from './duration.js';
@@ -177,7 +175,14 @@ function describeNetError(error: NodeJS.ErrnoException): string {
  * wake up with both its timer and the socket's answer due; timers run before I/O in
  * an event-loop turn, immediates after, so the answer (refused, 503) wins.
  */
+/**
+ * The network modules (with tls, crypto, dgram behind them) load only when a probe
+ * runs: this file is reached by every command that reads config files.
+ */
+const requireBuiltin = createRequire(import.meta.url);
+
 function tryTcp(host: string, port: number, timeoutMs: number): Promise<string | null> {
+  const net = requireBuiltin('node:net') as typeof import('node:net');
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (reason: string | null) => {
@@ -200,7 +205,7 @@ async function checkTcp(probe: Extract<Probe, { kind: 'tcp' }>, timeoutMs: numbe
 /** node:http without keep-alive: an idle pooled socket must not keep the CLI alive afterwards. */
 function checkHttp(probe: Extract<Probe, { kind: 'http' }>, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const client = probe.url.protocol === 'https:' ? https : http;
+    const client = requireBuiltin(probe.url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http');
     let settled = false;
     const done = (reason: string | null) => {
       if (settled) return;
