@@ -210,13 +210,15 @@ export class Supervisor {
   /** Records how the run ended and applies the restart policy. */
   private async onExit(name: string, run: Run, end: RunEnd): Promise<void> {
     if (this.stopping) return;
+    // Taken before the lock: waiting for it under load must not count as uptime (it would reset the backoff).
+    const endedAtMs = Date.now();
     const byMemory = this.memoryRestarts.delete(name);
     const delay = await withLock(this.ctx.paths, () => {
       const record = readRecord(this.ctx.paths, name);
       // Restarted, removed, or already handled (a pass that read the records earlier): not ours now.
       if (!record || record.pid !== run.pid) return null;
       if (!run.child && isSameProcessAlive(run.pid, run.identity)) return null;
-      const endedAt = new Date().toISOString();
+      const endedAt = new Date(endedAtMs).toISOString();
       const ended = { ...record, pid: null, identity: null, exitCode: end.exitCode, signal: end.signal, endedAt };
       if (record.desired !== 'running') {
         writeRecord(this.ctx.paths, { ...ended, status: 'stopped', nextStartAt: null });
@@ -227,7 +229,7 @@ export class Supervisor {
         this.log(`${name} exited with code ${end.exitCode}; not restarted (--restart ${record.restart})`);
         return null;
       }
-      const failures = byMemory ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, Date.now() - run.startedAt, record.minUptimeMs);
+      const failures = byMemory ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, endedAtMs - run.startedAt, record.minUptimeMs);
       if (givesUp(record.restart, record.maxRestarts, failures)) {
         writeRecord(this.ctx.paths, { ...ended, status: 'errored', nextStartAt: null, failures });
         this.log(`${name} crashed ${failures} times in a row; giving up (status errored)`);
