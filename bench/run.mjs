@@ -60,17 +60,17 @@ async function snapshotBuild(into) {
 
 /**
  * The other build of the CLI, measured beside the one bin/bgrun.js loads: the esbuild
- * bundle (dist/bundle/cli.js) when bin/ loads the unbundled dist/cli.js, and the other
+ * bundle (dist/bundle/cli.cjs) when bin/ loads the unbundled dist/cli.js, and the other
  * way round. Null when there is no bundle.
  * @returns {{ entry: string, what: string } | null}
  */
 function alternativeCli() {
-  const bundle = path.join(CLI_ROOT, 'dist', 'bundle', 'cli.js');
+  const bundle = path.join(CLI_ROOT, 'dist', 'bundle', 'cli.cjs');
   if (!fs.existsSync(bundle)) return null;
   const bin = fs.readFileSync(path.join(CLI_ROOT, 'bin', 'bgrun.js'), 'utf8');
   return bin.includes('bundle/')
     ? { entry: path.join(CLI_ROOT, 'dist', 'cli.js'), what: 'unbundled `dist/cli.js`' }
-    : { entry: bundle, what: 'esbuild bundle `dist/bundle/cli.js`' };
+    : { entry: bundle, what: 'esbuild bundle `dist/bundle/cli.cjs`' };
 }
 /** @type {{ entry: string, what: string } | null} */
 let ALT = null;

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BgrunError, describeSystemError } from '../errors.js';
+import { installFile } from '../install-root.js';
 import type { Context } from '../core/context.js';
 import { writeFileAtomic } from '../core/registry.js';
 import { environmentAssignment, execStartLine } from '../export/systemd-unit.js';
@@ -42,20 +42,11 @@ export function userUnitDir(env: NodeJS.ProcessEnv): string {
   return path.join(config, 'systemd', 'user');
 }
 
-/** The bgrun.js of this installation, found from this file whether it runs from dist/ or a bundle. */
+/** The bin/bgrun.js of this installation, whether this code runs from dist/ or the CLI bundle. */
 export function bgrunScript(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    try {
-      if ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'bgrun') return path.join(dir, 'bin', 'bgrun.js');
-    } catch {
-      // not here
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new StartupError('cannot find the bgrun installation (its package.json) to run at boot');
-    dir = parent;
-  }
+  const script = installFile('bin/bgrun.js');
+  if (script === null) throw new StartupError('cannot find the bgrun installation (its package.json) to run at boot');
+  return script;
 }
 
 export interface ResurrectCommand {

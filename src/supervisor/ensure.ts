@@ -1,17 +1,16 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Context } from '../core/context.js';
 import { isSameProcessAlive, processIdentity } from '../core/process-info.js';
 import type { ProcessRecord } from '../core/record.js';
 import { readRecords, withLock } from '../core/registry.js';
 import { BgrunError, describeSystemError } from '../errors.js';
+import { installFile } from '../install-root.js';
 import { bgrunVersion } from '../version.js';
 import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
-const SUPERVISOR_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** A small heap keeps the one resident process of supervised mode small. */
 const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
@@ -45,6 +44,9 @@ function wake(info: SupervisorInfo): void {
 }
 
 function spawnSupervisor(ctx: Context): SupervisorInfo {
+  // Its own entry in dist/, not the CLI bundle: the supervisor loads once and stays.
+  const main = installFile('dist/supervisor/main.js');
+  if (main === null) throw new BgrunError('SUPERVISOR_FAILED', 'cannot find the bgrun installation (its package.json) to start the supervisor from; reinstall bgrun');
   let log: number;
   try {
     log = fs.openSync(ctx.paths.supervisorLog, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
@@ -54,7 +56,7 @@ function spawnSupervisor(ctx: Context): SupervisorInfo {
   try {
     // Only when a supervisor must be started: loading node:child_process is costly for every other command.
     const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, SUPERVISOR_MAIN], {
+    const child = spawn(process.execPath, [...SUPERVISOR_NODE_OPTIONS, main], {
       cwd: ctx.paths.home,
       env: { ...ctx.env, BGRUN_HOME: ctx.paths.home, BGRUN_SUPERVISOR: '1' },
       detached: true,
