@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'CONFIG_NOT_FOUND'
   | 'CONFIG_INVALID'
   | 'DEPENDENCY_CYCLE'
+  | 'DEPENDENCY_FAILED'
   | 'INVALID_PROBE'
   | 'NOT_READY';
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { BIN, type Sandbox, fixture, isAlive, processesOfHome, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
+import { BIN, type Sandbox, fixture, isAlive, processesOfHome, readText, sandbox, sweepAll, waitFor } from './helpers/bgrun.js';
+import { freePort } from './helpers/ports.js';
 import { systemdAnalyzeVerify } from './helpers/systemd.js';
 
 test.after.always(sweepAll);
@@ -95,6 +96,52 @@ test('save, stop all, resurrect: the saved programs come back with new pids, sup
     },
     { what: 'the supervisor to restart worker', timeout: 15_000 },
   );
+  await box.run(['stop', 'all']);
+});
+
+test('resurrect keeps the dependsOn order of a config: a dependent starts once what it needs is ready; a failed dependency holds it back', async (t) => {
+  const box = sandbox(t);
+  const port = await freePort();
+  const stamps = path.join(box.dir, 'stamps');
+  // db takes a while to listen: started side by side, web would start long before db is ready.
+  fs.copyFileSync(fixture('ready-server.js'), path.join(box.dir, 'db.js'));
+  const env = (name: string, extra: Record<string, string> = {}) => ({ APP_NAME: name, STAMP_FILE: stamps, ...extra });
+  fs.writeFileSync(
+    path.join(box.dir, 'bgrun.config.json'),
+    JSON.stringify({
+      apps: [
+        { name: 'web', script: fixture('ready-server.js'), env: env('web'), dependsOn: ['db'] },
+        { name: 'db', script: 'db.js', env: env('db', { PORT: String(port), DELAY_MS: '1200' }), ready: `tcp:${port}`, readyTimeout: '30s' },
+        { name: 'lone', script: fixture('ready-server.js'), env: env('lone') },
+      ],
+    }),
+  );
+  const started = await box.run(['start'], { cwd: box.dir });
+  t.is(started.exitCode, 0, started.stderr);
+  t.deepEqual(box.record('web').dependsOn, ['db']);
+  t.is(box.record('db').dependsOn, undefined);
+  t.is((await box.run(['save'])).exitCode, 0);
+  t.is((await box.run(['stop', 'all'])).exitCode, 0);
+  fs.rmSync(stamps);
+
+  const r = await box.run(['resurrect']);
+  t.is(r.exitCode, 0, r.stderr);
+  const at = (what: string) => Number(/ (\d+)$/.exec(readText(stamps).split('\n').find((l) => l.startsWith(`${what} `)) ?? '')?.[1]);
+  t.true(at('web start') >= at('db ready'), `web started at ${at('web start')}, db was ready at ${at('db ready')}`);
+  // What depends on nothing is not held back by the wait.
+  t.true(at('lone start') < at('db ready'), `lone started at ${at('lone start')}, db was ready at ${at('db ready')}`);
+
+  // db can no longer start: web is not started either, and says why.
+  t.is((await box.run(['stop', 'all'])).exitCode, 0);
+  fs.rmSync(path.join(box.dir, 'db.js'));
+  const failed = await box.run(['resurrect', '--json']);
+  t.is(failed.exitCode, 1);
+  const results = new Map((JSON.parse(failed.stdout) as { name: string; action: string; error: { code: string; message: string } | null }[]).map((x) => [x.name, x]));
+  t.is(results.get('db')!.action, 'failed');
+  t.is(results.get('web')!.action, 'failed');
+  t.deepEqual(results.get('web')!.error, { code: 'DEPENDENCY_FAILED', message: "not started: it depends on 'db', which did not start" });
+  t.is(results.get('lone')!.action, 'started');
+  t.is(box.record('web').status, 'stopped');
   await box.run(['stop', 'all']);
 });
 

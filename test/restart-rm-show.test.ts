@@ -106,6 +106,8 @@ test('show prints everything known about one program; status is its alias', asyn
   t.is(fields.get('out log'), info.outLog);
   t.is(fields.get('err log'), info.errLog);
   t.is(fields.get('pidfile'), info.pidFile);
+  t.is(fields.get('log rotation'), 'never');
+  t.is(fields.get('depends on'), '-');
   const alias = await box.run(['status', 'api']);
   t.is(alias.exitCode, 0, alias.stderr);
   t.is(alias.stdout.replace(/^(uptime|cpu|memory) .*$/gm, ''), result.stdout.replace(/^(uptime|cpu|memory) .*$/gm, ''));
@@ -115,7 +117,7 @@ test('show --json adds what list leaves out, and works by pid', async (t) => {
   const box = sandbox(t);
   const envFile = path.join(box.dir, 'x.env');
   fs.writeFileSync(envFile, 'A=1\n');
-  const info = await startJson(t, box, ['--name', 'api', '--env-file', envFile, '--env', 'B=2', fixture('ready.js')]);
+  const info = await startJson(t, box, ['--name', 'api', '--env-file', envFile, '--env', 'B=2', '--max-log-size', '2M', '--max-log-files', '3', fixture('ready.js')]);
   const result = await box.run(['show', String(info.pid), '--json']);
   t.is(result.exitCode, 0, result.stderr);
   const shown = JSON.parse(result.stdout);
@@ -128,6 +130,10 @@ test('show --json adds what list leaves out, and works by pid', async (t) => {
   t.deepEqual(shown.envFiles, [envFile]);
   t.is(shown.outLog, info.outLog);
   t.is(shown.pidFile, info.pidFile);
+  t.deepEqual(shown.logRotation, { maxBytes: 2 * 1024 * 1024, maxFiles: 3 });
+  t.deepEqual(shown.dependsOn, []);
+  const text = await box.run(['show', 'api']);
+  t.regex(text.stdout, /^log rotation {4}past 2\.0 MB, 3 copies kept$/m);
 });
 
 test('show refuses zero, several or all programs, and names it does not know', async (t) => {

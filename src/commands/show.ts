@@ -1,4 +1,5 @@
 import { listApps } from '../core/list.js';
+import { logLimits } from '../core/log-limits.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
@@ -26,6 +27,9 @@ export const show: Command = {
       envFiles: record.envFiles,
       ready: record.ready ?? null,
       readyAt: record.readyAt ?? null,
+      dependsOn: record.dependsOn ?? [],
+      /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
+      logRotation: logLimits(record),
     };
     if (args.values.json) {
       io.out(JSON.stringify(details, null, 2));
@@ -47,11 +51,13 @@ export const show: Command = {
       ['cwd', info.cwd],
       ['env set', details.envVars.length ? details.envVars.join(', ') : '-'],
       ['env files', details.envFiles.length ? details.envFiles.join(', ') : '-'],
+      ['depends on', details.dependsOn.length ? details.dependsOn.join(', ') : '-'],
       ['created', info.createdAt],
       ['started', info.startedAt ?? '-'],
       ['ended', info.endedAt ?? '-'],
       ['out log', info.outLog],
       ['err log', info.errLog],
+      ['log rotation', details.logRotation ? `past ${formatBytes(details.logRotation.maxBytes)}, ${details.logRotation.maxFiles} copies kept` : 'never'],
       ['pidfile', info.pidFile],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));

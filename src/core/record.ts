@@ -33,6 +33,8 @@ export interface AppSpec {
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`), x.log.1 the newest. */
   maxLogFiles?: number | null;
+  /** Programs that must run and be ready before this one (a config's `dependsOn`): `resurrect` keeps the order. Absent in older records. */
+  dependsOn?: string[];
 }
 
 export interface ProcessRecord extends AppSpec {
@@ -102,5 +104,8 @@ export function checkRecord(value: unknown): string | null {
   if (r.pid !== null && !(Number.isInteger(r.pid) && (r.pid as number) > 0)) return "'pid' is not a positive integer";
   if (typeof r.restarts !== 'number') return "'restarts' is not a number";
   if (typeof r.env !== 'object' || r.env === null) return "'env' is not an object";
+  if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === 'string'))) {
+    return "'dependsOn' is not a list of names";
+  }
   return null;
 }

@@ -39,6 +39,8 @@ export interface StartOptions {
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`, default 5). */
   maxLogFiles?: number;
+  /** Recorded for `resurrect`'s order; waiting for them is the caller's (config start, library `start`). */
+  dependsOn?: string[];
 }
 
 export const DEFAULT_MIN_UPTIME_MS = 10_000;
@@ -113,6 +115,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       ready: options.ready ?? null,
       readyTimeoutMs: options.readyTimeoutMs ?? null,
       ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
+      ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
       desired: 'running',
       status: 'starting',
       pid: null,

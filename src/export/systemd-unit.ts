@@ -22,7 +22,7 @@ export type UnitSource = Pick<
   ProcessRecord,
   'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes' | 'outLog' | 'errLog'
 > &
-  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes'>>;
+  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn'>>;
 
 export interface UnitOptions {
   /** A user unit (`systemctl --user`): WantedBy=default.target and no User=. */
@@ -163,6 +163,14 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
   ];
   const unit = ['[Unit]', `Description=${doublePercent(`${source.name} (exported from bgrun)`)}`];
   if (limits) unit.push(`StartLimitIntervalSec=${limits.intervalSec}`, `StartLimitBurst=${limits.burst}`);
+  if (source.dependsOn && source.dependsOn.length > 0) {
+    const units = source.dependsOn.map(unitNameOf).join(' ');
+    unit.push(
+      '# dependsOn: started after these (export them too); systemd waits for them to start, not to be ready.',
+      `Wants=${units}`,
+      `After=${units}`,
+    );
+  }
 
   const service = ['[Service]', 'Type=simple'];
   if (runAs && runAs !== 'root') service.push(`User=${runAs}`);

@@ -184,14 +184,77 @@ async function resurrectOne(ctx: Context, spec: SavedSpec, waitMs: number): Prom
 }
 
 /**
+ * Each saved program's dependencies among the saved ones. An edge that would close
+ * a cycle (records started from different configs can form one) is dropped, so the
+ * waiting below always ends.
+ */
+function dependencyGraph(specs: SavedSpec[]): Map<string, string[]> {
+  const declared = new Map<string, string[]>();
+  for (const spec of specs) {
+    const deps = Array.isArray(spec.dependsOn) ? spec.dependsOn.filter((d): d is string => typeof d === 'string') : [];
+    declared.set(String(spec.name), deps);
+  }
+  const graph = new Map<string, string[]>();
+  const visiting = new Set<string>();
+  const visit = (name: string): void => {
+    visiting.add(name);
+    const kept: string[] = [];
+    for (const dep of declared.get(name) ?? []) {
+      if (!declared.has(dep) || visiting.has(dep)) continue;
+      if (!graph.has(dep)) visit(dep);
+      kept.push(dep);
+    }
+    visiting.delete(name);
+    graph.set(name, kept);
+  };
+  for (const name of declared.keys()) if (!graph.has(name)) visit(name);
+  return graph;
+}
+
+/**
  * Starts every saved program that is not running, through the same path as
  * `bgrun start <name>` (supervised ones get their supervisor). Never starts a
- * second copy of one that runs. Null when nothing was ever saved.
+ * second copy of one that runs. A program saved with `dependsOn` starts once
+ * those it depends on are running and ready; the others start at once, side by side.
+ * Null when nothing was ever saved.
  */
 export async function resurrect(ctx: Context, options: { waitMs?: number } = {}): Promise<ResurrectResult[] | null> {
   const dump = readDump(ctx);
   if (!dump) return null;
   ensureState(ctx.paths);
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
-  return Promise.all(dump.programs.map((spec) => resurrectOne(ctx, spec, waitMs)));
+  const graph = dependencyGraph(dump.programs);
+  const specs = new Map(dump.programs.map((spec) => [String(spec.name), spec]));
+  const launched = new Map<string, Promise<ResurrectResult>>();
+  const launch = (name: string): Promise<ResurrectResult> => {
+    let promise = launched.get(name);
+    if (!promise) {
+      promise = (async (): Promise<ResurrectResult> => {
+        const results = await Promise.all((graph.get(name) ?? []).map(launch));
+        const failed = results.filter((r) => r.action === 'failed').map((r) => `'${r.name}'`);
+        if (failed.length > 0) {
+          const error = new BgrunError('DEPENDENCY_FAILED', `not started: it depends on ${failed.join(', ')}, which did not start`);
+          return { name, action: 'failed', pid: null, error };
+        }
+        try {
+          for (const dep of results) if (dep.action === 'running') await awaitReady(ctx, dep.name);
+        } catch (error) {
+          const wrapped = error instanceof BgrunError ? error : new BgrunError('NOT_READY', String(error), { cause: error });
+          return { name, action: 'failed', pid: null, error: wrapped };
+        }
+        return resurrectOne(ctx, specs.get(name)!, waitMs);
+      })();
+      launched.set(name, promise);
+    }
+    return promise;
+  };
+  return Promise.all(dump.programs.map((spec) => launch(String(spec.name))));
+}
+
+/** A dependency that was already running: wait for its probe, as a config start does. */
+async function awaitReady(ctx: Context, name: string): Promise<void> {
+  const record = readRecord(ctx.paths, name);
+  if (!record?.ready) return;
+  const { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } = await import('../core/ready.js');
+  await awaitRunningReady(ctx, record, record.ready, record.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
 }

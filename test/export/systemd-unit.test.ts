@@ -82,3 +82,10 @@ test('what systemd cannot do the same is said in comments: readiness probes, log
   t.regex(text, /^# bgrun rotated these logs past 10M; under systemd, rotate them with logrotate/m);
   t.is(text.match(/^\[Service\]$/gm)?.length, 1);
 });
+
+test('dependsOn orders the units: Wants= and After= the units of what it depends on', (t) => {
+  const text = systemdUnit({ ...SOURCE, dependsOn: ['db', 'cache'] }, { user: true }).text;
+  t.regex(text, /^Wants=bgrun-db\.service bgrun-cache\.service$/m);
+  t.regex(text, /^After=bgrun-db\.service bgrun-cache\.service$/m);
+  t.notRegex(systemdUnit(SOURCE, { user: true }).text, /^(Wants|After)=/m);
+});
