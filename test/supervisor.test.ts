@@ -261,3 +261,24 @@ test('supervised-only options without --restart are a usage error', async (t) =>
   t.is(bad.exitCode, 2);
   t.is(processesOfHome(box.home).length, 0);
 });
+
+test('a corrupt record is left for list to report, and the supervisor logs it once', async (t) => {
+  const box = sandbox(t);
+  const r = await startSupervised(box, ['--restart', 'always', '--name', 'steady', fixture('ready.js')]);
+  t.is(r.exitCode, 0, r.stderr);
+  fs.writeFileSync(path.join(box.home, 'records', 'broken.json'), '{"name": "broken", "pid": 12', { mode: 0o600 });
+  const log = path.join(box.home, 'supervisor.log');
+  await waitFor(() => readText(log).includes("the record of 'broken' is unreadable"), { what: 'the supervisor to log the record', timeout: 10_000 });
+  // Several ticks later (500 ms each), still one line, and the record still in place.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.is(readText(log).match(/record of 'broken' is unreadable/g)?.length, 1);
+  t.true(fs.existsSync(path.join(box.home, 'records', 'broken.json')));
+  const listed = await box.run(['list', '--json']);
+  t.is(listed.exitCode, 0);
+  t.regex(listed.stderr, /^bgrun: the record of 'broken' is unreadable \(invalid JSON: .*\); moved it to .*quarantine\/broken\.\d+\.json$/m);
+  t.deepEqual(
+    JSON.parse(listed.stdout).map((p: { name: string }) => p.name),
+    ['steady'],
+  );
+  await box.run(['stop', 'all']);
+});

@@ -28,6 +28,8 @@ interface Run {
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
   private readonly recordCache: RecordCache = new Map();
+  /** Corrupt records already written to supervisor.log, so a tick does not repeat them. */
+  private readonly reportedCorrupt = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly overMemory = new Map<string, number>();
   /** Names being restarted because of max-memory: that exit is not a crash. */
@@ -87,7 +89,12 @@ export class Supervisor {
 
   private async reconcile(): Promise<void> {
     if (!this.stillInCharge()) return;
-    const { records } = readRecords(this.ctx.paths, { cache: this.recordCache });
+    // Left in place: the next `bgrun list` reports and quarantines them where the user sees it.
+    const { records, corrupt } = readRecords(this.ctx.paths, { cache: this.recordCache, quarantine: false });
+    for (const error of corrupt) {
+      if (!this.reportedCorrupt.has(error.message)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
+      this.reportedCorrupt.add(error.message);
+    }
     const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
     for (const record of wanted) await this.reconcileOne(record);
     for (const name of this.runs.keys()) {
@@ -267,7 +274,7 @@ export class Supervisor {
   /** Exits when nothing needs supervising; decided under the lock so a concurrent start finds us or a successor. */
   private async exitIfIdle(): Promise<void> {
     const idle = await withLock(this.ctx.paths, () => {
-      const { records } = readRecords(this.ctx.paths);
+      const { records } = readRecords(this.ctx.paths, { quarantine: false });
       if (needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null)) return false;
       if (readSupervisorInfo(this.ctx.paths)?.pid === process.pid) removeSupervisorInfo(this.ctx.paths);
       return true;
