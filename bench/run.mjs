@@ -4,7 +4,7 @@
 // machine noise hits them alike. Prints Markdown tables of medians (min–max) and ratios.
 //
 //   npm run bench                  full run (~8 minutes on 2 cores)
-//   npm run bench -- --quick       fewer repetitions, 20 instead of 200 programs (~1 minute)
+//   npm run bench -- --quick       fewer repetitions, 20 instead of 200 programs (~80 s)
 //   npm run bench -- --write       also write BENCHMARKS.md
 //   npm run bench -- --only start,list   only some sections (start, list, stop, tree, log)
 //
