@@ -251,10 +251,10 @@ export default defineConfig({
   t.is(stopped.stdout.trim(), `stopped m (pid ${pid})`);
 });
 
-test('a Procfile runs each line through sh -c in its folder, with the .env beside it', async (t) => {
+test('a Procfile runs each line through sh -c in its folder, with the .env beside it and a PORT per app', async (t) => {
   const box = sandbox(t);
   const dir = project(box, {
-    Procfile: `# two processes\nweb: echo "greeting=$GREETING in $(pwd)" && exec node ${fixture('ready.js')} w\nclock: exec node ${fixture('ready.js')} c\n`,
+    Procfile: `# two processes\nweb: echo "greeting=$GREETING in $(pwd) on $PORT" && exec node ${fixture('ready.js')} w\nclock: exec node ${fixture('ready.js')} c\n`,
     '.env': 'GREETING=hello from .env\n',
   });
   const r = await box.run(['start'], { cwd: dir });
@@ -262,14 +262,16 @@ test('a Procfile runs each line through sh -c in its folder, with the .env besid
   t.deepEqual(r.stdout.trimEnd().split('\n'), [`started web (pid ${pidOf(box, 'web')})`, `started clock (pid ${pidOf(box, 'clock')})`]);
   const outLog = path.join(box.home, 'logs', 'web.out.log');
   await waitFor(() => readText(outLog).includes('ready'), { what: 'web ready line' });
-  t.is(readText(outLog).split('\n')[0], `greeting=hello from .env in ${dir}`);
-  t.deepEqual(box.record('web').command, ['/bin/sh', '-c', `echo "greeting=$GREETING in $(pwd)" && exec node ${fixture('ready.js')} w`]);
+  t.is(readText(outLog).split('\n')[0], `greeting=hello from .env in ${dir} on 5000`);
+  t.deepEqual(box.record('web').command, ['/bin/sh', '-c', `echo "greeting=$GREETING in $(pwd) on $PORT" && exec node ${fixture('ready.js')} w`]);
+  t.is((box.record('clock').envVars as Record<string, string>).PORT, '5100');
 
-  // --procfile names one elsewhere; stop --config takes a Procfile too.
-  const other = project(box, { 'Procfile.dev': `tick: exec node ${fixture('ready.js')} t\n` }, 'other');
+  // --procfile names one elsewhere; stop --config takes a Procfile too. A PORT in its .env is left to it.
+  const other = project(box, { 'Procfile.dev': `tick: exec node ${fixture('ready.js')} t\n`, '.env': 'PORT=8080\n' }, 'other');
   const dev = await box.run(['start', '--procfile', path.join(other, 'Procfile.dev')], { cwd: box.dir });
   t.is(dev.exitCode, 0, dev.stderr);
   t.is(box.record('tick').cwd, other);
+  t.deepEqual(box.record('tick').envVars, {});
   const stopDev = await box.run(['stop', '--config', path.join(other, 'Procfile.dev')], { cwd: box.dir });
   t.is(stopDev.stdout.trim(), `stopped tick (pid ${dev.stdout.match(/pid (\d+)/)![1]})`);
   const stopped = await box.run(['stop'], { cwd: dir });

@@ -111,7 +111,7 @@ test('resurrect keeps the dependsOn order of a config: a dependent starts once w
     JSON.stringify({
       apps: [
         { name: 'web', script: fixture('ready-server.js'), env: env('web'), dependsOn: ['db'] },
-        { name: 'db', script: 'db.js', env: env('db', { PORT: String(port), DELAY_MS: '1200' }), ready: `tcp:${port}`, readyTimeout: '30s' },
+        { name: 'db', script: 'db.js', env: env('db', { PORT: String(port), DELAY_MS: '2500' }), ready: `tcp:${port}`, readyTimeout: '30s' },
         { name: 'lone', script: fixture('ready-server.js'), env: env('lone') },
       ],
     }),
