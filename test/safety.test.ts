@@ -203,6 +203,28 @@ function writeGarbage(home: string): void {
   fs.copyFileSync(path.join(records, 'alpha.json'), path.join(records, 'impostor.json'));
 }
 
+test('a temporary record file left by a killed writer is removed by the next reader; a live writer\'s is left alone', async (t) => {
+  const box = sandbox(t);
+  await startJson(t, box, ['--name', 'alpha', fixture('ready.sh')]);
+  // A pid that was alive and is gone for sure: a child we started and saw exit.
+  const gone = spawn('true');
+  await new Promise((resolve) => gone.once('exit', resolve));
+  const records = path.join(box.home, 'records');
+  const abandoned = path.join(records, `alpha.json.${gone.pid}.1.tmp`);
+  const inFlight = path.join(records, `alpha.json.${process.pid}.7.tmp`);
+  fs.writeFileSync(abandoned, '{"half": ', { mode: 0o600 });
+  fs.writeFileSync(inFlight, '{"half": ', { mode: 0o600 });
+  const listed = await box.run(['list', '--json']);
+  t.is(listed.exitCode, 0, listed.stderr);
+  t.is(listed.stderr, '');
+  t.false(fs.existsSync(abandoned));
+  t.true(fs.existsSync(inFlight));
+  t.deepEqual(
+    JSON.parse(listed.stdout).map((p: { name: string }) => p.name),
+    ['alpha'],
+  );
+});
+
 test('garbage in record files: list still lists the others and exits 0; the bad ones are moved aside', async (t) => {
   const box = sandbox(t);
   await startJson(t, box, ['--name', 'alpha', fixture('ready.sh')]);

@@ -135,6 +135,7 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
   }
   const records: ProcessRecord[] = [];
   const corrupt: CorruptRecordError[] = [];
+  for (const entry of entries) if (entry.endsWith('.tmp')) removeIfAbandoned(paths, entry);
   // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
   const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
   for (const name of names.sort()) {
@@ -154,6 +155,27 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
   }
   if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
   return { records, corrupt };
+}
+
+/**
+ * A temporary file of writeFileAtomic whose writer is gone (killed between the
+ * write and the rename): nobody will rename it, so it is removed. A live pid's
+ * file is left alone, whoever that pid is now.
+ */
+function removeIfAbandoned(paths: StatePaths, entry: string): void {
+  const match = /\.json\.(\d+)\.\d+\.tmp$/.exec(entry);
+  if (!match) return;
+  try {
+    process.kill(Number(match[1]), 0);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') return;
+  }
+  try {
+    fs.unlinkSync(path.join(paths.records, entry));
+  } catch {
+    // Removed by another reader meanwhile, or not ours to remove: harmless either way.
+  }
 }
 
 /** One record, or null; a corrupt one is quarantined and thrown. */
