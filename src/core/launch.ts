@@ -48,11 +48,6 @@ function waitForExit(child: ChildProcess, ms: number): Promise<{ code: number | 
   });
 }
 
-/**
- * Spawns the program of a record that is already written with status `starting`,
- * records its pid, and watches it for `waitMs`. Throws ExitedAtStartError when it
- * dies in that time with a failure.
- */
 /** Spawns a record's program as recorded, with its env files read again: the one spawn of plain and supervised mode. */
 export function spawnRecord(record: ProcessRecord): Promise<ChildProcess> {
   return spawnDetached({
@@ -65,6 +60,11 @@ export function spawnRecord(record: ProcessRecord): Promise<ChildProcess> {
   });
 }
 
+/**
+ * Spawns the program of a record that is already written with status `starting`,
+ * records its pid, and watches it for `waitMs` from the spawn. Throws
+ * ExitedAtStartError when it dies in that time with a failure.
+ */
 export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   let child: ChildProcess;
   try {
@@ -73,9 +73,10 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
     await update(ctx, record.name, (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }));
     throw error;
   }
+  const spawnedAt = Date.now();
   const pid = child.pid!;
   const identity = processIdentity(pid);
-  const startedAt = new Date().toISOString();
+  const startedAt = new Date(spawnedAt).toISOString();
   let current = await update(ctx, record.name, (r) => ({
     ...r,
     status: 'running',
@@ -88,7 +89,9 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
     launcher: null,
   }));
 
-  const exit = await waitForExit(child, identity === null ? Math.max(waitMs, 50) : waitMs);
+  // The grace period runs from the spawn, not from the end of the record update above.
+  const left = waitMs - (Date.now() - spawnedAt);
+  const exit = await waitForExit(child, identity === null ? Math.max(left, 50) : waitMs > 0 ? Math.max(left, 1) : 0);
   if (exit === null) {
     // From here on the program is on its own; bgrun must not keep the CLI alive.
     child.unref();
