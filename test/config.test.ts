@@ -41,7 +41,7 @@ async function threeTier(box: Sandbox) {
       app('web', {}, { dependsOn: ['api'] }),
       app('api', { PORT: apiPort, DELAY_MS: 400 }, { dependsOn: ['db'], ready: `http://127.0.0.1:${apiPort}/health` }),
       app('worker', {}),
-      app('db', { PORT: dbPort, DELAY_MS: 1000 }, { ready: `tcp:${dbPort}` }),
+      app('db', { PORT: dbPort, DELAY_MS: 2000 }, { ready: `tcp:${dbPort}` }),
     ],
   };
   const dir = project(box, { 'bgrun.config.json': JSON.stringify(config, null, 2) });
@@ -61,6 +61,8 @@ test('bgrun start with no program starts every app in dependency order, each aft
   ]);
   t.true(stamp(stamps, 'api', 'start')[0]! >= stamp(stamps, 'db', 'ready')[0]!, 'api started after db was ready');
   t.true(stamp(stamps, 'web', 'start')[0]! >= stamp(stamps, 'api', 'ready')[0]!, 'web started after api was ready');
+  // worker depends on nothing: it did not wait for db's 2 s, though it is reported last.
+  t.true(stamp(stamps, 'worker', 'start')[0]! < stamp(stamps, 'db', 'ready')[0]!, 'worker started while db was getting ready');
   t.true(await accepts(dbPort));
 
   // Again: nothing is started twice.
@@ -113,6 +115,30 @@ test('bgrun start <app> starts that app and what it depends on; config names wor
   t.is(stamp(stamps, 'api', 'ready').length, 2, 'restart waited for its readiness');
   const stopped = await box.run(['stop', 'web', 'api', 'db'], { cwd: dir });
   t.is(stopped.exitCode, 0, stopped.stderr);
+});
+
+test('a failing app holds back only what depends on it: the others start, and the message names both', async (t) => {
+  const box = sandbox(t);
+  const stamps = path.join(box.dir, 'stamps');
+  const app = (name: string, extra: Record<string, unknown> = {}) => ({ name, script: SERVER, env: { APP_NAME: name, STAMP_FILE: stamps }, ...extra });
+  const dir = project(box, {
+    'bgrun.config.json': JSON.stringify({
+      apps: [
+        app('web', { dependsOn: ['cache'] }),
+        app('cache', { script: 'missing.js' }),
+        app('admin', { dependsOn: ['web'] }),
+        app('mailer'),
+      ],
+    }),
+  });
+  const r = await box.run(['start'], { cwd: dir });
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr.split('\n')[0]!, /^bgrun: cannot start 'cache': .*missing\.js.*; not started: web, admin$/);
+  t.deepEqual(r.stdout.trimEnd().split('\n'), [`started mailer (pid ${pidOf(box, 'mailer')})`]);
+  t.true(isAlive(pidOf(box, 'mailer')));
+  t.deepEqual(stamp(stamps, 'web', 'start'), []);
+  t.deepEqual(stamp(stamps, 'admin', 'start'), []);
+  await box.run(['stop', 'all']);
 });
 
 test('a dependency that dies before it is ready stops the start: dependents are not started', async (t) => {

@@ -52,45 +52,83 @@ function explain(error: unknown, app: ConfigApp, notStarted: string[]): unknown 
   return error;
 }
 
+/** One app: left alone when running (its probe awaited when something depends on it), else started. */
+async function startOne(ctx: Context, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
+  const running = runningRecord(ctx, app.name);
+  if (running) {
+    const timeoutMs = app.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const record = needed ? await awaitRunningReady(ctx, running, app.ready ?? null, timeoutMs) : running;
+    return { name: app.name, action: 'running', record, ready: needed ? (app.ready ?? null) : null };
+  }
+  try {
+    return outcome(app.name, await startApp(ctx, { ...app, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
+  } catch (error) {
+    // Started by another bgrun in the meantime: that is as good.
+    if (!(error instanceof AlreadyRunningError)) throw error;
+    const record = runningRecord(ctx, app.name);
+    if (!record) throw error;
+    return { name: app.name, action: 'running', record, ready: null };
+  }
+}
+
+type Settled = { app: ConfigApp; outcome: AppOutcome } | { app: ConfigApp; error: unknown } | { app: ConfigApp; skipped: true };
+
 /**
- * Starts the config's apps (or `only` those and their dependencies) one after
- * the other in dependency order. Stops at the first failure: apps after it are
- * not started, apps before it keep running.
+ * Starts the config's apps (or `only` those and their dependencies): each as
+ * soon as what it depends on is ready, so apps that depend on nothing start side
+ * by side. Outcomes are reported in dependency order. A failure holds back what
+ * depends on it (directly or not); the others start and keep running, and the
+ * first failure is thrown once everything has settled.
  */
 export async function startConfigApps(ctx: Context, config: LoadedConfig, options: StartConfigOptions = {}): Promise<AppOutcome[]> {
   const order = startOrder(config.apps, options.only, config.label);
   // Apps something depends on must be ready before it starts, even when they were already running.
   const needed = new Set(order.flatMap((app) => app.dependsOn));
-  const outcomes: AppOutcome[] = [];
-  for (let i = 0; i < order.length; i++) {
-    const app = order[i]!;
-    const rest = order.slice(i + 1).map((a) => a.name);
-    const timeoutMs = app.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-    try {
-      let done: AppOutcome;
-      const running = runningRecord(ctx, app.name);
-      if (running) {
-        const record = needed.has(app.name) ? await awaitRunningReady(ctx, running, app.ready ?? null, timeoutMs) : running;
-        done = { name: app.name, action: 'running', record, ready: needed.has(app.name) ? (app.ready ?? null) : null };
-      } else {
-        try {
-          const result = await startApp(ctx, { ...app, waitMs: options.waitMs ?? app.waitMs });
-          done = outcome(app.name, result, app.ready ?? null);
-        } catch (error) {
-          // Started by another bgrun in the meantime: that is as good.
-          if (!(error instanceof AlreadyRunningError)) throw error;
-          const record = runningRecord(ctx, app.name);
-          if (!record) throw error;
-          done = { name: app.name, action: 'running', record, ready: null };
-        }
-      }
-      outcomes.push(done);
-      options.onApp?.(done);
-    } catch (error) {
-      throw explain(error, app, rest);
+  const settled: (Settled | undefined)[] = new Array(order.length);
+  let reported = 0;
+  const report = () => {
+    for (; reported < order.length && settled[reported]; reported++) {
+      const done = settled[reported]!;
+      if ('outcome' in done) options.onApp?.(done.outcome);
     }
+  };
+  // Dependencies come first in `order`, so their promises exist when a dependent's is made.
+  const up = new Map<string, Promise<boolean>>();
+  order.forEach((app, i) => {
+    const deps = app.dependsOn.map((name) => up.get(name)!);
+    const run = async (): Promise<boolean> => {
+      try {
+        if (!(await Promise.all(deps)).every(Boolean)) {
+          settled[i] = { app, skipped: true };
+          return false;
+        }
+        settled[i] = { app, outcome: await startOne(ctx, app, needed.has(app.name), options.waitMs) };
+        return true;
+      } catch (error) {
+        settled[i] = { app, error };
+        return false;
+      } finally {
+        report();
+      }
+    };
+    up.set(app.name, run());
+  });
+  await Promise.all(up.values());
+  const all = settled as Settled[];
+  const failures = all.filter((d): d is Extract<Settled, { error: unknown }> => 'error' in d);
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    const held = all.filter((d) => 'skipped' in d).map((d) => d.app.name);
+    const error = explain(first.error, first.app, held);
+    if (error instanceof BgrunError && failures.length > 1) {
+      error.message += `; could not start either: ${failures
+        .slice(1)
+        .map((f) => f.app.name)
+        .join(', ')}`;
+    }
+    throw error;
   }
-  return outcomes;
+  return all.map((d) => (d as Extract<Settled, { outcome: AppOutcome }>).outcome);
 }
 
 /**
