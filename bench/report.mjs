@@ -30,6 +30,12 @@ export function renderReport(meta, results) {
     const r1 = ratio(json, floor);
     const r2 = ratio(json, jlist);
     targets.push({ name: `\`bgrun list --json\`, ${top} programs ≤ 1.5 × \`node -e 0\``, measured: fmtRatio(r1), paired: pairedRatio(json, floor), ok: r1 <= 1.5 });
+    const jsonPlain = find(list.commands, 'bgrun-json-plain')?.byLevel[top];
+    const floorPlain = find(list.commands, 'node-plain')?.byLevel[top];
+    if (jsonPlain && floorPlain) {
+      const r = ratio(jsonPlain, floorPlain);
+      targets.push({ name: `…the same, both ${meta.plain}`, measured: fmtRatio(r), paired: pairedRatio(jsonPlain, floorPlain), ok: r <= 1.5 });
+    }
     targets.push({
       name: `\`bgrun list --json\` ≥ 2 × faster than \`pm2 jlist\` (${top} programs; ratio ≤ 0.50)`,
       measured: `${fmtRatio(r2)} (${num(1 / r2)} × faster)`,
@@ -44,6 +50,12 @@ export function renderReport(meta, results) {
     const r1 = ratio(b0.ret, floor.ret);
     const r2 = ratio(b0.first, warm.first);
     targets.push({ name: '`bgrun start --wait 0` ≤ 2 × `node -e 0`', measured: fmtRatio(r1), paired: pairedRatio(b0.ret, floor.ret), ok: r1 <= 2 });
+    const plain = find(start.subjects, 'bgrun0-plain');
+    const floorPlain = find(start.subjects, 'node-plain');
+    if (plain && floorPlain) {
+      const r = ratio(plain.ret, floorPlain.ret);
+      targets.push({ name: `…the same, both ${meta.plain}`, measured: fmtRatio(r), paired: pairedRatio(plain.ret, floorPlain.ret), ok: r <= 2 });
+    }
     targets.push({
       name: 'time to first line ≥ 1.5 × shorter than warm pm2 (ratio ≤ 0.67)',
       measured: `${fmtRatio(r2)} (${num(1 / r2)} × shorter)`,
@@ -86,6 +98,7 @@ export function renderReport(meta, results) {
     const peersOf = (key) => ({ node: key === 'ret' ? s('node').ret : undefined, shell: s('shell')[key], pm2warm: s('pm2warm')[key], pm2cold: s('pm2cold')[key], forever: s('forever')[key] });
     ratioRow('start returns, `--wait 0`', s('bgrun0').ret, peersOf('ret'));
     if (s('bgrun0-alt')) ratioRow(`start returns, \`--wait 0\`, ${meta.alt}`, s('bgrun0-alt').ret, peersOf('ret'));
+    if (s('bgrun0-plain')) ratioRow(`start returns, \`--wait 0\`, both ${meta.plain}`, s('bgrun0-plain').ret, { node: s('node-plain').ret });
     ratioRow('start returns, default 500 ms watch', s('bgrun').ret, peersOf('ret'));
     ratioRow('program runs its first line (`--wait 0`)', s('bgrun0').first, peersOf('first'));
   }
@@ -100,6 +113,7 @@ export function renderReport(meta, results) {
           forever: c('forever-list', level),
         });
       }
+      if (c('bgrun-json-plain', level)) ratioRow(`\`list --json\`, ${level} programs, both ${meta.plain}`, c('bgrun-json-plain', level), { node: c('node-plain', level) });
       ratioRow(`\`list\`, ${level} programs (pm2: \`ls\`)`, c('bgrun-list', level), { node: c('node', level), pm2warm: c('pm2-ls', level), forever: c('forever-list', level) });
     }
   }
@@ -128,10 +142,13 @@ export function renderReport(meta, results) {
       'From the start command being spawned to (a) the command returning and (b) the program writing its first line (a timestamp taken first thing in the program).\n',
     );
     const floor = find(start.subjects, 'node').ret;
+    const floorPlain = find(start.subjects, 'node-plain')?.ret;
+    // A plain-Node row is compared with the plain-Node floor.
+    const floorOf = (/** @type {{ id: string }} */ s) => (s.id.endsWith('-plain') && floorPlain ? floorPlain : floor);
     parts.push(
       table(
         ['command', 'returns', 'first line runs', 'returns ÷ `node -e 0`'],
-        start.subjects.map((s) => [s.label, cell(s.ret), s.first.length ? cell(s.first) : '–', s.id === 'node' ? '1.00×' : fmtRatio(ratio(s.ret, floor))]),
+        start.subjects.map((s) => [s.label, cell(s.ret), s.first.length ? cell(s.first) : '–', fmtRatio(ratio(s.ret, floorOf(s)))]),
       ),
     );
   }
@@ -288,6 +305,11 @@ export function renderReport(meta, results) {
     '## How to read this',
     '',
     '- Every Node CLI pays for starting Node: `node -e 0` is that floor on this machine. A ratio to it says how much a command costs beyond starting Node.',
+    ...(meta.plain
+      ? [
+          `- This run's environment sets ${meta.startupVars.map((/** @type {string} */ k) => `\`${k}\``).join(', ')}, which every Node process pays for at start-up (NODE_EXTRA_CA_CERTS: a certificate bundle read and parsed before the first line). The tools ran with the environment as it was, like a user's commands; since a cost added to both sides of a ratio flatters it, the floor and bgrun were also measured ${meta.plain} (rows and targets marked so), each compared with the floor measured the same way.`,
+        ]
+      : []),
     '- This machine may be shared: the load average row says how busy it was. Noise widens the (min–max) and the per-round ratio ranges; a verdict close to its threshold with a wide per-round range is not settled by one run.',
     '- With 200 programs per tool (about 650 processes) even `node -e 0` is slower than with 1 on this VM, so every `list` figure is compared with the floor measured in the same phase, never across phases.',
     '- Ratios are bgrun ÷ peer of the medians: 0.50× means bgrun took half the time of the peer. (min–max) shows the spread; on a 2-core machine a single run can be disturbed, the median much less.',

@@ -106,6 +106,18 @@ const BASE_ENV = Object.fromEntries(
 );
 BASE_ENV.BENCH_RUN_ID = RUN_ID;
 
+/**
+ * Variables that make every Node process pay more at start-up (NODE_EXTRA_CA_CERTS: read
+ * and parse a certificate bundle before the first line). The run keeps the caller's
+ * environment, as a user's commands would; when one of these is set, the floor and bgrun
+ * are also measured without them ("plain Node"), since a fixed cost added to both
+ * flatters the ratios.
+ */
+const STARTUP_VARS = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'].filter((k) => BASE_ENV[k] !== undefined);
+/** @param {Record<string, string | undefined>} env */
+const plainEnv = (env) => Object.fromEntries(Object.entries(env).filter(([k]) => !STARTUP_VARS.includes(k)));
+const PLAIN = STARTUP_VARS.length > 0 ? `without ${STARTUP_VARS.map((k) => `\`${k}\``).join(', ')}` : null;
+
 const STARTED_AT = Date.now();
 const log = (/** @type {string} */ line) => process.stderr.write(`[bench +${Math.round((Date.now() - STARTED_AT) / 1000)}s] ${line}\n`);
 
@@ -257,12 +269,23 @@ async function benchStart(peers) {
    * @typedef {object} StartSubject
    * @property {string} id
    * @property {string} label
+   * @property {boolean} [floor]   `node -e 0`: no program to wait for
    * @property {() => Promise<void>} [before]   untimed preparation
    * @property {(name: string, marker: string) => Promise<import('./proc.mjs').RunResult>} start
    */
   /** @type {StartSubject[]} */
   const subjects = [
-    { id: 'node', label: '`node -e 0` (floor of any Node CLI)', start: () => run([NODE, '-e', '0'], { env: BASE_ENV }) },
+    { id: 'node', label: '`node -e 0` (floor of any Node CLI)', floor: true, start: () => run([NODE, '-e', '0'], { env: BASE_ENV }) },
+    ...(PLAIN
+      ? [
+          { id: 'node-plain', label: `\`node -e 0\`, ${PLAIN}`, floor: true, start: () => run([NODE, '-e', '0'], { env: plainEnv(BASE_ENV) }) },
+          {
+            id: 'bgrun0-plain',
+            label: `\`bgrun start --wait 0\`, ${PLAIN}`,
+            start: (name, marker) => run(bgrun.startArgv(name, APP, [marker], { wait: '0' }), { env: plainEnv(bgrun.env) }),
+          },
+        ]
+      : []),
     {
       id: 'shell',
       label: '`setsid nohup node app.mjs >>log 2>&1 &` (sh)',
@@ -316,7 +339,7 @@ async function benchStart(peers) {
     const name = freshName(`s${s.id}`);
     const marker = path.join(dir, `${name}.marker`);
     const r = check(await s.start(name, marker), s.label);
-    if (s.id === 'node') {
+    if (s.floor) {
       if (record) samples[s.id].ret.push(r.ms);
       return;
     }
@@ -444,6 +467,12 @@ async function benchList(peers, supervised) {
 
   const commands = [
     { id: 'node', label: '`node -e 0` (floor)', argv: [NODE, '-e', '0'], env: BASE_ENV },
+    ...(PLAIN
+      ? [
+          { id: 'node-plain', label: `\`node -e 0\`, ${PLAIN}`, argv: [NODE, '-e', '0'], env: plainEnv(BASE_ENV) },
+          { id: 'bgrun-json-plain', label: `\`bgrun list --json\`, ${PLAIN}`, argv: bgrun.argv('list', '--json'), env: plainEnv(bgrun.env) },
+        ]
+      : []),
     { id: 'bgrun-list', label: '`bgrun list`', argv: bgrun.argv('list'), env: bgrun.env },
     { id: 'bgrun-json', label: '`bgrun list --json`', argv: bgrun.argv('list', '--json'), env: bgrun.env },
     ...(ALT ? [{ id: 'bgrun-json-alt', label: `\`bgrun list --json\`, ${ALT.what}`, argv: [NODE, ALT.entry, 'list', '--json'], env: bgrun.env }] : []),
@@ -876,6 +905,8 @@ async function main() {
     load: { before: loadBefore, after: loadAverage() },
     nice: os.getPriority(),
     alt: ALT?.what ?? null,
+    plain: PLAIN,
+    startupVars: STARTUP_VARS,
     machine: machine(),
     versions,
     quick: QUICK,
