@@ -45,6 +45,27 @@ test('restart: same name, a new pid, restarts + 1, logs appended', async (t) => 
   t.deepEqual((await listJson(box)).map((p) => [p.name, p.restarts, p.status]), [['web', 2, 'running']]);
 });
 
+test('a variable removed from an --env-file is gone at the next restart, a changed one changes', async (t) => {
+  const box = sandbox(t);
+  const envFile = path.join(box.dir, 'app.env');
+  fs.writeFileSync(envFile, 'KEEP=1\nDROP=2\n');
+  const first = await startJson(t, box, ['--name', 'app', '--env-file', envFile, fixture('env-dump.js')]);
+  await waitForMatch(first.outLog, new RegExp(`"pid":${first.pid},`));
+  fs.writeFileSync(envFile, 'KEEP=3\n');
+  const result = await box.run(['restart', 'app']);
+  t.is(result.exitCode, 0, result.stderr);
+  const second = box.record('app').pid!;
+  await waitForMatch(first.outLog, new RegExp(`"pid":${second},`), 'the second run');
+  const [before, after] = readText(first.outLog)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { env: Record<string, string> });
+  t.is(before!.env.DROP, '2');
+  t.is(after!.env.KEEP, '3');
+  t.false('DROP' in after!.env, 'DROP was taken out of the file');
+  await box.run(['stop', 'all']);
+});
+
 test('restart of a stopped program starts it again', async (t) => {
   const box = sandbox(t);
   const first = await startJson(t, box, ['--name', 'idle', fixture('ready.js')]);
