@@ -12,8 +12,13 @@ import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
 
-/** A small heap keeps the one resident process of supervised mode small. */
-const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
+/**
+ * A small heap keeps the one resident process of supervised mode small, and V8's lite
+ * mode (no optimising compiler, feedback allocated lazily) takes ~10 MB more off it: with
+ * 200 programs 57.8 -> 48.4 MB on Node 20, 65.7 -> 53.6 MB on Node 22, at the same CPU
+ * (a tick every 500 ms does not need optimised code).
+ */
+const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--lite-mode'];
 
 /**
  * Whether the process has its SIGUSR2 handler yet (Linux: SigCgt in
