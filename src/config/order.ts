@@ -46,3 +46,24 @@ export function startOrder<T extends Dependent>(apps: T[], wanted?: string[], so
 export function stopOrder<T extends Dependent>(apps: T[], source = 'config'): T[] {
   return startOrder(apps, undefined, source).reverse();
 }
+
+/**
+ * Runs `task` for every name of `graph` once the tasks of its dependencies have
+ * settled, handing it their results; names whose dependencies are done run side by
+ * side. `graph` maps a name to its dependencies and must have no cycle; dependencies
+ * that are not names of the graph are not waited for.
+ */
+export function afterDependencies<T>(graph: Map<string, string[]>, task: (name: string, deps: T[]) => Promise<T>): Map<string, Promise<T>> {
+  const started = new Map<string, Promise<T>>();
+  const run = (name: string): Promise<T> => {
+    let promise = started.get(name);
+    if (!promise) {
+      const deps = (graph.get(name) ?? []).filter((dep) => graph.has(dep));
+      promise = Promise.all(deps.map(run)).then((results) => task(name, results));
+      started.set(name, promise);
+    }
+    return promise;
+  };
+  for (const name of graph.keys()) run(name);
+  return started;
+}

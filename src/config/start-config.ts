@@ -12,7 +12,7 @@ import { startApp } from '../core/start.js';
 import { observe } from '../core/status.js';
 import { AlreadyRunningError, BgrunError, NotReadyError, TargetNotFoundError } from '../errors.js';
 import type { LoadedConfig } from './load-config.js';
-import { startOrder } from './order.js';
+import { afterDependencies, startOrder } from './order.js';
 import { type AppStartOptions, type ConfigApp, libraryAppOptions } from './validate-config.js';
 
 export interface AppOutcome {
@@ -92,26 +92,23 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
       if ('outcome' in done) options.onApp?.(done.outcome);
     }
   };
-  // Dependencies come first in `order`, so their promises exist when a dependent's is made.
-  const up = new Map<string, Promise<boolean>>();
-  order.forEach((app, i) => {
-    const deps = app.dependsOn.map((name) => up.get(name)!);
-    const run = async (): Promise<boolean> => {
-      try {
-        if (!(await Promise.all(deps)).every(Boolean)) {
-          settled[i] = { app, skipped: true };
-          return false;
-        }
-        settled[i] = { app, outcome: await startOne(ctx, app, needed.has(app.name), options.waitMs) };
-        return true;
-      } catch (error) {
-        settled[i] = { app, error };
+  const index = new Map(order.map((app, i) => [app.name, i]));
+  const up = afterDependencies<boolean>(new Map(order.map((app) => [app.name, app.dependsOn])), async (name, deps) => {
+    const i = index.get(name)!;
+    const app = order[i]!;
+    try {
+      if (!deps.every(Boolean)) {
+        settled[i] = { app, skipped: true };
         return false;
-      } finally {
-        report();
       }
-    };
-    up.set(app.name, run());
+      settled[i] = { app, outcome: await startOne(ctx, app, needed.has(app.name), options.waitMs) };
+      return true;
+    } catch (error) {
+      settled[i] = { app, error };
+      return false;
+    } finally {
+      report();
+    }
   });
   await Promise.all(up.values());
   const all = settled as Settled[];

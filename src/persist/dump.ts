@@ -10,6 +10,7 @@ import { type ProcessRecord, RECORD_VERSION, checkRecord } from '../core/record.
 import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/registry.js';
 import { startExisting } from '../core/start.js';
 import { observe } from '../core/status.js';
+import { afterDependencies } from '../config/order.js';
 import { bgrunVersion } from '../version.js';
 
 /**
@@ -225,30 +226,21 @@ export async function resurrect(ctx: Context, options: { waitMs?: number } = {})
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   const graph = dependencyGraph(dump.programs);
   const specs = new Map(dump.programs.map((spec) => [String(spec.name), spec]));
-  const launched = new Map<string, Promise<ResurrectResult>>();
-  const launch = (name: string): Promise<ResurrectResult> => {
-    let promise = launched.get(name);
-    if (!promise) {
-      promise = (async (): Promise<ResurrectResult> => {
-        const results = await Promise.all((graph.get(name) ?? []).map(launch));
-        const failed = results.filter((r) => r.action === 'failed').map((r) => `'${r.name}'`);
-        if (failed.length > 0) {
-          const error = new BgrunError('DEPENDENCY_FAILED', `not started: it depends on ${failed.join(', ')}, which did not start`);
-          return { name, action: 'failed', pid: null, error };
-        }
-        try {
-          for (const dep of results) if (dep.action === 'running') await awaitReady(ctx, dep.name);
-        } catch (error) {
-          const wrapped = error instanceof BgrunError ? error : new BgrunError('NOT_READY', String(error), { cause: error });
-          return { name, action: 'failed', pid: null, error: wrapped };
-        }
-        return resurrectOne(ctx, specs.get(name)!, waitMs);
-      })();
-      launched.set(name, promise);
+  const launched = afterDependencies<ResurrectResult>(graph, async (name, results) => {
+    const failed = results.filter((r) => r.action === 'failed').map((r) => `'${r.name}'`);
+    if (failed.length > 0) {
+      const error = new BgrunError('DEPENDENCY_FAILED', `not started: it depends on ${failed.join(', ')}, which did not start`);
+      return { name, action: 'failed', pid: null, error };
     }
-    return promise;
-  };
-  return Promise.all(dump.programs.map((spec) => launch(String(spec.name))));
+    try {
+      for (const dep of results) if (dep.action === 'running') await awaitReady(ctx, dep.name);
+    } catch (error) {
+      const wrapped = error instanceof BgrunError ? error : new BgrunError('NOT_READY', String(error), { cause: error });
+      return { name, action: 'failed', pid: null, error: wrapped };
+    }
+    return resurrectOne(ctx, specs.get(name)!, waitMs);
+  });
+  return Promise.all(dump.programs.map((spec) => launched.get(String(spec.name))!));
 }
 
 /** A dependency that was already running: wait for its probe, as a config start does. */

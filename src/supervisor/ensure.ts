@@ -11,7 +11,6 @@ import { bgrunVersion } from '../version.js';
 import { needsSupervisor } from './needs.js';
 import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supervisor-file.js';
 
-
 /**
  * A small heap keeps the one resident process of supervised mode small, and V8's lite
  * mode (no optimising compiler, feedback allocated lazily) takes ~10 MB more off it: with
