@@ -256,3 +256,21 @@ export function machine() {
     node: process.version,
   };
 }
+
+/** The machine's CPU counters from /proc/stat: time busy and in total, in clock ticks. */
+export function cpuTicks() {
+  const fields = (readOrNull('/proc/stat') ?? '').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are the two fields that are not work.
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/**
+ * How busy the machine was between two cpuTicks() readings, as a share of all its cores (0–1).
+ * @param {{ busy: number, total: number }} from
+ * @param {{ busy: number, total: number }} to
+ */
+export function busyShare(from, to) {
+  const total = to.total - from.total;
+  return total > 0 ? (to.busy - from.busy) / total : 0;
+}

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bgrun, Shell } from './bgrun.mjs';
 import { Forever, Pm2, installPeers } from './peers.mjs';
-import { allProcesses, blockNewRuns, isAlive, killPids, machine, memoryOf, now, pool, run, sleep, waitFor, withEnv } from './proc.mjs';
+import { allProcesses, blockNewRuns, busyShare, cpuTicks, isAlive, killPids, machine, memoryOf, now, pool, run, sleep, waitFor, withEnv } from './proc.mjs';
 import { renderReport } from './report.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -452,6 +452,28 @@ function cpuTimes(pids) {
 }
 
 /**
+ * Waits until the machine is quiet again after hundreds of programs were started: their
+ * start-up, and the tools' own work after a burst of starts (pm2's daemon, forever's
+ * monitors), can keep both cores busy for many seconds after every process exists, and
+ * a `list` timed then measures that backlog rather than the tool. Quiet: two windows of
+ * a second in a row with the machine at most 15 % busy (or a minute at most; the report
+ * shows how busy it was).
+ * @returns {Promise<{ ms: number, busy: number }>}
+ */
+async function settleDown() {
+  const from = now();
+  let quiet = 0;
+  let busy = 1;
+  while (quiet < 2 && now() - from < (QUICK ? 10_000 : 60_000)) {
+    const t = cpuTicks();
+    await sleep(1000);
+    busy = busyShare(t, cpuTicks());
+    quiet = busy <= 0.15 ? quiet + 1 : 0;
+  }
+  return { ms: now() - from, busy };
+}
+
+/**
  * @param {{ pm2: string, forever: string }} peers
  * @param {boolean} supervised  whether this bgrun build has `start --restart`
  */
@@ -485,6 +507,8 @@ async function benchList(peers, supervised) {
   /** @type {Record<string, Record<number, object | null>>} */
   const memory = { bgrun: {}, bgrunSup: {}, pm2: {}, forever: {} };
 
+  /** @type {Record<number, { ms: number, busy: number, during?: number }>} */
+  const settle = {};
   const have = { bgrun: 0, bgrunSup: 0, pm2: 0, forever: 0 };
   const names = (from, to) => Array.from({ length: to - from }, (_, i) => `p${String(from + i + 1).padStart(4, '0')}`);
 
@@ -527,8 +551,9 @@ async function benchList(peers, supervised) {
     if (bgList.length !== level || bgList.some((p) => p.status !== 'running')) throw new Error(`bgrun list shows ${bgList.length} programs, expected ${level} running`);
     if (pmList.length !== level || pmList.some((p) => p.status !== 'online')) throw new Error(`pm2 jlist shows ${pmList.length} programs, expected ${level} online`);
     if (fvCount !== foreverLevel) throw new Error(`forever list shows ${fvCount} programs, expected ${foreverLevel}`);
-    log(`list/memory: ${level} program(s) up in ${((now() - t) / 1000).toFixed(1)} s; settling`);
-    await sleep(QUICK ? 500 : 2000);
+    log(`list/memory: ${level} program(s) up in ${((now() - t) / 1000).toFixed(1)} s; waiting for the machine to settle`);
+    settle[level] = await settleDown();
+    log(`list/memory: settled in ${(settle[level].ms / 1000).toFixed(1)} s (machine ${(100 * settle[level].busy).toFixed(0)} % busy)`);
 
     // What the tools' own processes burn while nothing is asked of them.
     const residents = {
@@ -548,6 +573,7 @@ async function benchList(peers, supervised) {
     const active = commands.filter((c) => !c.forever || foreverMeasured(level));
     for (const c of commands) times[c.id][level] = active.includes(c) ? [] : null;
     if (CONFIG.warmUp) for (const c of active) await run(c.argv, { env: c.env });
+    const ticks = cpuTicks();
     await interleave(
       active,
       CONFIG.listReps,
@@ -557,6 +583,8 @@ async function benchList(peers, supervised) {
       },
       `list with ${level}`,
     );
+    settle[level].during = busyShare(ticks, cpuTicks());
+    log(`list/memory: the machine was ${(100 * settle[level].during).toFixed(0)} % busy during the rounds with ${level}`);
 
     await sleep(1000);
     /** @param {number[]} pids @param {number} programs @param {string} key @param {string} home */
@@ -587,6 +615,7 @@ async function benchList(peers, supervised) {
     supervised,
     commands: commands.map((c) => ({ id: c.id, label: c.label, byLevel: times[c.id] })),
     memory,
+    settle,
   };
 }
 

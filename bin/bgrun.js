@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // CommonJS on purpose (bin/package.json says so): Node then starts without its ES module
 // loader, which every command would otherwise pay for. The bundle is built by `npm run build`.
-// Node 22.1+ can keep the compiled bundle in its compile cache (a folder in the temp
-// directory): about 10 ms off every command there. Older Nodes have no such function.
-require('node:module').enableCompileCache?.();
-require('../dist/bundle/cli.cjs');
+// Compiling the bundle is a large part of every command, so the compiled code is kept:
+// Node 22.1+ does it itself (its compile cache, in the temp folder); older Nodes get the
+// same from load-cli.js (a V8 code cache in bgrun's state folder).
+const { enableCompileCache } = require('node:module');
+const bundle = require('node:path').join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
+if (enableCompileCache) {
+  enableCompileCache();
+  require(bundle);
+} else {
+  require('./load-cli.js').loadCli(bundle);
+}

@@ -29,6 +29,7 @@ const result = await build({
   banner: {
     js: [
       "const __bgrunBundleUrl = require('node:url').pathToFileURL(__filename).href;",
+      "const __bgrunImport = (specifier) => require('./import.cjs')(specifier);",
       'const __bgrunBuiltins = new Map();',
       'function __bgrunBuiltin(id) {',
       '  let wrapped = __bgrunBuiltins.get(id);',
@@ -47,5 +48,16 @@ const wrap = /__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g;
 const code = result.outputFiles[0].text;
 const shared = code.replace(wrap, '__bgrunBuiltin("$1")');
 if (shared === code) throw new Error('bundle-cli: no built-in import to share; esbuild changed its output, update the pattern');
+
+// On Nodes without a compile cache, bin/load-cli.js compiles the bundle through node:vm with
+// a code cache, and a dynamic import() in code compiled that way has no module loader to call
+// (without an experimental option that prints a warning and fails once the cache is used).
+// The one import() the CLI needs (config files written as ES modules) goes through a file
+// that Node loads itself.
+const dynamicImport = /(?<![\w$.])import\(/g;
+const imports = shared.match(dynamicImport)?.length ?? 0;
+if (imports !== 1) throw new Error(`bundle-cli: expected one dynamic import() in the bundle (loading config files), found ${imports}; update this script`);
+const bundled = shared.replace(dynamicImport, '__bgrunImport(');
 fs.mkdirSync(path.dirname(outfile), { recursive: true });
-fs.writeFileSync(outfile, shared);
+fs.writeFileSync(outfile, bundled);
+fs.writeFileSync(path.join(path.dirname(outfile), 'import.cjs'), '// Dynamic import() for the CLI bundle (see scripts/bundle-cli.mjs).\nmodule.exports = (specifier) => import(specifier);\n');

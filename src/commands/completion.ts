@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { CompletionSpec } from '../completion/spec.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
@@ -49,7 +50,6 @@ export const names: Command = {
   options: [],
   noSupervisor: true,
   async run(_args, ctx, io) {
-    const fs = await import('node:fs');
     const { isValidName } = await import('../core/names.js');
     let entries: string[] = [];
     try {
