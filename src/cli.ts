@@ -2,6 +2,7 @@ import { formatOptions, parseArgs } from './cli-args.js';
 import type { Command, Io } from './commands/command.js';
 import { type Context, createContext } from './core/context.js';
 import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
+import { isTerminal, writeErr, writeOut } from './stdio.js';
 import { bgrunVersion } from './version.js';
 
 /** Commands load on demand: `bgrun list` never pays for what `start` needs. */
@@ -160,20 +161,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function write(stream: NodeJS.WriteStream, line: string): void {
-  stream.write(`${line}\n`);
-}
-
+let color: boolean | undefined;
 const io: Io = {
-  out: (line) => write(process.stdout, line),
-  err: (line) => write(process.stderr, line),
-  color: process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb',
+  out: writeOut,
+  err: writeErr,
+  // Asked only by commands that print tables or names: the others never look at the terminal.
+  get color() {
+    color ??= !process.env.NO_COLOR && process.env.TERM !== 'dumb' && isTerminal(1);
+    return color;
+  },
 };
-
-// `bgrun list | head` closes the pipe early; that is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-});
 
 main(process.argv.slice(2), io).then(
   (code) => {
