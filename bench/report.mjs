@@ -171,7 +171,15 @@ export function renderReport(meta, results) {
       ),
     );
     parts.push(`\nforever is capped at ${list.foreverCap} programs (each costs a ~40–60 MB monitor process).`);
-
+    if (list.settle) {
+      const pct = (/** @type {number} */ x) => `${(100 * x).toFixed(0)} %`;
+      const levels = list.levels.filter((/** @type {number} */ l) => list.settle[l]);
+      parts.push(
+        `\nBefore each level was timed, the run waited for the machine to settle after starting the programs (two 1-second windows in a row at most 15 % busy, at most 60 s): ${levels
+          .map((/** @type {number} */ l) => `${l} program${l === 1 ? '' : 's'}: ${(list.settle[l].ms / 1000).toFixed(1)} s, then ${pct(list.settle[l].busy)} busy`)
+          .join('; ')}. During the timed rounds the machine was ${levels.map((/** @type {number} */ l) => pct(list.settle[l].during ?? 0)).join(' / ')} busy (the commands being timed run one at a time: about half of 2 cores).`,
+      );
+    }
   }
 
   if (stop) {
@@ -311,7 +319,7 @@ export function renderReport(meta, results) {
         ]
       : []),
     '- This machine may be shared: the load average row says how busy it was. Noise widens the (min–max) and the per-round ratio ranges; a verdict close to its threshold with a wide per-round range is not settled by one run.',
-    '- With 200 programs per tool (about 650 processes) even `node -e 0` is slower than with 1 on this VM, so every `list` figure is compared with the floor measured in the same phase, never across phases.',
+    '- With 200 programs per tool (about 650 processes) the machine stays busy for many seconds after every process exists (their start-up, the tools\' own work after a burst of starts); the run waits for it to settle before timing, and still compares every `list` figure with the floor measured in the same phase, never across phases.',
     '- Ratios are bgrun ÷ peer of the medians: 0.50× means bgrun took half the time of the peer. (min–max) shows the spread; on a 2-core machine a single run can be disturbed, the median much less.',
     "- pm2 cold is its first command when its daemon is not running (it starts the daemon); warm is every later command. bgrun has no daemon, so it is always 'cold'.",
     '- "first line runs" is when the program itself is running, which is what a user waits for: some tools return before (forever starts a monitor that starts the program), some after.',

@@ -68,7 +68,7 @@ function alternativeCli() {
   const bundle = path.join(CLI_ROOT, 'dist', 'bundle', 'cli.cjs');
   if (!fs.existsSync(bundle)) return null;
   const bin = fs.readFileSync(path.join(CLI_ROOT, 'bin', 'bgrun.js'), 'utf8');
-  return bin.includes('bundle/')
+  return bin.includes('cli.cjs')
     ? { entry: path.join(CLI_ROOT, 'dist', 'cli.js'), what: 'unbundled `dist/cli.js`' }
     : { entry: bundle, what: 'esbuild bundle `dist/bundle/cli.cjs`' };
 }
