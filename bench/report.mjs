@@ -175,7 +175,7 @@ export function renderReport(meta, results) {
       const pct = (/** @type {number} */ x) => `${(100 * x).toFixed(0)} %`;
       const levels = list.levels.filter((/** @type {number} */ l) => list.settle[l]);
       parts.push(
-        `\nBefore each level was timed, the run waited for the machine to settle after starting the programs (two 1-second windows in a row at most 15 % busy, at most 60 s): ${levels
+        `\nBefore each level was timed, the run waited for the machine to settle after starting the programs (two 1-second windows in a row at most 15 % busy, or three within 5 points of each other and at most 40 % busy; at most 60 s): ${levels
           .map((/** @type {number} */ l) => `${l} program${l === 1 ? '' : 's'}: ${(list.settle[l].ms / 1000).toFixed(1)} s, then ${pct(list.settle[l].busy)} busy`)
           .join('; ')}. During the timed rounds the machine was ${levels.map((/** @type {number} */ l) => pct(list.settle[l].during ?? 0)).join(' / ')} busy (the commands being timed run one at a time: about half of 2 cores).`,
       );
@@ -219,7 +219,7 @@ export function renderReport(meta, results) {
       for (const level of list.levels) {
         const m = list.memory[key][level];
         if (key === 'bgrunSup' && !list.supervised) {
-          if (level === list.levels[0]) memRows.push([label, '–', what, 'n/a (supervised mode not built yet)', '', '', '', '']);
+          if (level === list.levels[0]) memRows.push([label, '–', what, 'n/a (supervised mode not built yet)', '', '', '', '', '']);
           continue;
         }
         if (!m) continue;
@@ -232,17 +232,18 @@ export function renderReport(meta, results) {
           mb(m.anon),
           mb(m.programRss),
           `${m.idleCpu.toFixed(1)} %`,
+          m.programsIdleCpu === undefined ? '–' : `${m.programsIdleCpu.toFixed(1)} %`,
         ]);
       }
     }
     parts.push(
       table(
-        ['tool', 'programs', 'own resident processes', 'their RSS', 'RSS per program', 'of which private (RssAnon)', "a program's own RSS (median)", 'their CPU while idle'],
+        ['tool', 'programs', 'own resident processes', 'their RSS', 'RSS per program', 'of which private (RssAnon)', "a program's own RSS (median)", 'their CPU while idle', "the programs' CPU while idle"],
         memRows,
       ),
     );
     parts.push(
-      "\nRSS counts shared pages (the node binary) once per process; the private column is what a process adds on its own. \"A program's own RSS\" is the managed program itself: pm2 runs its wrapper inside the program's process. \"CPU while idle\" is what the tool's processes used (% of one core) over a quiet window with nothing asked of them.",
+      "\nRSS counts shared pages (the node binary) once per process; the private column is what a process adds on its own. \"A program's own RSS\" is the managed program itself: pm2 runs its wrapper inside the program's process. \"CPU while idle\" is what the tool's processes used (% of one core) over a quiet window with nothing asked of them; \"the programs' CPU\" is what all the managed programs used in that window: the same idle program under every tool, so a difference is the tool's own work done inside them.",
     );
   }
 
