@@ -175,7 +175,7 @@ export function renderReport(meta, results) {
       const pct = (/** @type {number} */ x) => `${(100 * x).toFixed(0)} %`;
       const levels = list.levels.filter((/** @type {number} */ l) => list.settle[l]);
       parts.push(
-        `\nBefore each level was timed, the run waited for the machine to settle after starting the programs (two 1-second windows in a row at most 15 % busy, or three within 5 points of each other and at most 40 % busy; at most 60 s): ${levels
+        `\nBefore each level was timed, the run waited for the machine to settle after starting the programs (two 1-second windows in a row at most 15 % busy, or a steady load: three at most 40 % busy and on average no less busy than the three before; at most 60 s): ${levels
           .map((/** @type {number} */ l) => `${l} program${l === 1 ? '' : 's'}: ${(list.settle[l].ms / 1000).toFixed(1)} s, then ${pct(list.settle[l].busy)} busy`)
           .join('; ')}. During the timed rounds the machine was ${levels.map((/** @type {number} */ l) => pct(list.settle[l].during ?? 0)).join(' / ')} busy (the commands being timed run one at a time: about half of 2 cores).`,
       );
