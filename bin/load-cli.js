@@ -1,14 +1,14 @@
 // Loads the CLI bundle with a V8 code cache on Nodes that have no compile cache of their own
 // (Node 22.1+ has module.enableCompileCache, which bin/bgrun.js uses instead). Compiling the
-// bundle is a large part of every command (list --json with 200 programs: 45 -> 39 ms on
-// Node 20, BENCHMARKS.md), so the compiled code is kept after the first run and reused.
+// bundle is a large part of every command (Node 20: start --wait 0 43.9 -> 39.3 ms, list
+// --json with 200 programs 44.9 -> 41.7 ms), so the compiled code is kept and reused.
 //
 // The cache lives in the state folder (private to its user, like everything bgrun keeps),
-// in `cache/`, named for the Node version and the bundle file, so an upgrade of either
-// starts a new one. It is only read from folders that belong to this user and that no one
-// else can write: V8 trusts a code cache it accepts. Anything unusual (old Node, foreign
-// or unwritable folder, rejected cache) falls back to a plain require: the cache can make
-// bgrun faster, never break it.
+// in `cache/`, one file per command, named for the installation, the Node version and the
+// bundle file, so an upgrade of either starts a new one. It is only read from folders that
+// belong to this user and that no one else can write: V8 trusts a code cache it accepts.
+// Anything unusual (a foreign or unwritable folder, a rejected cache) falls back to a plain
+// compile: the cache can make bgrun faster, never break it.
 'use strict';
 const fs = require('node:fs');
 const Module = require('node:module');
@@ -28,19 +28,35 @@ function isPrivateFolder(dir, followLink) {
   return st !== undefined && st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
 }
 
+/** A short stable name for the installation (its bundle's path), FNV-1a: no node:crypto to load. */
+function installationId(bundle) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bundle.length; i++) hash = Math.imul(hash ^ bundle.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
+}
+
+/**
+ * `cli-<installation>-<node>-<arch>-<bundle identity>-<command>.v8`. V8 checks only the
+ * source's length, so the name changes whenever the bundle file does (inode, size, times).
+ */
+function cacheFileName(bundle, st, command) {
+  const key = [installationId(bundle), process.version, process.arch, st.ino, st.size, Math.trunc(st.mtimeMs), Math.trunc(st.ctimeMs)].join('-');
+  return `cli-${key}-${/^[a-z]{1,16}$/.test(command) ? command : 'other'}.v8`;
+}
+
 function loadCli(bundle) {
   // The folder checks need uids (not on Windows, which bgrun does not support anyway).
   if (typeof process.getuid !== 'function') return require(bundle);
 
   let source;
-  let key;
+  let name;
   try {
     const fd = fs.openSync(bundle, 'r');
     try {
-      const st = fs.fstatSync(fd);
+      // One cache per command: each holds the functions its command compiled (a `start` run
+      // from a cache made by `list` compiles half of its code again).
+      name = cacheFileName(bundle, fs.fstatSync(fd), process.argv[2] ?? '');
       source = fs.readFileSync(fd, 'utf8');
-      // V8 checks only the source's length: the key must change whenever the file does.
-      key = [process.version, process.arch, st.ino, st.size, Math.trunc(st.mtimeMs), Math.trunc(st.ctimeMs)].join('-');
     } finally {
       fs.closeSync(fd);
     }
@@ -49,10 +65,7 @@ function loadCli(bundle) {
   }
   const home = stateHome(process.env);
   const dir = path.join(home, 'cache');
-  // One cache per command: each holds the functions its command compiled (a `start` from a
-  // cache made by `list` compiles half of its code again).
-  const word = process.argv[2] ?? '';
-  const file = path.join(dir, `cli-${key}-${/^[a-z][a-z-]{0,15}$/.test(word) ? word : 'other'}.v8`);
+  const file = path.join(dir, name);
   let cachedData;
   try {
     if (isPrivateFolder(home, true) && isPrivateFolder(dir, false)) cachedData = fs.readFileSync(file);
@@ -66,7 +79,7 @@ function loadCli(bundle) {
     // After the command ran, so that the cache also holds the functions it compiled on the way.
     process.once('exit', (code) => {
       // Not after a failure (a typo, a refused start): it would keep a cache of the wrong path.
-      if (code === 0) writeCache(home, dir, `cli-${key}-`, file, script);
+      if (code === 0) writeCache(home, dir, file, script);
     });
   }
   // The arguments Node's own loader gives a CommonJS file.
@@ -74,7 +87,7 @@ function loadCli(bundle) {
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
 }
 
-function writeCache(home, dir, current, file, script) {
+function writeCache(home, dir, file, script) {
   try {
     // Only where the CLI already made its state folder: a command that failed before that leaves nothing.
     if (!isPrivateFolder(home, true)) return;
@@ -88,13 +101,17 @@ function writeCache(home, dir, current, file, script) {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, file);
-    // Caches of other versions, and files of writers killed before their rename.
+    // This installation's caches of other versions (another installation keeps its own), and
+    // files of writers killed before their rename.
+    const base = path.basename(file);
+    const installation = base.slice(0, base.indexOf('-', 'cli-'.length) + 1);
+    const version = base.slice(0, base.lastIndexOf('-') + 1);
     for (const old of fs.readdirSync(dir)) {
-      if (old.startsWith('cli-') && (!old.startsWith(current) || old.endsWith('.tmp'))) fs.rmSync(path.join(dir, old), { force: true });
+      if (old.startsWith(installation) && (!old.startsWith(version) || old.endsWith('.tmp'))) fs.rmSync(path.join(dir, old), { force: true });
     }
   } catch {
     // A cache is an optimisation; a full disk or a read-only folder costs only speed.
   }
 }
 
-module.exports = { loadCli, stateHome };
+module.exports = { loadCli, stateHome, cacheFileName };

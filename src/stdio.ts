@@ -25,12 +25,17 @@ export function writeAll(fd: number, text: string): void {
   }
 }
 
-/** A line to stdout. `bgrun list | head` closes the pipe early: that ends the command quietly, not in an error. */
+/**
+ * A line to stdout. `bgrun list | head` closes the pipe early: that ends the command quietly,
+ * not in an error. A reader gone from a socket pair (how Node parents connect a child's stdout)
+ * can say ECONNRESET instead of EPIPE.
+ */
 export function writeOut(line: string): void {
   try {
     writeAll(1, `${line}\n`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE' || code === 'ECONNRESET') process.exit(0);
     throw error;
   }
 }

@@ -9,7 +9,10 @@ import { resolveHome } from '../src/core/paths.js';
 import { ROOT, sandbox } from './helpers/bgrun.js';
 
 const LOADER = path.join(ROOT, 'bin', 'load-cli.js');
-const { stateHome } = createRequire(import.meta.url)(LOADER) as { stateHome: (env: NodeJS.ProcessEnv) => string };
+const { stateHome, cacheFileName } = createRequire(import.meta.url)(LOADER) as {
+  stateHome: (env: NodeJS.ProcessEnv) => string;
+  cacheFileName: (bundle: string, st: fs.Stats, command: string) => string;
+};
 const MESSAGE = 'no programs; start one with';
 const EDITED = 'NO PROGRAMS; start one with';
 
@@ -38,10 +41,7 @@ function setUp(t: Parameters<typeof sandbox>[0]) {
       fs.writeFileSync(bundle, source.replace(MESSAGE, EDITED));
     },
     /** The name the loader gives the cache of the bundle as it is now. */
-    keyOf: (command = 'list') => {
-      const st = fs.statSync(bundle);
-      return `cli-${[process.version, process.arch, st.ino, st.size, Math.trunc(st.mtimeMs), Math.trunc(st.ctimeMs)].join('-')}-${command}.v8`;
-    },
+    keyOf: (command = 'list') => cacheFileName(bundle, fs.statSync(bundle), command),
   };
 }
 
@@ -122,6 +122,25 @@ test('each command keeps its own cache; a failed command keeps none', async (t) 
   s.edit();
   t.is((await s.list(['ls'])).exitCode, 0);
   t.deepEqual(s.caches(), [s.keyOf('ls')]);
+});
+
+test('two installations sharing a state folder keep their own caches', async (t) => {
+  const a = setUp(t);
+  const b = setUp(t);
+  // b's bundle, run against a's state folder.
+  const entryB = path.join(path.dirname(path.dirname(b.bundle)), 'entry.cjs');
+  const runB = () => execa(process.execPath, [entryB, 'list'], { env: { BGRUN_HOME: path.dirname(a.cacheDir), NO_COLOR: '1' }, reject: false });
+  t.is((await a.list()).exitCode, 0);
+  t.is((await runB()).exitCode, 0);
+  const both = a.caches().sort();
+  t.deepEqual(both, [a.keyOf(), b.keyOf()].sort());
+  const before = both.map((f) => fs.statSync(path.join(a.cacheDir, f)).ino);
+  t.is((await a.list()).exitCode, 0);
+  t.is((await runB()).exitCode, 0);
+  t.deepEqual(
+    a.caches().sort().map((f) => fs.statSync(path.join(a.cacheDir, f)).ino),
+    before,
+  );
 });
 
 test('a command that fails before making the state folder leaves no cache behind', async (t) => {
