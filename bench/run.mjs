@@ -59,6 +59,17 @@ async function snapshotBuild(into) {
 }
 
 /**
+ * The commit the measured build came from, taken when it is copied aside; "-dirty" when
+ * the working tree differs from it in anything but the reports this benchmark writes.
+ */
+async function commitOfBuild() {
+  const head = await run(['git', '-C', REPO, 'rev-parse', '--short=10', 'HEAD']).catch(() => null);
+  if (head?.code !== 0) return 'unknown';
+  const status = await run(['git', '-C', REPO, 'status', '--porcelain', '--', '.', ':!BENCHMARKS.md', ':!docs/benchmarks']).catch(() => null);
+  return `${head.stdout.trim()}${status?.code === 0 && status.stdout.trim() === '' ? '' : '-dirty'}`;
+}
+
+/**
  * The other build of the CLI, measured beside the one bin/bgrun.js loads: the esbuild
  * bundle (dist/bundle/cli.cjs) when bin/ loads the unbundled dist/cli.js, and the other
  * way round. Null when there is no bundle.
@@ -933,6 +944,7 @@ async function main() {
   const peers = await installPeers(path.join(REPO, '.bench-cache'), log);
   CLI_ROOT = path.join(TMP, 'bgrun-build');
   await snapshotBuild(CLI_ROOT);
+  const commit = await commitOfBuild();
   ALT = alternativeCli();
   const probe = new Bgrun(CLI_ROOT, path.join(TMP, 'probe'), BASE_ENV);
   const supervised = await probe.hasSupervisor();
@@ -951,10 +963,9 @@ async function main() {
   if (ONLY.includes('stop') || ONLY.includes('tree')) results.stop = await benchStop(peers, ONLY.includes('stop'), ONLY.includes('tree'));
   if (ONLY.includes('log')) results.log = await benchLog(peers);
 
-  const git = await run(['git', '-C', REPO, 'describe', '--always', '--dirty', '--abbrev=10']).catch(() => null);
   const meta = {
     date: new Date().toISOString(),
-    commit: git?.code === 0 ? git.stdout.trim() : 'unknown',
+    commit,
     load: { before: loadBefore, after: loadAverage() },
     nice: os.getPriority(),
     alt: ALT?.what ?? null,

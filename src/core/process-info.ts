@@ -82,8 +82,10 @@ function readStatFieldsNow(pid: number): string[] | null {
   if (text === null) return null;
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3].
-  return text.slice(close + 2).split(' ');
+  // fields[0] is field 3 of proc(5) (state), so field N is fields[N - 3]. Nothing past rss
+  // (field 24) is read: a listing splits one line per program, and the other fields would
+  // be allocated for nothing.
+  return text.slice(close + 2).split(' ', 22);
 }
 
 function linuxInfo(pid: number): ProcInfo | null {
