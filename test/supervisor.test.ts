@@ -119,6 +119,16 @@ test('max-restarts ends in errored with the right count', async (t) => {
   t.is(listed.exitCode, 1);
 });
 
+test('with --wait 0 a supervised program that ends at once is started, not a failure: the supervisor restarts it', async (t) => {
+  const box = sandbox(t);
+  // `sh -c 'exit 3'` ends within milliseconds: the command sees it between two runs, never running.
+  const r = await box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'flaky', '--', 'sh', '-c', 'exit 3']);
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout.split('\n')[0]!, /^started flaky \((pid \d+|ended at once; the supervisor restarts it)\)$/);
+  await waitFor(() => box.record('flaky').restarts >= 2, { what: 'restarts' });
+  await box.run(['stop', 'all']);
+});
+
 test('an immediate crash is reported by start, with the exit code and stderr tail', async (t) => {
   const box = sandbox(t);
   const r = await box.run(['start', '--restart', 'on-failure', '--max-restarts', '1', '--', 'sh', '-c', 'echo boom >&2; exit 4']);

@@ -13,7 +13,9 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
   if (result.exitedCleanly) {
     io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code 0 (pid ${r.pid})`);
   } else {
-    io.out(`${verb} ${paint(r.name, 'bold', io.color)} (pid ${r.pid})${r.ready && r.readyAt ? `, ready (${r.ready})` : ''}`);
+    // No pid: with --wait 0 a supervised program that ended at once is reported between two runs.
+    const pid = r.pid === null ? 'ended at once; the supervisor restarts it' : `pid ${r.pid}`;
+    io.out(`${verb} ${paint(r.name, 'bold', io.color)} (${pid})${r.ready && r.readyAt ? `, ready (${r.ready})` : ''}`);
   }
   io.out(`  out: ${r.outLog}`);
   io.out(`  err: ${r.errLog}`);

@@ -33,6 +33,11 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     }
     await sleep(POLL_MS);
   }
+  // --wait 0 asks for no crash watch: a run that has already ended and is due to be restarted
+  // was launched all the same (plain mode would not have looked either). Giving up is still reported.
+  if (waitMs <= 0 && current.status === 'exited' && (current.nextStartAt ?? null) !== null) {
+    return { record: current, exitedCleanly: false };
+  }
   const firstPid = current.pid;
   const restarts = current.restarts;
   const watchUntil = Date.now() + waitMs;
