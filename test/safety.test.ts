@@ -280,7 +280,7 @@ function mode(file: string): number {
   return fs.statSync(file).mode & 0o777;
 }
 
-test('file modes: state folders 0700; records, logs and pidfiles 0600, whatever the umask', async (t) => {
+test('file modes: state folders 0700; records, environments, logs and pidfiles 0600, whatever the umask', async (t) => {
   const box = sandbox(t);
   // A permissive umask must not leak into the state folder.
   const result = await execa('sh', ['-c', 'umask 000; exec "$@"', 'sh', process.execPath, BIN, 'start', '--json', '--name', 'modes', fixture('ready.sh')], {
@@ -290,8 +290,8 @@ test('file modes: state folders 0700; records, logs and pidfiles 0600, whatever 
   });
   t.is(result.exitCode, 0, String(result.stderr));
   const info = JSON.parse(String(result.stdout));
-  for (const dir of ['', 'records', 'logs', 'pids']) t.is(mode(path.join(box.home, dir)).toString(8), '700', `folder ${dir || 'home'}`);
-  for (const file of [path.join(box.home, 'records', 'modes.json'), info.outLog, info.errLog, info.pidFile]) {
+  for (const dir of ['', 'records', 'env', 'logs', 'pids']) t.is(mode(path.join(box.home, dir)).toString(8), '700', `folder ${dir || 'home'}`);
+  for (const file of [path.join(box.home, 'records', 'modes.json'), path.join(box.home, 'env', 'modes.json'), info.outLog, info.errLog, info.pidFile]) {
     t.is(mode(file).toString(8), '600', file);
   }
   // Records rewritten later (stop) keep the mode.

@@ -4,7 +4,9 @@ import type { Context } from './context.js';
 import { composeEnv } from './env-file.js';
 import { readTail } from './logs.js';
 import { processIdentity } from './process-info.js';
+import type { StatePaths } from './paths.js';
 import type { ProcessRecord } from './record.js';
+import { readRecordEnv } from './record-env.js';
 import { readRecord, withLock, writeRecord } from './registry.js';
 import { spawnDetached } from './spawn.js';
 
@@ -49,11 +51,11 @@ function waitForExit(child: ChildProcess, ms: number): Promise<{ code: number | 
 }
 
 /** Spawns a record's program as recorded, with its env files read again: the one spawn of plain and supervised mode. */
-export function spawnRecord(record: ProcessRecord): Promise<ChildProcess> {
+export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<ChildProcess> {
   return spawnDetached({
     command: record.command,
     cwd: record.cwd,
-    env: composeEnv(record),
+    env: composeEnv({ ...record, env: readRecordEnv(paths, record.name) }),
     outLog: record.outLog,
     errLog: record.errLog,
     pidFile: record.pidFile,
@@ -68,7 +70,7 @@ export function spawnRecord(record: ProcessRecord): Promise<ChildProcess> {
 export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   let child: ChildProcess;
   try {
-    child = await spawnRecord(record);
+    child = await spawnRecord(ctx.paths, record);
   } catch (error) {
     await update(ctx, record.name, (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }));
     throw error;

@@ -7,6 +7,8 @@ import { StateError, describeSystemError } from '../errors.js';
 export interface StatePaths {
   home: string;
   records: string;
+  /** Each program's inherited environment, apart from its record (see core/record-env.ts). */
+  envs: string;
   logs: string;
   pids: string;
   quarantine: string;
@@ -26,6 +28,7 @@ export function statePaths(home: string): StatePaths {
   return {
     home,
     records: path.join(home, 'records'),
+    envs: path.join(home, 'env'),
     logs: path.join(home, 'logs'),
     pids: path.join(home, 'pids'),
     quarantine: path.join(home, 'quarantine'),
@@ -37,6 +40,7 @@ export function statePaths(home: string): StatePaths {
 
 /** Names are validated before they get here, so these stay inside the state folder. */
 export const recordFile = (p: StatePaths, name: string) => path.join(p.records, `${name}.json`);
+export const envFile = (p: StatePaths, name: string) => path.join(p.envs, `${name}.json`);
 export const outLogFile = (p: StatePaths, name: string) => path.join(p.logs, `${name}.out.log`);
 export const errLogFile = (p: StatePaths, name: string) => path.join(p.logs, `${name}.err.log`);
 export const pidFileOf = (p: StatePaths, name: string) => path.join(p.pids, `${name}.pid`);
@@ -49,7 +53,7 @@ const ensured = new Set<string>();
  */
 export function ensureState(p: StatePaths): void {
   if (ensured.has(p.home)) return;
-  for (const dir of [p.home, p.records, p.logs, p.pids]) ensureDir(dir, p.home);
+  for (const dir of [p.home, p.records, p.envs, p.logs, p.pids]) ensureDir(dir, p.home);
   ensured.add(p.home);
 }
 

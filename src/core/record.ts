@@ -15,8 +15,7 @@ export interface AppSpec {
   args: string[];
   interpreter: string | null;
   cwd: string;
-  /** The environment `bgrun start` ran in. */
-  env: Record<string, string>;
+  // The environment `bgrun start` ran in is kept apart from the record: core/record-env.ts.
   /** --env KEY=VALUE pairs; they win over env files and the inherited environment. */
   envVars: Record<string, string>;
   /** --env-file paths (absolute), read again at every (re)start. */
@@ -103,7 +102,6 @@ export function checkRecord(value: unknown): string | null {
   }
   if (r.pid !== null && !(Number.isInteger(r.pid) && (r.pid as number) > 0)) return "'pid' is not a positive integer";
   if (typeof r.restarts !== 'number') return "'restarts' is not a number";
-  if (typeof r.env !== 'object' || r.env === null) return "'env' is not an object";
   if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === 'string'))) {
     return "'dependsOn' is not a list of names";
   }

@@ -25,7 +25,7 @@ const NOFOLLOW_READ = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
  */
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-function readFileNoFollow(file: string): string {
+export function readFileNoFollow(file: string): string {
   const fd = fs.openSync(file, NOFOLLOW_READ);
   try {
     // A positioned read leaves the file offset at 0, so the fallback reads the whole file.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Context } from './context.js';
 import type { ProcessRecord } from './record.js';
+import { deleteRecordEnv } from './record-env.js';
 import { deleteRecord, withLock } from './registry.js';
 import { type StopOptions, type StopResult, stopRecord } from './stop.js';
 
@@ -9,6 +10,7 @@ export async function removeRecord(ctx: Context, record: ProcessRecord, options:
   const result = await stopRecord(ctx, record, options);
   await withLock(ctx.paths, () => {
     deleteRecord(ctx.paths, record.name);
+    deleteRecordEnv(ctx.paths, record.name);
     fs.rmSync(record.pidFile, { force: true });
   });
   return result;

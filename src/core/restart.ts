@@ -3,6 +3,7 @@ import type { Context } from './context.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { processIdentity } from './process-info.js';
 import type { ProcessRecord } from './record.js';
+import { writeRecordEnv } from './record-env.js';
 import { readRecord, withLock, writeRecord } from './registry.js';
 import { type StopOptions, stopRecord } from './stop.js';
 
@@ -23,7 +24,6 @@ export async function restartRecord(ctx: Context, record: ProcessRecord, options
     if (!current) throw new StartError('SPAWN_FAILED', `'${record.name}' was removed while restarting`);
     const next: ProcessRecord = {
       ...current,
-      env: options.updateEnv ?? current.env,
       desired: 'running',
       status: 'starting',
       pid: null,
@@ -35,6 +35,7 @@ export async function restartRecord(ctx: Context, record: ProcessRecord, options
       // Supervised programs are launched by the supervisor, not by this process.
       launcher: current.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };
+    if (options.updateEnv) writeRecordEnv(ctx.paths, next.name, options.updateEnv);
     writeRecord(ctx.paths, next);
     return next;
   });

@@ -8,6 +8,7 @@ import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { nameFromProgram, uniqueName, validateName } from './names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from './paths.js';
 import { processIdentity } from './process-info.js';
+import { writeRecordEnv } from './record-env.js';
 import { type ProcessRecord, RECORD_VERSION, type RestartPolicy } from './record.js';
 import { readRecord, readRecords, withLock, writeRecord } from './registry.js';
 import { resolveCommand } from './resolve-command.js';
@@ -105,7 +106,6 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       args,
       interpreter: options.interpreter ?? null,
       cwd,
-      env: plainEnv(ctx.env),
       envVars: options.env ?? {},
       envFiles,
       restart: options.restart ?? 'no',
@@ -134,6 +134,8 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       failures: 0,
       nextStartAt: null,
     };
+    // Before the record: a record is never without its environment (a leftover env file alone is harmless).
+    writeRecordEnv(ctx.paths, name, plainEnv(ctx.env));
     writeRecord(ctx.paths, fresh);
     return fresh;
   });

@@ -7,6 +7,7 @@ import { listApps } from '../core/list.js';
 import { validateName } from '../core/names.js';
 import { ensureState } from '../core/paths.js';
 import { type ProcessRecord, RECORD_VERSION, checkRecord } from '../core/record.js';
+import { isEnv, readRecordEnv, writeRecordEnv } from '../core/record-env.js';
 import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/registry.js';
 import { startExisting } from '../core/start.js';
 import { observe } from '../core/status.js';
@@ -22,8 +23,8 @@ import { bgrunVersion } from '../version.js';
 
 export const DUMP_VERSION = 1;
 
-/** A record without what only describes one run: pid, status, times, counters. */
-export type SavedSpec = Omit<ProcessRecord, (typeof RUN_STATE_FIELDS)[number]>;
+/** A record without what only describes one run (pid, status, times, counters), with its environment. */
+export type SavedSpec = Omit<ProcessRecord, (typeof RUN_STATE_FIELDS)[number]> & { env: Record<string, string> };
 
 export interface Dump {
   version: number;
@@ -58,14 +59,16 @@ export function dumpFile(ctx: Context): string {
   return path.join(ctx.paths.home, 'dump.json');
 }
 
-function specOf(record: ProcessRecord): SavedSpec {
-  const spec: Record<string, unknown> = { ...record };
+function specOf(ctx: Context, record: ProcessRecord): SavedSpec {
+  const spec: Record<string, unknown> = { ...record, env: readRecordEnv(ctx.paths, record.name) };
   for (const field of RUN_STATE_FIELDS) delete spec[field];
   return spec as SavedSpec;
 }
 
-/** A fresh, stopped record from a saved spec; null when the spec is not a usable record. */
-function recordFromSpec(spec: SavedSpec): ProcessRecord | null {
+/** A fresh, stopped record from a saved spec, and its environment; null when the spec is not a usable record. */
+function recordFromSpec(saved: SavedSpec): { record: ProcessRecord; env: Record<string, string> } | null {
+  const { env, ...spec } = saved;
+  if (!isEnv(env)) return null;
   const record = {
     ...spec,
     version: RECORD_VERSION,
@@ -84,7 +87,7 @@ function recordFromSpec(spec: SavedSpec): ProcessRecord | null {
     failures: 0,
     nextStartAt: null,
   } as ProcessRecord;
-  return checkRecord(record) === null ? record : null;
+  return checkRecord(record) === null ? { record, env } : null;
 }
 
 export interface SaveResult {
@@ -97,7 +100,7 @@ export async function saveDump(ctx: Context): Promise<SaveResult> {
   ensureState(ctx.paths);
   const { records } = await listApps(ctx);
   const chosen = records.filter((r) => r.desired === 'running');
-  const dump: Dump = { version: DUMP_VERSION, savedAt: new Date().toISOString(), bgrunVersion: bgrunVersion(), programs: chosen.map(specOf) };
+  const dump: Dump = { version: DUMP_VERSION, savedAt: new Date().toISOString(), bgrunVersion: bgrunVersion(), programs: chosen.map((r) => specOf(ctx, r)) };
   const file = dumpFile(ctx);
   await withLock(ctx.paths, () => {
     try {
@@ -154,9 +157,10 @@ export interface ResurrectResult {
 async function ensureRecord(ctx: Context, spec: SavedSpec): Promise<'exists' | 'recreated' | 'unusable'> {
   return withLock(ctx.paths, () => {
     if (readRecord(ctx.paths, spec.name)) return 'exists';
-    const record = recordFromSpec(spec);
-    if (!record) return 'unusable';
-    writeRecord(ctx.paths, record);
+    const recreated = recordFromSpec(spec);
+    if (!recreated) return 'unusable';
+    writeRecordEnv(ctx.paths, recreated.record.name, recreated.env);
+    writeRecord(ctx.paths, recreated.record);
     return 'recreated';
   });
 }

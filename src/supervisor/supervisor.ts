@@ -183,7 +183,7 @@ export class Supervisor {
       if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
       let child: ChildProcess;
       try {
-        child = await spawnRecord(record);
+        child = await spawnRecord(this.ctx.paths, record);
       } catch (error) {
         this.log(`cannot start ${name}: ${(error as Error).message}`);
         writeRecord(this.ctx.paths, { ...record, status: 'errored', pid: null, identity: null, nextStartAt: null, endedAt: new Date().toISOString() });
