@@ -138,6 +138,29 @@ test('an immediate crash is reported by start, with the exit code and stderr tai
   await box.run(['stop', 'all']);
 });
 
+test('a supervised program that cannot be spawned is reported with the reason, not with the last run exit', async (t) => {
+  const box = sandbox(t);
+  const work = path.join(box.dir, 'work');
+  fs.mkdirSync(work);
+  const started = await box.run(['start', '--restart', 'always', '--name', 'web', '--', 'sleep', '1000'], { cwd: work });
+  t.is(started.exitCode, 0, started.stderr);
+  t.is((await box.run(['stop', 'web'])).exitCode, 0);
+  t.is(box.record('web').signal, 'SIGTERM', 'the stopped run was ended by SIGTERM');
+  fs.rmdirSync(work);
+
+  const refused = await box.run(['restart', 'web']);
+  t.is(refused.exitCode, 1);
+  t.regex(refused.stderr, /^bgrun: working folder .+ is unusable: no such file or directory$/);
+  const shown = await box.run(['show', 'web']);
+  t.regex(shown.stdout, /^start error +working folder .+ is unusable/m);
+
+  // Once the folder is back, a restart clears the error.
+  fs.mkdirSync(work);
+  t.is((await box.run(['restart', 'web'])).exitCode, 0);
+  t.is(box.record('web').startError, null);
+  await box.run(['stop', 'all']);
+});
+
 test('SIGKILL of the supervisor: programs live on, the next command brings one back, which restarts a program killed after', async (t) => {
   const box = sandbox(t);
   const r = await startSupervised(box, ['--restart', 'always', '--json', fixture('ready.js')]);
@@ -276,9 +299,11 @@ test('a corrupt record is left for list to report, and the supervisor logs it on
   const box = sandbox(t);
   const r = await startSupervised(box, ['--restart', 'always', '--name', 'steady', fixture('ready.js')]);
   t.is(r.exitCode, 0, r.stderr);
-  fs.writeFileSync(path.join(box.home, 'records', 'broken.json'), '{"name": "broken", "pid": 12', { mode: 0o600 });
   const log = path.join(box.home, 'supervisor.log');
+  // Seen first empty (a writer caught mid-write), then broken another way: still one report.
+  fs.writeFileSync(path.join(box.home, 'records', 'broken.json'), '', { mode: 0o600 });
   await waitFor(() => readText(log).includes("the record of 'broken' is unreadable"), { what: 'the supervisor to log the record', timeout: 10_000 });
+  fs.writeFileSync(path.join(box.home, 'records', 'broken.json'), '{"name": "broken", "pid": 12', { mode: 0o600 });
   // Several ticks later (500 ms each), still one line, and the record still in place.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   t.is(readText(log).match(/record of 'broken' is unreadable/g)?.length, 1);

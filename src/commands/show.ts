@@ -27,6 +27,7 @@ export const show: Command = {
       envFiles: record.envFiles,
       ready: record.ready ?? null,
       readyAt: record.readyAt ?? null,
+      startError: record.startError ?? null,
       dependsOn: record.dependsOn ?? [],
       /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
       logRotation: logLimits(record),
@@ -45,6 +46,7 @@ export const show: Command = {
       ['ready', record.ready ? `${record.ready}${record.readyAt ? ` (passed ${record.readyAt})` : ''}` : '-'],
       ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],
       ['signal', info.signal ?? '-'],
+      ...(details.startError ? [['start error', details.startError] as [string, string]] : []),
       ['cpu', info.cpu === null ? '-' : `${info.cpu}%`],
       ['memory', formatBytes(info.memory)],
       ['command', info.command.map(quoteArg).join(' ')],

@@ -63,6 +63,8 @@ export interface ProcessRecord extends AppSpec {
   nextStartAt?: string | null;
   /** When the probe in `ready` last passed for this run; dependents started later trust it. */
   readyAt?: string | null;
+  /** Supervised mode: why the supervisor could not spawn it (the command, which spawns nothing, reports it); cleared by every start. */
+  startError?: string | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */

@@ -32,6 +32,7 @@ export async function restartRecord(ctx: Context, record: ProcessRecord, options
       createdAt: new Date().toISOString(),
       failures: 0,
       nextStartAt: null,
+      startError: null,
       // Supervised programs are launched by the supervisor, not by this process.
       launcher: current.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };

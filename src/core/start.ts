@@ -162,6 +162,7 @@ export async function startExisting(ctx: Context, name: string, waitMs = DEFAULT
       createdAt: new Date().toISOString(),
       failures: 0,
       nextStartAt: null,
+      startError: null,
       launcher: existing.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };
     writeRecord(ctx.paths, next);

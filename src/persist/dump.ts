@@ -53,6 +53,7 @@ const RUN_STATE_FIELDS = [
   'failures',
   'nextStartAt',
   'readyAt',
+  'startError',
 ] as const;
 
 export function dumpFile(ctx: Context): string {

@@ -3,7 +3,7 @@ import type { LaunchResult } from '../core/launch.js';
 import { readTail } from '../core/logs.js';
 import type { ProcessRecord } from '../core/record.js';
 import { readRecord } from '../core/registry.js';
-import { BgrunError, ExitedAtStartError } from '../errors.js';
+import { BgrunError, ExitedAtStartError, StartError } from '../errors.js';
 import { ensureSupervisor } from './ensure.js';
 
 const LAUNCH_TIMEOUT_MS = 10_000;
@@ -33,6 +33,7 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     }
     await sleep(POLL_MS);
   }
+  if (current.status === 'errored' && current.startError) throw new StartError('SPAWN_FAILED', current.startError);
   // --wait 0 asks for no crash watch: a run that has already ended and is due to be restarted
   // was launched all the same (plain mode would not have looked either). Giving up is still reported.
   if (waitMs <= 0 && current.status === 'exited' && (current.nextStartAt ?? null) !== null) {

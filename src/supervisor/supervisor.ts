@@ -28,7 +28,7 @@ interface Run {
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
   private readonly recordCache: RecordCache = new Map();
-  /** Corrupt records already written to supervisor.log, so a tick does not repeat them. */
+  /** Names of corrupt records already written to supervisor.log, so a tick does not repeat them. */
   private readonly reportedCorrupt = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly overMemory = new Map<string, number>();
@@ -91,9 +91,13 @@ export class Supervisor {
     if (!this.stillInCharge()) return;
     // Left in place: the next `bgrun list` reports and quarantines them where the user sees it.
     const { records, corrupt } = readRecords(this.ctx.paths, { cache: this.recordCache, quarantine: false });
+    // Once per record while it stays broken, whatever its reason of the moment (a file caught
+    // mid-write reads as empty first); once more if it breaks again after being fixed.
+    const stillCorrupt = new Set(corrupt.map((error) => error.appName));
+    for (const name of this.reportedCorrupt) if (!stillCorrupt.has(name)) this.reportedCorrupt.delete(name);
     for (const error of corrupt) {
-      if (!this.reportedCorrupt.has(error.message)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
-      this.reportedCorrupt.add(error.message);
+      if (!this.reportedCorrupt.has(error.appName)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
+      this.reportedCorrupt.add(error.appName);
     }
     const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
     for (const record of wanted) await this.reconcileOne(record);
@@ -185,8 +189,20 @@ export class Supervisor {
       try {
         child = await spawnRecord(this.ctx.paths, record);
       } catch (error) {
-        this.log(`cannot start ${name}: ${(error as Error).message}`);
-        writeRecord(this.ctx.paths, { ...record, status: 'errored', pid: null, identity: null, nextStartAt: null, endedAt: new Date().toISOString() });
+        const reason = (error as Error).message;
+        this.log(`cannot start ${name}: ${reason}`);
+        // The last run's exit code and signal would otherwise be reported as this start's.
+        writeRecord(this.ctx.paths, {
+          ...record,
+          status: 'errored',
+          pid: null,
+          identity: null,
+          exitCode: null,
+          signal: null,
+          nextStartAt: null,
+          startError: reason,
+          endedAt: new Date().toISOString(),
+        });
         return;
       }
       const pid = child.pid!;
@@ -207,6 +223,7 @@ export class Supervisor {
         endedAt: null,
         restarts: automatic ? record.restarts + 1 : record.restarts,
         nextStartAt: null,
+        startError: null,
         launcher: null,
         supervisedBy: String(process.pid),
       });
