@@ -191,6 +191,45 @@ test('SIGKILL of the supervisor: programs live on, the next command brings one b
   await box.run(['stop', 'all']);
 });
 
+test('a start waits for a supervisor that is busy (its log grows) and gives up on one that does nothing for 10 s', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'first', '--', 'sleep', '1000'])).exitCode, 0);
+  const supervisor = await waitFor(() => supervisorFile(box), { what: 'supervisor.json' });
+  const log = path.join(box.home, 'supervisor.log');
+  // Frozen with SIGSTOP, it spawns nothing; the teardown thaws it so it can be killed cleanly.
+  t.teardown(() => {
+    try {
+      process.kill(supervisor.pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  });
+
+  // Busy: as if spawning other programs, its log grows every second for 12 s; then it thaws.
+  process.kill(supervisor.pid, 'SIGSTOP');
+  const busyStart = box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'busy', '--', 'sleep', '1000']);
+  for (let i = 0; i < 12; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    fs.appendFileSync(log, `still working ${i}\n`);
+  }
+  process.kill(supervisor.pid, 'SIGCONT');
+  const busy = await busyStart;
+  t.is(busy.exitCode, 0, busy.stderr);
+  t.regex(busy.stdout, /^started busy \(pid \d+\)/);
+
+  // Stalled: nothing for 10 s is a one-line failure naming the supervisor and its log.
+  process.kill(supervisor.pid, 'SIGSTOP');
+  const began = Date.now();
+  const stalled = await box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'stalled', '--', 'sleep', '1000']);
+  const waited = Date.now() - began;
+  process.kill(supervisor.pid, 'SIGCONT');
+  t.is(stalled.exitCode, 1);
+  t.regex(stalled.stderr, new RegExp(`^bgrun: the supervisor \\(pid ${supervisor.pid}\\) did not start 'stalled' and did nothing for 10 s; see .+supervisor\\.log$`));
+  t.true(waited >= 10_000, `gave up after ${waited} ms`);
+  t.notRegex(readText(log), /warning/i, 'Node warns nothing about the supervisor flags');
+  await box.run(['stop', 'all']);
+});
+
 test('20 concurrent start --restart produce exactly one supervisor', async (t) => {
   const box = sandbox(t);
   const results = await Promise.all(

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/launch.js';
 import { readTail } from '../core/logs.js';
@@ -6,9 +7,23 @@ import { readRecord } from '../core/registry.js';
 import { BgrunError, ExitedAtStartError, StartError } from '../errors.js';
 import { ensureSupervisor } from './ensure.js';
 
-const LAUNCH_TIMEOUT_MS = 10_000;
+/** How long the supervisor may do nothing at all before a start gives up on it. */
+const STALL_TIMEOUT_MS = 10_000;
+/** However busy it stays, a start gives up after this long. */
+const LAUNCH_TIMEOUT_MS = 300_000;
 const POLL_MS = 20;
+/** Many starts wait side by side (a config of 150 apps): polls slow down while they wait. */
+const MAX_POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The supervisor logs every spawn: while its log grows, it is getting through the starts asked of it. */
+function logSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
 
 /**
  * Supervised programs are spawned by the supervisor, so it is their parent and
@@ -18,20 +33,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   const supervisor = await ensureSupervisor(ctx);
+  // On a loaded machine a supervisor asked for many starts at once spawns a few a second:
+  // a start waits as long as it makes progress, and fails when it stalls.
   const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+  let stallDeadline = Date.now() + STALL_TIMEOUT_MS;
+  let seenLog = logSize(ctx.paths.supervisorLog);
+  let pollMs = POLL_MS;
   let current: ProcessRecord | null = record;
   for (;;) {
     current = readRecord(ctx.paths, record.name);
     if (!current) throw new BgrunError('SUPERVISOR_FAILED', `'${record.name}' was removed while starting`);
     if (current.pid !== null && current.status === 'running') break;
     if (current.status === 'errored' || current.status === 'exited') break;
-    if (Date.now() > deadline) {
-      throw new BgrunError(
-        'SUPERVISOR_FAILED',
-        `the supervisor (pid ${supervisor.pid}) did not start '${record.name}' within ${LAUNCH_TIMEOUT_MS / 1000} s; see ${ctx.paths.supervisorLog}`,
-      );
+    const now = Date.now();
+    const size = logSize(ctx.paths.supervisorLog);
+    if (size !== seenLog) {
+      seenLog = size;
+      stallDeadline = now + STALL_TIMEOUT_MS;
     }
-    await sleep(POLL_MS);
+    if (now > stallDeadline || now > deadline) {
+      const why = now > deadline ? `within ${LAUNCH_TIMEOUT_MS / 1000} s` : `and did nothing for ${STALL_TIMEOUT_MS / 1000} s`;
+      throw new BgrunError('SUPERVISOR_FAILED', `the supervisor (pid ${supervisor.pid}) did not start '${record.name}' ${why}; see ${ctx.paths.supervisorLog}`);
+    }
+    await sleep(pollMs);
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 1.25);
   }
   if (current.status === 'errored' && current.startError) throw new StartError('SPAWN_FAILED', current.startError);
   // --wait 0 asks for no crash watch: a run that has already ended and is due to be restarted

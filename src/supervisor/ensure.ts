@@ -15,9 +15,10 @@ import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supe
  * A small heap keeps the one resident process of supervised mode small, and V8's lite
  * mode (no optimising compiler, feedback allocated lazily) takes ~10 MB more off it: with
  * 200 programs 57.8 -> 48.4 MB on Node 20, 65.7 -> 53.6 MB on Node 22, at the same CPU
- * (a tick every 500 ms does not need optimised code).
+ * (a tick every 500 ms does not need optimised code). It turns off WebAssembly too: saying
+ * so first (--no-expose-wasm) keeps Node from warning about it in supervisor.log.
  */
-const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--lite-mode'];
+const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--no-expose-wasm', '--lite-mode'];
 
 /**
  * Whether the process has its SIGUSR2 handler yet (Linux: SigCgt in
