@@ -191,7 +191,7 @@ test('SIGKILL of the supervisor: programs live on, the next command brings one b
   await box.run(['stop', 'all']);
 });
 
-test('a start waits for a supervisor that is busy (its log grows) and gives up on one that does nothing for 10 s', async (t) => {
+test('a start waits for a supervisor that is busy (its log grows), gives up on one that does nothing for 10 s, and at once on one that died', async (t) => {
   const box = sandbox(t);
   t.is((await box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'first', '--', 'sleep', '1000'])).exitCode, 0);
   const supervisor = await waitFor(() => supervisorFile(box), { what: 'supervisor.json' });
@@ -227,6 +227,19 @@ test('a start waits for a supervisor that is busy (its log grows) and gives up o
   t.regex(stalled.stderr, new RegExp(`^bgrun: the supervisor \\(pid ${supervisor.pid}\\) did not start 'stalled' and did nothing for 10 s; see .+supervisor\\.log$`));
   t.true(waited >= 10_000, `gave up after ${waited} ms`);
   t.notRegex(readText(log), /warning/i, 'Node warns nothing about the supervisor flags');
+
+  // Gone: a supervisor that dies while a start waits for it fails that start at once.
+  const current = await waitFor(() => supervisorFile(box), { what: 'supervisor.json' });
+  process.kill(current.pid, 'SIGSTOP');
+  fs.appendFileSync(log, 'last words\n');
+  const orphanedStart = box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'orphaned', '--', 'sleep', '1000']);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  process.kill(current.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  const orphaned = await orphanedStart;
+  t.is(orphaned.exitCode, 1);
+  t.regex(orphaned.stderr, new RegExp(`^bgrun: the supervisor \\(pid ${current.pid}\\) exited before starting 'orphaned' \\(its log ends: last words\\); see .+supervisor\\.log$`));
+  t.true(Date.now() - killedAt < 5000, 'reported without waiting for the stall timeout');
   await box.run(['stop', 'all']);
 });
 

@@ -3,9 +3,11 @@ import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/launch.js';
 import { readTail } from '../core/logs.js';
 import type { ProcessRecord } from '../core/record.js';
+import { isSameProcessAlive } from '../core/process-info.js';
 import { readRecord } from '../core/registry.js';
 import { BgrunError, ExitedAtStartError, StartError } from '../errors.js';
 import { ensureSupervisor } from './ensure.js';
+import { type SupervisorInfo, readSupervisorInfo } from './supervisor-file.js';
 
 /** How long the supervisor may do nothing at all before a start gives up on it. */
 const STALL_TIMEOUT_MS = 10_000;
@@ -31,8 +33,23 @@ function logSize(file: string): number {
  * status `starting`) and waits for the supervisor to fill in the pid, then
  * watches the record for the grace period exactly as plain mode watches its child.
  */
+/**
+ * The supervisor this start waits for is gone: a newer one that replaced it takes over
+ * the wait; otherwise it failed (a crash, or a Node that refused its options), and its
+ * last words in supervisor.log say why, at once rather than after the stall timeout.
+ */
+function successorOf(ctx: Context, gone: SupervisorInfo, name: string): SupervisorInfo {
+  const named = readSupervisorInfo(ctx.paths);
+  if (named && named.pid !== gone.pid && isSameProcessAlive(named.pid, named.identity)) return named;
+  const last = readTail(ctx.paths.supervisorLog, 1)[0]?.trim();
+  throw new BgrunError(
+    'SUPERVISOR_FAILED',
+    `the supervisor (pid ${gone.pid}) exited before starting '${name}'${last ? ` (its log ends: ${last})` : ''}; see ${ctx.paths.supervisorLog}`,
+  );
+}
+
 export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
-  const supervisor = await ensureSupervisor(ctx);
+  let supervisor = await ensureSupervisor(ctx);
   // On a loaded machine a supervisor asked for many starts at once spawns a few a second:
   // a start waits as long as it makes progress, and fails when it stalls.
   const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
@@ -45,6 +62,7 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     if (!current) throw new BgrunError('SUPERVISOR_FAILED', `'${record.name}' was removed while starting`);
     if (current.pid !== null && current.status === 'running') break;
     if (current.status === 'errored' || current.status === 'exited') break;
+    if (!isSameProcessAlive(supervisor.pid, supervisor.identity)) supervisor = successorOf(ctx, supervisor, record.name);
     const now = Date.now();
     const size = logSize(ctx.paths.supervisorLog);
     if (size !== seenLog) {

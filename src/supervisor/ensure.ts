@@ -15,10 +15,18 @@ import { type SupervisorInfo, liveSupervisor, writeSupervisorInfo } from './supe
  * A small heap keeps the one resident process of supervised mode small, and V8's lite
  * mode (no optimising compiler, feedback allocated lazily) takes ~10 MB more off it: with
  * 200 programs 57.8 -> 48.4 MB on Node 20, 65.7 -> 53.6 MB on Node 22, at the same CPU
- * (a tick every 500 ms does not need optimised code). It turns off WebAssembly too: saying
- * so first (--no-expose-wasm) keeps Node from warning about it in supervisor.log.
+ * (a tick every 500 ms does not need optimised code). It turns off WebAssembly too; on
+ * Node 20 and 22 saying so first (--no-expose-wasm) keeps V8 from warning about it in
+ * supervisor.log. Node 24's V8 has no such flag (and no warning): there it would be a
+ * "bad option" that keeps the supervisor from starting at all.
  */
-const SUPERVISOR_NODE_OPTIONS = ['--max-old-space-size=64', '--max-semi-space-size=1', '--no-expose-wasm', '--lite-mode'];
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const SUPERVISOR_NODE_OPTIONS = [
+  '--max-old-space-size=64',
+  '--max-semi-space-size=1',
+  ...(NODE_MAJOR === 20 || NODE_MAJOR === 22 ? ['--no-expose-wasm'] : []),
+  '--lite-mode',
+];
 
 /**
  * Whether the process has its SIGUSR2 handler yet (Linux: SigCgt in
