@@ -1,17 +1,8 @@
-import fs from 'node:fs';
 import { parseSince, readSince, readTailAcross } from '../core/log-since.js';
-import { followFiles } from '../core/logs.js';
+import { fileSize, followFiles } from '../core/logs.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
-
-function sizeOf(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
 
 export const logs: Command = {
   name: 'logs',
@@ -43,7 +34,7 @@ export const logs: Command = {
     const files = v.out ? [record!.outLog] : v.err ? [record!.errLog] : [record!.outLog, record!.errLog];
     const headers = files.length > 1;
     // Where the tail ends is where following starts, so a line written in between is printed once.
-    const ends = files.map(sizeOf);
+    const ends = files.map(fileSize);
     for (const [i, file] of files.entries()) {
       if (headers) io.out(`==> ${file} <==`);
       if (since === null) {

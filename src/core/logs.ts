@@ -2,6 +2,15 @@ import fs from 'node:fs';
 
 const CHUNK = 64 * 1024;
 
+/** A log's size in bytes; 0 while it does not exist yet. */
+export function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * The last `count` lines of a file, read backwards from its end in chunks, so
  * the cost depends on the lines asked for, not on the size of the log.

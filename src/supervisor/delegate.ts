@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/launch.js';
-import { readTail } from '../core/logs.js';
+import { fileSize, readTail } from '../core/logs.js';
 import type { ProcessRecord } from '../core/record.js';
 import { isSameProcessAlive } from '../core/process-info.js';
 import { readRecord } from '../core/registry.js';
@@ -18,21 +17,6 @@ const POLL_MS = 20;
 const MAX_POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The supervisor logs every spawn: while its log grows, it is getting through the starts asked of it. */
-function logSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return -1;
-  }
-}
-
-/**
- * Supervised programs are spawned by the supervisor, so it is their parent and
- * sees every exit. The command hands over through the record (written with
- * status `starting`) and waits for the supervisor to fill in the pid, then
- * watches the record for the grace period exactly as plain mode watches its child.
- */
 /**
  * The supervisor this start waits for is gone: a newer one that replaced it takes over
  * the wait; otherwise it failed (a crash, or a Node that refused its options), and its
@@ -48,13 +32,20 @@ function successorOf(ctx: Context, gone: SupervisorInfo, name: string): Supervis
   );
 }
 
+/**
+ * Supervised programs are spawned by the supervisor, so it is their parent and
+ * sees every exit. The command hands over through the record (written with
+ * status `starting`) and waits for the supervisor to fill in the pid, then
+ * watches the record for the grace period exactly as plain mode watches its child.
+ */
 export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   let supervisor = await ensureSupervisor(ctx);
   // On a loaded machine a supervisor asked for many starts at once spawns a few a second:
-  // a start waits as long as it makes progress, and fails when it stalls.
+  // a start waits as long as it makes progress (it logs every spawn, so its log grows), and
+  // fails when it stalls.
   const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
   let stallDeadline = Date.now() + STALL_TIMEOUT_MS;
-  let seenLog = logSize(ctx.paths.supervisorLog);
+  let seenLog = fileSize(ctx.paths.supervisorLog);
   let pollMs = POLL_MS;
   let current: ProcessRecord | null = record;
   for (;;) {
@@ -64,7 +55,7 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     if (current.status === 'errored' || current.status === 'exited') break;
     if (!isSameProcessAlive(supervisor.pid, supervisor.identity)) supervisor = successorOf(ctx, supervisor, record.name);
     const now = Date.now();
-    const size = logSize(ctx.paths.supervisorLog);
+    const size = fileSize(ctx.paths.supervisorLog);
     if (size !== seenLog) {
       seenLog = size;
       stallDeadline = now + STALL_TIMEOUT_MS;
