@@ -30,6 +30,13 @@ function supervisorFile(box: Sandbox): { pid: number; version: string } | null {
   }
 }
 
+/** Whether a SIGUSR2 waits to be delivered to pid (it is stopped): /proc/<pid>/status, SigPnd or ShdPnd. */
+function wakePending(pid: number): boolean {
+  const masks = readText(`/proc/${pid}/status`).matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm);
+  // SIGUSR2 is signal 12: bit 11 of the mask.
+  return [...masks].some((m) => (BigInt(`0x${m[1]}`) & 0x800n) !== 0n);
+}
+
 /** Supervisor processes of this sandbox, told apart from programs by their environment. */
 function supervisorPids(box: Sandbox): number[] {
   return processesOfHome(box.home).filter((pid) => {
@@ -233,7 +240,9 @@ test('a start waits for a supervisor that is busy (its log grows), gives up on o
   process.kill(current.pid, 'SIGSTOP');
   fs.appendFileSync(log, 'last words\n');
   const orphanedStart = box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'orphaned', '--', 'sleep', '1000']);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The start has found this supervisor and woken it (SIGUSR2 stays pending while it is stopped):
+  // from then on it waits for this one, so a kill now cannot be mended by starting another.
+  await waitFor(() => wakePending(current.pid), { what: 'the start to wake the supervisor', timeout: 30_000 });
   process.kill(current.pid, 'SIGKILL');
   const killedAt = Date.now();
   const orphaned = await orphanedStart;
