@@ -94,7 +94,7 @@ const ROTATING_COMMANDS = new Set(['start', 'list', 'logs', 'show', 'stop', 'res
 /** One stat per log with a limit when none is over it; never makes the command fail. */
 async function rotateLogs(ctx: Context, io: Io): Promise<void> {
   try {
-    const { rotateOverLimit } = await import('./core/log-limits.js');
+    const { rotateOverLimit } = await import('./core/logs/limits.js');
     for (const message of (await rotateOverLimit(ctx)).errors) io.err(`bgrun: warning: ${message}`);
   } catch (error) {
     io.err(`bgrun: warning: could not rotate logs: ${error instanceof Error ? error.message : String(error)}`);

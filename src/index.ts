@@ -5,28 +5,28 @@
  *   const web = await start({ script: 'server.js', name: 'web' });
  */
 import { type ContextOptions, createContext } from './core/context.js';
-import type { LaunchResult } from './core/launch.js';
-import { listApps } from './core/list.js';
-import { type FlushOptions, type FlushResult, flushLogs } from './core/flush.js';
-import { parseSince, readSince, readTailAcross } from './core/log-since.js';
-import type { ProcessInfo } from './core/record.js';
-import { removeRecord } from './core/remove.js';
-import { type RestartOptions, restartRecord } from './core/restart.js';
+import type { LaunchResult } from './core/lifecycle/launch.js';
+import { listApps } from './core/lifecycle/list.js';
+import { type FlushOptions, type FlushResult, flushLogs } from './core/logs/flush.js';
+import { parseSince, readSince, readTailAcross } from './core/logs/since.js';
+import type { ProcessInfo } from './core/records/record.js';
+import { removeRecord } from './core/lifecycle/remove.js';
+import { type RestartOptions, restartRecord } from './core/lifecycle/restart.js';
 import type { AppConfig } from './config/define-config.js';
 import { startAppConfig } from './config/start-config.js';
-import { toInfo } from './core/status.js';
-import { type StopOptions, type StopResult, stopRecords } from './core/stop.js';
-import { resolveTargets } from './core/targets.js';
+import { toInfo } from './core/lifecycle/status.js';
+import { type StopOptions, type StopResult, stopRecords } from './core/lifecycle/stop.js';
+import { resolveTargets } from './core/records/targets.js';
 
 export * from './errors.js';
-export type { ProcessInfo, RestartPolicy, Status } from './core/record.js';
-export type { StartOptions } from './core/start.js';
+export type { ProcessInfo, RestartPolicy, Status } from './core/records/record.js';
+export type { StartOptions } from './core/lifecycle/start.js';
 export { defineConfig } from './config/define-config.js';
 export type { AppConfig, BgrunConfig, Duration, Size } from './config/define-config.js';
-export type { StopOptions, StopResult } from './core/stop.js';
-export type { RestartOptions } from './core/restart.js';
+export type { StopOptions, StopResult } from './core/lifecycle/stop.js';
+export type { RestartOptions } from './core/lifecycle/restart.js';
 export type { ContextOptions } from './core/context.js';
-export type { FlushOptions, FlushResult } from './core/flush.js';
+export type { FlushOptions, FlushResult } from './core/logs/flush.js';
 
 export type Target = string | number;
 const asTargets = (t: Target | Target[]) => (Array.isArray(t) ? t : [t]).map(String);

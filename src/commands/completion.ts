@@ -50,7 +50,7 @@ export const names: Command = {
   options: [],
   noSupervisor: true,
   async run(_args, ctx, io) {
-    const { isValidName } = await import('../core/names.js');
+    const { isValidName } = await import('../core/records/names.js');
     let entries: string[] = [];
     try {
       entries = fs.readdirSync(ctx.paths.records);

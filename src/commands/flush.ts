@@ -1,5 +1,5 @@
-import { flushLogs } from '../core/flush.js';
-import { resolveTargets } from '../core/targets.js';
+import { flushLogs } from '../core/logs/flush.js';
+import { resolveTargets } from '../core/records/targets.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { formatBytes } from './format.js';

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.js';
-import type { ProcessInfo, Status } from '../core/record.js';
+import type { ProcessInfo, Status } from '../core/records/record.js';
 
 const CODES = { green: 32, red: 31, yellow: 33, gray: 90, bold: 1, cyan: 36 } as const;
 export type Color = keyof typeof CODES;

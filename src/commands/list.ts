@@ -1,4 +1,4 @@
-import { listApps } from '../core/list.js';
+import { listApps } from '../core/lifecycle/list.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor, table } from './format.js';
 

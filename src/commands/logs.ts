@@ -1,5 +1,5 @@
-import { parseSince, readSince, readTailAcross } from '../core/log-since.js';
-import { fileSize, followFiles } from '../core/logs.js';
+import { parseSince, readSince, readTailAcross } from '../core/logs/since.js';
+import { fileSize, followFiles } from '../core/logs/read.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';

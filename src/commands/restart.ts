@@ -1,5 +1,5 @@
 import { parseDuration } from '../core/duration.js';
-import { restartRecord } from '../core/restart.js';
+import { restartRecord } from '../core/lifecycle/restart.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { TARGETS_CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
 import { printStarted } from './started.js';

@@ -1,5 +1,5 @@
-import { removeRecord } from '../core/remove.js';
-import { resolveTargets } from '../core/targets.js';
+import { removeRecord } from '../core/lifecycle/remove.js';
+import { resolveTargets } from '../core/records/targets.js';
 import type { Command } from './command.js';
 import { STOP_OPTIONS, requireTargets, stopOptions } from './stop.js';
 

@@ -1,5 +1,5 @@
-import { listApps } from '../core/list.js';
-import { logLimits } from '../core/log-limits.js';
+import { listApps } from '../core/lifecycle/list.js';
+import { logLimits } from '../core/logs/limits.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';

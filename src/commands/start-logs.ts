@@ -1,7 +1,7 @@
 import type { Parsed } from '../cli-args.js';
-import { parseMaxLogFiles, parseMaxLogSize } from '../core/log-limits.js';
-import type { RestartPolicy } from '../core/record.js';
-import type { StartOptions } from '../core/start.js';
+import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
+import type { RestartPolicy } from '../core/records/record.js';
+import type { StartOptions } from '../core/lifecycle/start.js';
 import { UsageError } from '../errors.js';
 
 /** `start --max-log-size/--max-log-files` as StartOptions; only the ones given. */

@@ -1,5 +1,5 @@
-import type { LaunchResult } from '../core/launch.js';
-import { toInfo } from '../core/status.js';
+import type { LaunchResult } from '../core/lifecycle/launch.js';
+import { toInfo } from '../core/lifecycle/status.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
 

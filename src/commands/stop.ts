@@ -1,7 +1,7 @@
 import type { Parsed } from '../cli-args.js';
 import { parseDuration } from '../core/duration.js';
-import type { StopOptions } from '../core/stop.js';
-import { isValidSignal } from '../core/terminate.js';
+import type { StopOptions } from '../core/lifecycle/stop.js';
+import { isValidSignal } from '../core/processes/terminate.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';

@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/duration.js';
-import { readUsage } from '../core/process-info.js';
-import { listApps } from '../core/list.js';
+import { readUsage } from '../core/processes/process-info.js';
+import { listApps } from '../core/lifecycle/list.js';
 import { liveSupervisor } from '../supervisor/supervisor-file.js';
 import { bgrunVersion } from '../version.js';
 import { type Command, JSON_OPTION } from './command.js';

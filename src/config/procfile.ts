@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BgrunError, ConfigError, describeSystemError } from '../errors.js';
-import { readEnvFile } from '../core/env-file.js';
-import { validateName } from '../core/names.js';
+import { readEnvFile } from '../core/processes/env-file.js';
+import { validateName } from '../core/records/names.js';
 import type { ConfigApp } from './validate-config.js';
 
 const LINE = /^([A-Za-z0-9_.-]+):[ \t]*(.*)$/;

@@ -4,12 +4,12 @@
  * `bgrun start` twice starts nothing twice).
  */
 import type { Context } from '../core/context.js';
-import type { LaunchResult } from '../core/launch.js';
-import { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } from '../core/ready.js';
-import type { ProcessRecord } from '../core/record.js';
-import { readRecord } from '../core/registry.js';
-import { startApp } from '../core/start.js';
-import { observe } from '../core/status.js';
+import type { LaunchResult } from '../core/lifecycle/launch.js';
+import { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } from '../core/ready/wait.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { readRecord } from '../core/records/registry.js';
+import { startApp } from '../core/lifecycle/start.js';
+import { observe } from '../core/lifecycle/status.js';
 import { AlreadyRunningError, BgrunError, NotReadyError, TargetNotFoundError } from '../errors.js';
 import type { LoadedConfig } from './load-config.js';
 import { afterDependencies, startOrder } from './order.js';

@@ -10,12 +10,12 @@
 import path from 'node:path';
 import { BgrunError, ConfigError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
-import { parseMaxLogFiles, parseMaxLogSize } from '../core/log-limits.js';
-import { nameFromProgram, validateName } from '../core/names.js';
-import { tryParseProbe } from '../core/ready.js';
-import type { RestartPolicy } from '../core/record.js';
+import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
+import { nameFromProgram, validateName } from '../core/records/names.js';
+import { tryParseProbe } from '../core/ready/wait.js';
+import type { RestartPolicy } from '../core/records/record.js';
 import { parseSize } from '../core/size.js';
-import type { StartOptions } from '../core/start.js';
+import type { StartOptions } from '../core/lifecycle/start.js';
 import { startOrder } from './order.js';
 
 /** One app of a config, ready to start: StartOptions plus what ordering needs. */

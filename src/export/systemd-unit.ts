@@ -1,4 +1,4 @@
-import type { ProcessRecord } from '../core/record.js';
+import type { ProcessRecord } from '../core/records/record.js';
 import { BgrunError } from '../errors.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, effectiveMaxRestarts } from '../supervisor/policy.js';
 

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeSystemError } from '../errors.js';
 import type { Context } from '../core/context.js';
-import { readEnvFile } from '../core/env-file.js';
-import type { ProcessRecord } from '../core/record.js';
-import { writeFileAtomic } from '../core/registry.js';
-import { resolveTargets } from '../core/targets.js';
+import { readEnvFile } from '../core/processes/env-file.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { writeFileAtomic } from '../core/records/registry.js';
+import { resolveTargets } from '../core/records/targets.js';
 import { bgrunVersion } from '../version.js';
 import { ExportError, type SystemdUnit, systemdUnit } from './systemd-unit.js';
 

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AlreadyRunningError, BgrunError, StateError, describeSystemError } from '../errors.js';
 import type { Context } from '../core/context.js';
-import { DEFAULT_WAIT_MS } from '../core/launch.js';
-import { listApps } from '../core/list.js';
-import { validateName } from '../core/names.js';
+import { DEFAULT_WAIT_MS } from '../core/lifecycle/launch.js';
+import { listApps } from '../core/lifecycle/list.js';
+import { validateName } from '../core/records/names.js';
 import { ensureState } from '../core/paths.js';
-import { type ProcessRecord, RECORD_VERSION, checkRecord } from '../core/record.js';
-import { isEnv, readRecordEnv, writeRecordEnv } from '../core/record-env.js';
-import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/registry.js';
-import { startExisting } from '../core/start.js';
-import { observe } from '../core/status.js';
+import { type ProcessRecord, RECORD_VERSION, checkRecord } from '../core/records/record.js';
+import { isEnv, readRecordEnv, writeRecordEnv } from '../core/records/record-env.js';
+import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/records/registry.js';
+import { startExisting } from '../core/lifecycle/start.js';
+import { observe } from '../core/lifecycle/status.js';
 import { afterDependencies } from '../config/order.js';
 import { bgrunVersion } from '../version.js';
 
@@ -252,6 +252,6 @@ export async function resurrect(ctx: Context, options: { waitMs?: number } = {})
 async function awaitReady(ctx: Context, name: string): Promise<void> {
   const record = readRecord(ctx.paths, name);
   if (!record?.ready) return;
-  const { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } = await import('../core/ready.js');
+  const { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } = await import('../core/ready/wait.js');
   await awaitRunningReady(ctx, record, record.ready, record.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BgrunError, describeSystemError } from '../errors.js';
 import { installFile } from '../install-root.js';
 import type { Context } from '../core/context.js';
-import { writeFileAtomic } from '../core/registry.js';
+import { writeFileAtomic } from '../core/records/registry.js';
 import { environmentAssignment, execStartLine } from '../export/systemd-unit.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Context } from '../core/context.js';
-import type { LaunchResult } from '../core/launch.js';
-import { fileSize, readTail } from '../core/logs.js';
-import type { ProcessRecord } from '../core/record.js';
-import { isSameProcessAlive } from '../core/process-info.js';
-import { readRecord } from '../core/registry.js';
+import type { LaunchResult } from '../core/lifecycle/launch.js';
+import { fileSize, readTail } from '../core/logs/read.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { isSameProcessAlive } from '../core/processes/process-info.js';
+import { readRecord } from '../core/records/registry.js';
 import { BgrunError, ExitedAtStartError, StartError } from '../errors.js';
 import { ensureSupervisor } from './ensure.js';
 import { type SupervisorInfo, readSupervisorInfo } from './supervisor-file.js';

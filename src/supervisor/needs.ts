@@ -1,4 +1,4 @@
-import type { ProcessRecord } from '../core/record.js';
+import type { ProcessRecord } from '../core/records/record.js';
 
 /**
  * A supervised program needs watching while it should run and has not been

@@ -1,4 +1,4 @@
-import type { RestartPolicy } from '../core/record.js';
+import type { RestartPolicy } from '../core/records/record.js';
 
 /** The restart rules of supervised mode, as pure functions (the README's table is this file). */
 

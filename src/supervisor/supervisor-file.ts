@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { StatePaths } from '../core/paths.js';
-import { isSameProcessAlive } from '../core/process-info.js';
-import { writeFileAtomic } from '../core/registry.js';
+import { isSameProcessAlive } from '../core/processes/process-info.js';
+import { writeFileAtomic } from '../core/records/registry.js';
 
 /** supervisor.json: which process supervises this state folder. Written under the registry lock. */
 export interface SupervisorInfo {

@@ -1,11 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
-import { rotateOverLimit } from '../core/log-limits.js';
-import { isSameProcessAlive, processIdentity, readUsage } from '../core/process-info.js';
-import type { ProcessRecord } from '../core/record.js';
-import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/registry.js';
-import { spawnRecord } from '../core/launch.js';
-import { terminateTree } from '../core/terminate.js';
+import { rotateOverLimit } from '../core/logs/limits.js';
+import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
+import { spawnRecord } from '../core/lifecycle/launch.js';
+import { terminateTree } from '../core/processes/terminate.js';
 import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AlreadyRunningError, StartError, describeSystemError } from '../../errors.js';
+import type { Context } from '../context.js';
+import { readEnvFile } from '../processes/env-file.js';
+import { recordedLogLimits } from '../logs/limits.js';
+import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
+import { nameFromProgram, uniqueName, validateName } from '../records/names.js';
+import { ensureState, errLogFile, outLogFile, pidFileOf } from '../paths.js';
+import { processIdentity } from '../processes/process-info.js';
+import { writeRecordEnv } from '../records/record-env.js';
+import { type ProcessRecord, RECORD_VERSION, type RestartPolicy } from '../records/record.js';
+import { readRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
+import { resolveCommand } from '../processes/resolve-command.js';
+import { observe } from './status.js';
+
+/** What `bgrun start` takes; the library's `start()` takes the same. */
+export interface StartOptions {
+  /** A script path, or with `isCommand` a command to find on PATH. */
+  script: string;
+  args?: string[];
+  isCommand?: boolean;
+  name?: string;
+  cwd?: string;
+  /** Extra variables (--env); they win over env files and the inherited environment. */
+  env?: Record<string, string>;
+  envFiles?: string[];
+  interpreter?: string | null;
+  /** Grace period in ms during which a program that dies is reported as a failed start. */
+  waitMs?: number;
+  restart?: RestartPolicy;
+  maxRestarts?: number | null;
+  minUptimeMs?: number;
+  maxMemoryBytes?: number | null;
+  /** Readiness probe (src/core/ready.ts): start returns once it passes. */
+  ready?: string | null;
+  /** How long to wait for `ready` (default 30 s). */
+  readyTimeoutMs?: number | null;
+  /** Rotate each log past this size (`--max-log-size`); null: never. Default: 10 MiB supervised, never plain. */
+  maxLogBytes?: number | null;
+  /** Rotated copies kept per log (`--max-log-files`, default 5). */
+  maxLogFiles?: number;
+  /** Recorded for `resurrect`'s order; waiting for them is the caller's (config start, library `start`). */
+  dependsOn?: string[];
+}
+
+export const DEFAULT_MIN_UPTIME_MS = 10_000;
+
+function checkCwd(cwd: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(cwd);
+  } catch (error) {
+    throw new StartError('CWD_NOT_FOUND', `working folder ${cwd} is unusable: ${describeSystemError(error)}`, { cause: error });
+  }
+  if (!st.isDirectory()) throw new StartError('CWD_NOT_FOUND', `working folder ${cwd} is not a folder`);
+}
+
+/** The inherited environment as plain strings (process.env may hold undefined). */
+function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Starts a program detached and records it. Everything that can be checked is
+ * checked before a record is written, so a refused start leaves nothing behind.
+ */
+export async function startApp(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  checkCwd(cwd);
+  const envFiles = (options.envFiles ?? []).map((f) => path.resolve(f));
+  for (const file of envFiles) readEnvFile(file);
+  const args = options.args ?? [];
+  const command = resolveCommand({
+    program: options.script,
+    args,
+    cwd,
+    env: ctx.env,
+    interpreter: options.interpreter ?? null,
+    isCommand: options.isCommand ?? false,
+  });
+  if (options.name !== undefined) validateName(options.name);
+  ensureState(ctx.paths);
+
+  const record = await withLock(ctx.paths, () => {
+    let name: string;
+    if (options.name !== undefined) {
+      name = options.name;
+      const existing = readRecord(ctx.paths, name);
+      if (existing) {
+        const seen = observe(existing).record;
+        if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+      }
+    } else {
+      const taken = new Set(readRecords(ctx.paths).records.map((r) => r.name));
+      name = uniqueName(nameFromProgram(options.script), (n) => taken.has(n));
+    }
+    const now = new Date().toISOString();
+    const fresh: ProcessRecord = {
+      version: RECORD_VERSION,
+      name,
+      command,
+      script: options.script,
+      args,
+      interpreter: options.interpreter ?? null,
+      cwd,
+      envVars: options.env ?? {},
+      envFiles,
+      restart: options.restart ?? 'no',
+      maxRestarts: options.maxRestarts ?? null,
+      minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
+      maxMemoryBytes: options.maxMemoryBytes ?? null,
+      ready: options.ready ?? null,
+      readyTimeoutMs: options.readyTimeoutMs ?? null,
+      ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
+      ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
+      desired: 'running',
+      status: 'starting',
+      pid: null,
+      identity: null,
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      exitCode: null,
+      signal: null,
+      restarts: 0,
+      outLog: outLogFile(ctx.paths, name),
+      errLog: errLogFile(ctx.paths, name),
+      pidFile: pidFileOf(ctx.paths, name),
+      launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
+      supervisedBy: null,
+      failures: 0,
+      nextStartAt: null,
+    };
+    // Before the record: a record is never without its environment (a leftover env file alone is harmless).
+    writeRecordEnv(ctx.paths, name, plainEnv(ctx.env));
+    writeRecord(ctx.paths, fresh);
+    return fresh;
+  });
+  return launchAny(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+}
+
+/**
+ * `bgrun start <name>` for a program bgrun already knows and that is not
+ * running: starts it again from its record (a stopped supervised program is
+ * supervised again).
+ */
+export async function startExisting(ctx: Context, name: string, waitMs = DEFAULT_WAIT_MS): Promise<LaunchResult> {
+  const record = await withLock(ctx.paths, () => {
+    const existing = readRecord(ctx.paths, name);
+    if (!existing) throw new StartError('SCRIPT_NOT_FOUND', `no program named '${name}'`);
+    const seen = observe(existing).record;
+    if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+    const next: ProcessRecord = {
+      ...existing,
+      desired: 'running',
+      status: 'starting',
+      pid: null,
+      identity: null,
+      createdAt: new Date().toISOString(),
+      failures: 0,
+      nextStartAt: null,
+      startError: null,
+      launcher: existing.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
+    };
+    writeRecord(ctx.paths, next);
+    return next;
+  });
+  return launchAny(ctx, record, waitMs);
+}

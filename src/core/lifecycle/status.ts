@@ -1,0 +1,99 @@
+import type { Context } from '../context.js';
+import { isSameProcessAlive, processStartTime, readProcess, readUsage } from '../processes/process-info.js';
+import type { ProcessInfo, ProcessRecord } from '../records/record.js';
+import { withLock, readRecord, writeRecord } from '../records/registry.js';
+import { readPidFile } from '../processes/pidfile.js';
+
+/** A launch whose bgrun vanished (SIGKILL) is given this long for its pidfile to appear. */
+const INTERRUPTED_LAUNCH_GRACE_MS = 5000;
+
+export interface Observed {
+  record: ProcessRecord;
+  /** True when the record must be written back (an interrupted launch was recovered). */
+  changed: boolean;
+}
+
+/**
+ * The record with its status brought up to date from the system, without
+ * writing anything: `list` and `show` stay read-only and lock-free.
+ */
+export function observe(record: ProcessRecord, now = Date.now()): Observed {
+  // A pid without an identity could not be verified at launch (it was already gone): never trusted as alive.
+  if (record.pid !== null) {
+    if (isSameProcessAlive(record.pid, record.identity)) {
+      return { record: record.status === 'running' ? record : { ...record, status: 'running' }, changed: false };
+    }
+    if (record.status === 'running' || record.status === 'starting') {
+      // Dead, or its pid now belongs to another process: either way ours has ended.
+      const status = record.desired === 'stopped' ? 'stopped' : 'exited';
+      return { record: { ...record, status }, changed: false };
+    }
+    return { record, changed: false };
+  }
+  if (record.status !== 'starting') return { record, changed: false };
+
+  // A launch in progress, or one whose bgrun was killed between fork and record update.
+  const pid = readPidFile(record.pidFile);
+  if (pid !== null) {
+    const info = readProcess(pid);
+    const started = info && !info.dead ? processStartTime(pid) : null;
+    // Only a process that started after the record was made can be the one launched for it.
+    if (info && started !== null && started >= Date.parse(record.createdAt) - 1000) {
+      return {
+        record: { ...record, pid, identity: info.identity, status: 'running', startedAt: new Date(started).toISOString() },
+        changed: true,
+      };
+    }
+  }
+  // The supervisor launches supervised programs; until it has, they are starting.
+  if (record.restart !== 'no' && record.launcher === null) return { record, changed: false };
+  const launcherAlive = record.launcher !== null && isSameProcessAlive(record.launcher.pid, record.launcher.identity);
+  if (launcherAlive || now - Date.parse(record.createdAt) < INTERRUPTED_LAUNCH_GRACE_MS) return { record, changed: false };
+  return { record: { ...record, status: 'errored' }, changed: false };
+}
+
+/** Writes back recovered launches; another bgrun may have done it first, which is fine. */
+export async function persistObserved(ctx: Context, observed: Observed[]): Promise<void> {
+  const changed = observed.filter((o) => o.changed);
+  if (changed.length === 0) return;
+  await withLock(ctx.paths, () => {
+    for (const { record } of changed) {
+      const current = readRecord(ctx.paths, record.name);
+      if (current && current.pid === null && current.status === 'starting') {
+        writeRecord(ctx.paths, { ...current, pid: record.pid, identity: record.identity, status: 'running', startedAt: record.startedAt });
+      }
+    }
+  });
+}
+
+/** The public view, with cpu and memory for running ones. */
+export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[] {
+  const running = records.filter((r) => r.status === 'running' && r.pid !== null).map((r) => r.pid!);
+  const usage = readUsage(running);
+  return records.map((r) => {
+    const u = r.status === 'running' && r.pid !== null ? usage.get(r.pid) : undefined;
+    return {
+      name: r.name,
+      pid: r.status === 'running' || r.status === 'starting' ? r.pid : null,
+      status: r.status,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      restarts: r.restarts,
+      command: r.command,
+      script: r.script,
+      args: r.args,
+      cwd: r.cwd,
+      restart: r.restart,
+      nextStartAt: r.nextStartAt ?? null,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      uptimeMs: r.status === 'running' && r.startedAt ? Math.max(0, now - Date.parse(r.startedAt)) : null,
+      cpu: u ? Math.round(u.cpu * 10) / 10 : null,
+      memory: u ? u.memory : null,
+      outLog: r.outLog,
+      errLog: r.errLog,
+      pidFile: r.pidFile,
+    };
+  });
+}

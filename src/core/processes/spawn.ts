@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { StartError, describeSystemError } from '../../errors.js';
+import { resetPidFile } from './pidfile.js';
+
+export interface SpawnSpec {
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  outLog: string;
+  errLog: string;
+  pidFile: string;
+}
+
+const APPEND = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0);
+
+/**
+ * `sh` writes its own pid to the pidfile and then execs the program, which keeps
+ * that pid: so the pidfile exists even if bgrun is killed right after the fork,
+ * and the pid is the program's own, not a wrapper's. No user text reaches the
+ * shell as code: the program and its arguments are passed as "$@".
+ */
+const PIDFILE_THEN_EXEC = 'echo $$ >"$0" && exec "$@"';
+
+function openLog(file: string): number {
+  try {
+    return fs.openSync(file, APPEND, 0o600);
+  } catch (error) {
+    throw new StartError('SPAWN_FAILED', `cannot open log file ${file}: ${describeSystemError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Starts the program in a new session (setsid: no terminal hang-up reaches it),
+ * stdin from /dev/null, stdout and stderr appended to the logs by the kernel
+ * through file descriptors: no process of ours sits in the data path.
+ * Resolves once the child is forked; rejects if it could not be.
+ */
+export function spawnDetached(spec: SpawnSpec): Promise<ChildProcess> {
+  try {
+    if (!fs.statSync(spec.cwd).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (error) {
+    return Promise.reject(
+      new StartError('CWD_NOT_FOUND', `working folder ${spec.cwd} is unusable: ${describeSystemError(error)}`, { cause: error }),
+    );
+  }
+  const out = openLog(spec.outLog);
+  let err: number;
+  try {
+    err = openLog(spec.errLog);
+  } catch (error) {
+    fs.closeSync(out);
+    return Promise.reject(error);
+  }
+  resetPidFile(spec.pidFile);
+  let child: ChildProcess;
+  try {
+    child = spawn('/bin/sh', ['-c', PIDFILE_THEN_EXEC, spec.pidFile, ...spec.command], {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', out, err],
+    });
+  } finally {
+    fs.closeSync(out);
+    fs.closeSync(err);
+  }
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      reject(new StartError('SPAWN_FAILED', `cannot start ${spec.command[0]}: ${describeSystemError(error)}`, { cause: error }));
+    };
+    child.once('error', onError);
+    child.once('spawn', () => {
+      child.off('error', onError);
+      resolve(child);
+    });
+  });
+}

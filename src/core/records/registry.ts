@@ -1,0 +1,267 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CorruptRecordError, StateError, describeSystemError } from '../../errors.js';
+import { type StatePaths, ensureState, recordFile } from '../paths.js';
+import { type ProcessRecord, checkRecord } from './record.js';
+
+/**
+ * The records under the state folder are the single source of truth. Writers
+ * hold one lock and replace files atomically; readers take no lock and never
+ * see half a record.
+ */
+
+export interface ReadResult {
+  records: ProcessRecord[];
+  /** Records that were not valid and have been moved to the quarantine folder. */
+  corrupt: CorruptRecordError[];
+}
+
+const NOFOLLOW_READ = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+
+/**
+ * One buffer for every record read: `list` reads all of them, and a buffer per
+ * file (what readFileSync allocates, after an fstat for the size) is most of
+ * what its garbage collector then has to do. A record larger than it is read whole.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+export function readFileNoFollow(file: string): string {
+  const fd = fs.openSync(file, NOFOLLOW_READ);
+  try {
+    // A positioned read leaves the file offset at 0, so the fallback reads the whole file.
+    const n = fs.readSync(fd, readBuffer, 0, readBuffer.length, 0);
+    return n < readBuffer.length ? readBuffer.toString('utf8', 0, n) : fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+let tmpCounter = 0;
+
+/** Writes `data` to `file` so that readers see the old or the new content, never a mix. */
+export function writeFileAtomic(file: string, data: string): void {
+  // pid + counter is unique among live writers (no need to load node:crypto); a file
+  // left by a killed writer whose pid came back is stale and replaced ('wx' never follows a link).
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    fs.unlinkSync(tmp);
+    fd = fs.openSync(tmp, 'wx', 0o600);
+  }
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function quarantine(paths: StatePaths, name: string, file: string, reason: string, move: boolean): CorruptRecordError {
+  let movedTo: string | null = null;
+  if (!move) return new CorruptRecordError(name, reason, null);
+  try {
+    fs.mkdirSync(paths.quarantine, { recursive: true, mode: 0o700 });
+    const target = path.join(paths.quarantine, `${name}.${Date.now()}.json`);
+    fs.renameSync(file, target);
+    movedTo = target;
+  } catch {
+    // Left in place; the error still names it and the other records are still listed.
+  }
+  return new CorruptRecordError(name, reason, movedTo);
+}
+
+function parseRecord(paths: StatePaths, name: string, file: string, move = true): ProcessRecord | CorruptRecordError | null {
+  let text: string;
+  try {
+    text = readFileNoFollow(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') return quarantine(paths, name, file, 'it is a symbolic link', move);
+    throw new StateError(`cannot read the record of '${name}': ${describeSystemError(error)}`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return quarantine(paths, name, file, `invalid JSON: ${(error as Error).message}`, move);
+  }
+  const problem = checkRecord(value);
+  if (problem) return quarantine(paths, name, file, problem, move);
+  const record = value as ProcessRecord;
+  if (record.name !== name) return quarantine(paths, name, file, `it names '${record.name}'`, move);
+  return record;
+}
+
+/**
+ * Every record. Bad ones are moved to the quarantine folder and returned in
+ * `corrupt` for the caller to report; with `quarantine: false` (a caller that
+ * reports nothing) they are only skipped, left for one that does.
+ */
+/** Parsed records by name, kept by a long-running reader (the supervisor) across reads. */
+export type RecordCache = Map<string, { key: string; record: ProcessRecord }>;
+
+export function readRecords(
+  paths: StatePaths,
+  options: { quarantine?: boolean; reuse?: boolean; cache?: RecordCache } = {},
+): ReadResult {
+  const move = options.quarantine ?? true;
+  // `reuse`: the checks a command runs before its own work read the same records; read them once.
+  if (options.reuse && memo?.home === paths.home && (memo.result.corrupt.length === 0 || memo.moved === move)) return memo.result;
+  const result = readRecordsNow(paths, move, options.cache);
+  memo = { home: paths.home, moved: move, result };
+  return result;
+}
+
+/** The last full read of this process; any write of this process forgets it. */
+let memo: { home: string; moved: boolean; result: ReadResult } | null = null;
+
+/**
+ * Every write replaces the file (a new inode), so an unchanged inode, size and
+ * mtime mean an unchanged record: a supervisor ticking over 200 records then
+ * parses none of them, which keeps its memory flat.
+ */
+function cacheKey(file: string): string | null {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}` : null;
+  } catch {
+    return null;
+  }
+}
+
+function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): ReadResult {
+  ensureState(paths);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(paths.records);
+  } catch (error) {
+    throw new StateError(`cannot read ${paths.records}: ${describeSystemError(error)}`, error);
+  }
+  const records: ProcessRecord[] = [];
+  const corrupt: CorruptRecordError[] = [];
+  for (const entry of entries) if (entry.endsWith('.tmp')) removeIfAbandoned(paths, entry);
+  // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
+  const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
+  for (const name of names.sort()) {
+    // Not path.join: the name is a file name read from this folder, and join's normalising is measurable over 200 records.
+    const file = `${paths.records}${path.sep}${name}.json`;
+    const key = cache ? cacheKey(file) : null;
+    const cached = key !== null ? cache?.get(name) : undefined;
+    if (cached && cached.key === key) {
+      records.push(cached.record);
+      continue;
+    }
+    const result = parseRecord(paths, name, file, move);
+    if (result instanceof CorruptRecordError) corrupt.push(result);
+    else if (result) {
+      records.push(result);
+      if (cache && key !== null) cache.set(name, { key, record: result });
+    }
+  }
+  if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
+  return { records, corrupt };
+}
+
+/**
+ * A temporary file of writeFileAtomic whose writer is gone (killed between the
+ * write and the rename): nobody will rename it, so it is removed. A live pid's
+ * file is left alone, whoever that pid is now.
+ */
+function removeIfAbandoned(paths: StatePaths, entry: string): void {
+  const match = /\.json\.(\d+)\.\d+\.tmp$/.exec(entry);
+  if (!match) return;
+  try {
+    process.kill(Number(match[1]), 0);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') return;
+  }
+  try {
+    fs.unlinkSync(path.join(paths.records, entry));
+  } catch {
+    // Removed by another reader meanwhile, or not ours to remove: harmless either way.
+  }
+}
+
+/** One record, or null; a corrupt one is quarantined and thrown. */
+export function readRecord(paths: StatePaths, name: string): ProcessRecord | null {
+  ensureState(paths);
+  const result = parseRecord(paths, name, recordFile(paths, name));
+  if (result instanceof CorruptRecordError) throw result;
+  return result;
+}
+
+export function writeRecord(paths: StatePaths, record: ProcessRecord): void {
+  memo = null;
+  try {
+    writeFileAtomic(recordFile(paths, record.name), `${JSON.stringify(record, null, 2)}\n`);
+  } catch (error) {
+    throw new StateError(`cannot write the record of '${record.name}': ${describeSystemError(error)}`, error);
+  }
+}
+
+export function deleteRecord(paths: StatePaths, name: string): void {
+  memo = null;
+  try {
+    fs.unlinkSync(recordFile(paths, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StateError(`cannot remove the record of '${name}': ${describeSystemError(error)}`, error);
+    }
+  }
+}
+
+/** How long a lock left by a killed bgrun blocks the others. */
+const STALE_MS = 2000;
+/** Longer than any holder keeps it (a spawn, a few small writes), even on a loaded machine. */
+const LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `fn` holding the registry lock. The lock is a folder (proper-lockfile),
+ * refreshed while held, and considered abandoned when not refreshed for STALE_MS,
+ * so a bgrun killed with SIGKILL delays the next command by at most that.
+ */
+export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
+  ensureState(paths);
+  const { default: lockfile } = await import('proper-lockfile');
+  const options = {
+    realpath: false,
+    stale: STALE_MS,
+    update: STALE_MS / 2,
+    // A compromised lock means another bgrun took it over as stale; the atomic
+    // writes keep records whole either way, so carry on rather than crash.
+    onCompromised: () => {},
+  };
+  // Our own retry loop: proper-lockfile's precomputes every delay of a long retry
+  // schedule on each call, which cost more than the lock itself.
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  let delay = 2;
+  let release: () => Promise<void>;
+  for (;;) {
+    try {
+      release = await lockfile.lock(paths.lock, options);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) {
+        throw new StateError(
+          `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
+          error,
+          'LOCK_TIMEOUT',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+      delay = Math.min(50, delay * 1.5);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
+}
+

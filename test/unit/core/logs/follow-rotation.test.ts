@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { followFiles } from '../../../../src/core/logs/read.js';
+import { rotateLog } from '../../../../src/core/logs/rotate.js';
+import { waitFor } from '../../../helpers/bgrun.js';
+
+function tempDir(t: ExecutionContext): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgrun-follow-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}\n`).join('');
+
+function follow(t: ExecutionContext, file: string, intervalMs: number) {
+  const controller = new AbortController();
+  let text = '';
+  const done = followFiles([file], {
+    signal: controller.signal,
+    intervalMs,
+    onData: (from, chunk) => {
+      t.is(from, file, 'pieces of rotated copies are reported under the log followed');
+      text += chunk.toString('utf8');
+    },
+  });
+  t.teardown(() => controller.abort());
+  return {
+    text: () => text,
+    async end() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+test('a copy-then-truncate rotation loses nothing the follower had not read yet', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, lines(11, 20));
+  await rotateLog(file, 3); // lines 11-20 are now only in a.out.log.1
+  fs.appendFileSync(file, lines(21, 25));
+  await waitFor(() => f.text().includes('line 25\n'), { what: 'line 25' });
+  t.is(f.text(), lines(11, 25));
+  await f.end();
+});
+
+test('several rotations between two reads: the rest of the older copy, the newer copies whole, then the log', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, lines(11, 12));
+  await waitFor(() => f.text().includes('line 12\n'), { what: 'line 12' });
+  const slow = follow(t, file, 1500); // reads once now, then not for 1.5 s
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(13, 20));
+  await rotateLog(file, 5);
+  fs.appendFileSync(file, lines(21, 30));
+  await rotateLog(file, 5);
+  fs.appendFileSync(file, lines(31, 35));
+  await waitFor(() => slow.text().includes('line 35\n'), { what: 'line 35 by the slow follower' });
+  t.is(slow.text(), lines(13, 35));
+  await waitFor(() => f.text().includes('line 35\n'), { what: 'line 35' });
+  t.is(f.text(), lines(11, 35));
+  await slow.end();
+  await f.end();
+});
+
+test('a truncated log that grew back past the read position before the next read is still recognised', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, '');
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, lines(1, 5));
+  await waitFor(() => f.text().includes('line 5\n'), { what: 'line 5' });
+  const slow = follow(t, file, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(6, 8));
+  await rotateLog(file, 2);
+  fs.appendFileSync(file, lines(9, 60)); // longer than what the slow follower had read
+  await waitFor(() => slow.text().includes('line 60\n'), { what: 'line 60' });
+  t.is(slow.text(), lines(6, 60));
+  await slow.end();
+  await f.end();
+});
+
+test('a rename rotation (logrotate without copytruncate) is followed through the renamed file', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const f = follow(t, file, 500);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(11, 20));
+  fs.renameSync(file, `${file}.1`);
+  fs.writeFileSync(file, lines(21, 22));
+  await waitFor(() => f.text().includes('line 22\n'), { what: 'line 22' });
+  t.is(f.text(), lines(11, 22));
+  await f.end();
+});
+
+test('a flush (truncation with no copy) starts over at the beginning', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, lines(11, 12));
+  await waitFor(() => f.text().includes('line 12\n'), { what: 'line 12' });
+  fs.truncateSync(file, 0);
+  fs.appendFileSync(file, 'after flush\n');
+  await waitFor(() => f.text().includes('after flush\n'), { what: 'line after the flush' });
+  t.is(f.text(), `${lines(11, 12)}after flush\n`);
+  await f.end();
+});
