@@ -9,6 +9,7 @@ import type { ProcessRecord } from '../records/record.js';
 import { readRecordEnv } from '../records/record-env.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { spawnDetached } from '../processes/spawn.js';
+import { withPythonUnbuffered } from '../processes/python-env.js';
 
 /** Grace period during which bgrun stays the parent to catch a program that dies at once. */
 export const DEFAULT_WAIT_MS = 500;
@@ -55,7 +56,7 @@ export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<C
   return spawnDetached({
     command: record.command,
     cwd: record.cwd,
-    env: composeEnv({ ...record, env: readRecordEnv(paths, record.name) }),
+    env: withPythonUnbuffered(record.command, composeEnv({ ...record, env: readRecordEnv(paths, record.name) })),
     outLog: record.outLog,
     errLog: record.errLog,
     pidFile: record.pidFile,
