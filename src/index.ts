@@ -19,7 +19,7 @@ import { type StopOptions, type StopResult, stopRecords } from './core/lifecycle
 import { resolveTargets } from './core/records/targets.js';
 
 export * from './errors.js';
-export type { ProcessInfo, RestartPolicy, Status } from './core/records/record.js';
+export type { ProcessInfo, RecordOrigin, RestartPolicy, Status } from './core/records/record.js';
 export type { StartOptions } from './core/lifecycle/start.js';
 export { defineConfig } from './config/define-config.js';
 export type { AppConfig, BgrunConfig, Duration, Size } from './config/define-config.js';

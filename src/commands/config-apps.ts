@@ -16,6 +16,7 @@ import { readRecords } from '../core/records/registry.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../core/lifecycle/stop.js';
 import { resolveTargets } from '../core/records/targets.js';
+import { belongsToConfig } from '../core/records/origin.js';
 import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
@@ -154,7 +155,15 @@ export async function targetsOrConfigApps(
   const { records } = readRecords(ctx.paths);
   const ordered = startOrder(config.apps, undefined, config.label);
   if (order === 'stop') ordered.reverse();
-  const chosen = ordered.map((app) => records.find((r) => r.name === app.name)).filter((r): r is ProcessRecord => r !== undefined);
+  const origin = { kind: 'config' as const, file: config.file, cwd: process.cwd() };
+  // Only this config's own programs: a same-named program of another project is not touched.
+  const chosen = ordered
+    .map((app) => {
+      const record = records.find((r) => r.name === app.name);
+      const wanted = { script: app.script, args: app.args, cwd: path.resolve(app.cwd ?? process.cwd()), origin };
+      return record && belongsToConfig(record, wanted) ? record : undefined;
+    })
+    .filter((r): r is ProcessRecord => r !== undefined);
   return { records: chosen, fromConfig: true };
 }
 

@@ -3,13 +3,15 @@
  * depends on is ready; an app already running is left alone (so running
  * `bgrun start` twice starts nothing twice).
  */
+import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/lifecycle/launch.js';
 import { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } from '../core/ready/wait.js';
-import type { ProcessRecord } from '../core/records/record.js';
+import type { ProcessRecord, RecordOrigin } from '../core/records/record.js';
 import { readRecord } from '../core/records/registry.js';
 import { startApp } from '../core/lifecycle/start.js';
 import { observe } from '../core/lifecycle/status.js';
+import { checkNameOwner } from '../core/records/origin.js';
 import { AlreadyRunningError, BgrunError, NotReadyError, TargetNotFoundError } from '../errors.js';
 import type { LoadedConfig } from './load-config.js';
 import { afterDependencies, startOrder } from './order.js';
@@ -53,7 +55,10 @@ function explain(error: unknown, app: ConfigApp, notStarted: string[]): unknown 
 }
 
 /** One app: left alone when running (its probe awaited when something depends on it), else started. */
-async function startOne(ctx: Context, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
+async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
+  const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
+  const cwd = path.resolve(app.cwd ?? process.cwd());
+  checkNameOwner(readRecord(ctx.paths, app.name), { name: app.name, script: app.script, args: app.args, cwd, origin });
   const running = runningRecord(ctx, app.name);
   if (running) {
     const timeoutMs = app.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
@@ -61,7 +66,7 @@ async function startOne(ctx: Context, app: ConfigApp, needed: boolean, waitMs: n
     return { name: app.name, action: 'running', record, ready: needed ? (app.ready ?? null) : null };
   }
   try {
-    return outcome(app.name, await startApp(ctx, { ...app, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
+    return outcome(app.name, await startApp(ctx, { ...app, origin, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
   } catch (error) {
     // Started by another bgrun in the meantime: that is as good.
     if (!(error instanceof AlreadyRunningError)) throw error;
@@ -101,7 +106,7 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
         settled[i] = { app, skipped: true };
         return false;
       }
-      settled[i] = { app, outcome: await startOne(ctx, app, needed.has(app.name), options.waitMs) };
+      settled[i] = { app, outcome: await startOne(ctx, config, app, needed.has(app.name), options.waitMs) };
       return true;
     } catch (error) {
       settled[i] = { app, error };

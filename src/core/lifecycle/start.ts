@@ -9,9 +9,10 @@ import { nameFromProgram, uniqueName, validateName } from '../records/names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from '../paths.js';
 import { processIdentity } from '../processes/process-info.js';
 import { writeRecordEnv } from '../records/record-env.js';
-import { type ProcessRecord, RECORD_VERSION, type RestartPolicy } from '../records/record.js';
+import { type ProcessRecord, RECORD_VERSION, type RecordOrigin, type RestartPolicy } from '../records/record.js';
 import { readRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
 import { resolveCommand } from '../processes/resolve-command.js';
+import { checkNameOwner } from '../records/origin.js';
 import { observe } from './status.js';
 
 /** What `bgrun start` takes; the library's `start()` takes the same. */
@@ -42,6 +43,8 @@ export interface StartOptions {
   maxLogFiles?: number;
   /** Recorded for `resurrect`'s order; waiting for them is the caller's (config start, library `start`). */
   dependsOn?: string[];
+  /** Where it comes from; default: the command line in the current folder. */
+  origin?: RecordOrigin;
 }
 
 export const DEFAULT_MIN_UPTIME_MS = 10_000;
@@ -89,6 +92,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
     if (options.name !== undefined) {
       name = options.name;
       const existing = readRecord(ctx.paths, name);
+      if (options.origin) checkNameOwner(existing, { name, script: options.script, args, cwd, origin: options.origin });
       if (existing) {
         const seen = observe(existing).record;
         if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
@@ -116,6 +120,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       readyTimeoutMs: options.readyTimeoutMs ?? null,
       ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
       ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
+      origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
       desired: 'running',
       status: 'starting',
       pid: null,

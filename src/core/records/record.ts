@@ -5,6 +5,20 @@ export type RestartPolicy = 'no' | 'on-failure' | 'always';
 
 export const RECORD_VERSION = 1;
 
+/**
+ * Where a program came from: a config start tells its own apps from same-named
+ * programs of other projects by it (and `apply` can tell what a config added or
+ * removed). Absent in records written before it existed.
+ */
+export interface RecordOrigin {
+  /** `config`: an app of a config file or Procfile; `cli`: a program given on the command line or to the library's `start()`. */
+  kind: 'config' | 'cli';
+  /** kind `config`: the absolute path of the config file or Procfile. */
+  file?: string;
+  /** The folder bgrun ran in when the record was made. */
+  cwd: string;
+}
+
 /** How to run the program again: everything `restart` needs, taken at `start`. */
 export interface AppSpec {
   name: string;
@@ -34,6 +48,8 @@ export interface AppSpec {
   maxLogFiles?: number | null;
   /** Programs that must run and be ready before this one (a config's `dependsOn`): `resurrect` keeps the order. Absent in older records. */
   dependsOn?: string[];
+  /** Where it came from (a config file, or the command line in a folder); absent in older records. */
+  origin?: RecordOrigin;
 }
 
 export interface ProcessRecord extends AppSpec {
