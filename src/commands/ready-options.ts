@@ -1,6 +1,6 @@
 import type { Parsed } from '../cli-args.js';
 import { parseDuration } from '../core/duration.js';
-import { parseProbe } from '../core/ready/wait.js';
+import { parseProbe } from '../core/ready/parse.js';
 import { UsageError } from '../errors.js';
 
 /** `--ready <probe>` and `--ready-timeout <duration>` of start, checked before anything runs. */

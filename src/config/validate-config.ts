@@ -12,11 +12,15 @@ import { BgrunError, ConfigError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
 import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
 import { nameFromProgram, validateName } from '../core/records/names.js';
-import { tryParseProbe } from '../core/ready/wait.js';
+import { tryParseProbe } from '../core/ready/parse.js';
 import type { RestartPolicy } from '../core/records/record.js';
 import { parseSize } from '../core/size.js';
 import type { StartOptions } from '../core/lifecycle/start.js';
 import { startOrder } from './order.js';
+import { PM2_KEYS, PM2_UNSUPPORTED } from './pm2-keys.js';
+import { splitArgs } from './split-args.js';
+import { suggest } from './suggest.js';
+
 
 /** One app of a config, ready to start: StartOptions plus what ordering needs. */
 export interface ConfigApp extends StartOptions {
@@ -59,46 +63,6 @@ const BGRUN_KEYS = [
   'dependsOn',
 ] as const;
 
-/**
- * pm2 keys with a bgrun meaning. `autorestart: true` is pm2's own default, but
- * bgrun's default stays plain mode: only a written `autorestart` changes it.
- */
-const PM2_KEYS = ['autorestart', 'max_restarts', 'min_uptime', 'max_memory_restart', 'instances', 'exec_mode', 'watch'] as const;
-
-/** pm2 keys that bgrun does not support, and why: refused rather than silently ignored. */
-const PM2_UNSUPPORTED: Record<string, string> = {
-  out_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  error_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  log_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  output: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  error: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  pid_file: 'bgrun keeps pidfiles in its state folder',
-  merge_logs: 'bgrun writes one log per stream, untouched',
-  combine_logs: 'bgrun writes one log per stream, untouched',
-  log_date_format: 'bgrun writes what the program writes, without timestamps',
-  time: 'bgrun writes what the program writes, without timestamps',
-  node_args: 'put interpreter options in interpreter, e.g. interpreter: "node --max-old-space-size=4096"',
-  interpreter_args: 'put interpreter options in interpreter, e.g. interpreter: "node --max-old-space-size=4096"',
-  exec_interpreter: 'use interpreter',
-  kill_timeout: "give 'bgrun stop --timeout <duration>' instead",
-  restart_delay: 'bgrun restarts with an exponential backoff of its own',
-  exp_backoff_restart_delay: 'bgrun restarts with an exponential backoff of its own',
-  cron_restart: 'bgrun has no scheduled restarts',
-  wait_ready: 'use ready, e.g. ready: "tcp:3000" or ready: "log:/listening/"',
-  listen_timeout: 'use readyTimeout together with ready',
-  stop_exit_codes: "bgrun's restart: \"on-failure\" already leaves exit code 0 alone",
-  ignore_watch: 'bgrun does not watch files',
-  watch_options: 'bgrun does not watch files',
-  namespace: 'bgrun has one namespace per state folder ($BGRUN_HOME)',
-  increment_var: 'bgrun runs one instance per app',
-  instance_var: 'bgrun runs one instance per app',
-  shutdown_with_message: 'bgrun stops with a signal',
-  source_map_support: 'pass interpreter: "node --enable-source-maps"',
-  vizion: 'bgrun does not track versions',
-  force: 'bgrun never starts a second instance of a running app',
-  env_file: 'for a .env file use envFile (env_<name> is a pm2 environment)',
-};
-
 /** Top-level keys other than apps: pm2's deploy section is about pm2 deploy, not about running. */
 const TOP_LEVEL_IGNORED = new Set(['deploy']);
 
@@ -124,35 +88,6 @@ function expected(where: Where, key: string, what: string, value: unknown): Conf
   return invalid(where, key, `expected ${what}, got ${describe(value)}`);
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
-
-function suggest(key: string, candidates: readonly string[]): string | null {
-  const plain = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
-  let best: string | null = null;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const score = plain(candidate) === plain(key) ? 0 : distance(key.toLowerCase(), candidate.toLowerCase());
-    if (score < bestScore) {
-      best = candidate;
-      bestScore = score;
-    }
-  }
-  return best !== null && bestScore <= Math.max(1, Math.floor(key.length / 3)) ? best : null;
-}
-
 function unknownKey(where: Where, key: string, candidates: readonly string[]): ConfigError {
   const reason = PM2_UNSUPPORTED[key];
   if (reason) return invalid(where, key, `pm2's ${key} is not supported: ${reason}`);
@@ -167,34 +102,6 @@ function throwIt(error: ConfigError): never {
 function requireString(where: Where, key: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throwIt(expected(where, key, 'a non-empty string', value));
   return value;
-}
-
-/** pm2 accepts args as one string; split it at whitespace, quotes grouping words (no other shell syntax). */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: '"' | "'" | null = null;
-  let started = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && (text[i + 1] === '"' || text[i + 1] === '\\')) current += text[++i];
-      else current += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      started = true;
-    } else if (/\s/.test(c)) {
-      if (started) out.push(current);
-      current = '';
-      started = false;
-    } else {
-      current += c;
-      started = true;
-    }
-  }
-  if (started) out.push(current);
-  return out;
 }
 
 function args(where: Where, value: unknown): string[] {

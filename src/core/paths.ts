@@ -7,7 +7,7 @@ import { StateError, describeSystemError } from '../errors.js';
 export interface StatePaths {
   home: string;
   records: string;
-  /** Each program's inherited environment, apart from its record (see core/record-env.ts). */
+  /** Each program's inherited environment, apart from its record (see core/records/record-env.ts). */
   envs: string;
   logs: string;
   pids: string;

@@ -122,7 +122,7 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
 
 /**
  * Plain programs are spawned here; supervised ones by the supervisor, which becomes their parent.
- * With a readiness probe (`--ready`), returns only once it passes (src/core/ready.ts).
+ * With a readiness probe (`--ready`), returns only once it passes (src/core/ready/).
  */
 export async function launchAny(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   if (record.ready) return (await import('../ready/wait.js')).launchUntilReady(ctx, record, waitMs, launchNow);

@@ -33,7 +33,7 @@ export interface StartOptions {
   maxRestarts?: number | null;
   minUptimeMs?: number;
   maxMemoryBytes?: number | null;
-  /** Readiness probe (src/core/ready.ts): start returns once it passes. */
+  /** Readiness probe (src/core/ready/): start returns once it passes. */
   ready?: string | null;
   /** How long to wait for `ready` (default 30 s). */
   readyTimeoutMs?: number | null;

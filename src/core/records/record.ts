@@ -29,7 +29,7 @@ export interface AppSpec {
   args: string[];
   interpreter: string | null;
   cwd: string;
-  // The environment `bgrun start` ran in is kept apart from the record: core/record-env.ts.
+  // The environment `bgrun start` ran in is kept apart from the record: core/records/record-env.ts.
   /** --env KEY=VALUE pairs; they win over env files and the inherited environment. */
   envVars: Record<string, string>;
   /** --env-file paths (absolute), read again at every (re)start. */
@@ -42,7 +42,7 @@ export interface AppSpec {
   ready?: string | null;
   /** How long a start waits for `ready` (`--ready-timeout`). */
   readyTimeoutMs?: number | null;
-  /** Rotate each log when it grows past this many bytes (`--max-log-size`); null: never. Absent in older records: the default of the mode (see core/log-limits.ts). */
+  /** Rotate each log when it grows past this many bytes (`--max-log-size`); null: never. Absent in older records: the default of the mode (see core/logs/limits.ts). */
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`), x.log.1 the newest. */
   maxLogFiles?: number | null;

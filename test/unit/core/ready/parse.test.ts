@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseProbe, tryParseProbe } from '../../../../src/core/ready/wait.js';
+import { parseProbe, tryParseProbe } from '../../../../src/core/ready/parse.js';
 import { UsageError } from '../../../../src/errors.js';
 
 test('tcp probes: a port alone tries both loopback addresses', (t) => {
