@@ -6,6 +6,7 @@ import { paint } from './format.js';
 /** What start and restart print for a program that is up. */
 export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: string): void {
   const r = result.record;
+  for (const note of result.notes ?? []) io.err(`bgrun: note: ${note}`);
   if (json) {
     io.out(JSON.stringify(toInfo([r])[0]));
     return;

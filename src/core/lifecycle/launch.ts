@@ -21,6 +21,8 @@ export interface LaunchResult {
   exitedCleanly: boolean;
   /** Plain mode: the spawned program while this process is still its parent (for readiness waits). */
   child?: ChildProcess;
+  /** Things the user should know about this start (a name that was taken, say), one line each. */
+  notes?: string[];
 }
 
 async function update(ctx: Context, name: string, change: (r: ProcessRecord) => ProcessRecord): Promise<ProcessRecord> {

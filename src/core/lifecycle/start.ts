@@ -66,6 +66,31 @@ function plainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+function isSameProgram(record: ProcessRecord, command: string[], cwd: string): boolean {
+  return record.cwd === cwd && record.command.length === command.length && record.command.every((c, i) => c === command[i]);
+}
+
+/** The program's path (or command) as it was resolved, for messages. */
+function describeProgram(record: ProcessRecord): string {
+  const program = record.command[record.command.length - record.args.length - 1] ?? record.script;
+  return `${program} in ${record.cwd}`;
+}
+
+/**
+ * `bgrun start broken.js` again after a fix: the record of the same command in the
+ * same folder that is not running (the one named after the program first, else
+ * the newest), so the list does not fill with broken-2, broken-3…
+ */
+function rerunCandidate(records: ProcessRecord[], base: string, command: string[], cwd: string): ProcessRecord | null {
+  const idle = records.filter((r) => {
+    if (!isSameProgram(r, command, cwd)) return false;
+    const status = observe(r).record.status;
+    return status !== 'running' && status !== 'starting';
+  });
+  idle.sort((a, b) => Number(b.name === base) - Number(a.name === base) || b.createdAt.localeCompare(a.createdAt));
+  return idle[0] ?? null;
+}
+
 /**
  * Starts a program detached and records it. Everything that can be checked is
  * checked before a record is written, so a refused start leaves nothing behind.
@@ -87,8 +112,11 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
   if (options.name !== undefined) validateName(options.name);
   ensureState(ctx.paths);
 
+  const notes: string[] = [];
   const record = await withLock(ctx.paths, () => {
     let name: string;
+    /** The record of this same program (command and folder) that this start takes over: its name, and its count of restarts. */
+    let previous: ProcessRecord | null = null;
     if (options.name !== undefined) {
       name = options.name;
       const existing = readRecord(ctx.paths, name);
@@ -96,10 +124,22 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       if (existing) {
         const seen = observe(existing).record;
         if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+        if (isSameProgram(existing, command, cwd)) previous = existing;
       }
     } else {
-      const taken = new Set(readRecords(ctx.paths).records.map((r) => r.name));
-      name = uniqueName(nameFromProgram(options.script), (n) => taken.has(n));
+      const { records } = readRecords(ctx.paths);
+      const base = nameFromProgram(options.script);
+      previous = rerunCandidate(records, base, command, cwd);
+      if (previous) {
+        name = previous.name;
+      } else {
+        const taken = new Map(records.map((r) => [r.name, r]));
+        name = uniqueName(base, (n) => taken.has(n));
+        const other = taken.get(base);
+        if (other && !isSameProgram(other, command, cwd)) {
+          notes.push(`'${base}' is another program (${describeProgram(other)}), so this one is '${name}'; --name chooses a name`);
+        }
+      }
     }
     const now = new Date().toISOString();
     const fresh: ProcessRecord = {
@@ -130,7 +170,8 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       endedAt: null,
       exitCode: null,
       signal: null,
-      restarts: 0,
+      // Started again after a fix: the same record, its runs counted.
+      restarts: previous ? previous.restarts + 1 : 0,
       outLog: outLogFile(ctx.paths, name),
       errLog: errLogFile(ctx.paths, name),
       pidFile: pidFileOf(ctx.paths, name),
@@ -144,7 +185,8 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
     writeRecord(ctx.paths, fresh);
     return fresh;
   });
-  return launchAny(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+  const result = await launchAny(ctx, record, options.waitMs ?? DEFAULT_WAIT_MS);
+  return notes.length > 0 ? { ...result, notes } : result;
 }
 
 /**
