@@ -7,6 +7,8 @@ export interface OptionSpec {
   type: 'boolean' | 'string' | 'list';
   value?: string;
   description: string;
+  /** Its value is the program (`start -m pkg.mod`): what follows belongs to the program, like after a script. */
+  endsOptions?: boolean;
 }
 
 export interface Parsed {
@@ -58,6 +60,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
       }
       if (spec.type === 'list') values[spec.name] = [...((values[spec.name] as string[] | undefined) ?? []), value];
       else values[spec.name] = value;
+      if (spec.endsOptions && options.stopAtPositional) return { values, positionals, rest: argv.slice(i + 1), dashDash: false };
       continue;
     }
     if (options.stopAtPositional) return { values, positionals: [arg], rest: argv.slice(i + 1), dashDash: false };

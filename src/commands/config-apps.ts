@@ -80,8 +80,8 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
 export async function startFromConfig(args: Parsed, ctx: Context, io: Io): Promise<number | null> {
   const v = args.values;
   const explicit = v.config !== undefined || v.procfile !== undefined;
-  if (args.dashDash) {
-    if (explicit) throw new UsageError('--config and --procfile start the apps of a file; they take no command after --');
+  if (args.dashDash || v.module !== undefined) {
+    if (explicit) throw new UsageError(`--config and --procfile start the apps of a file; they take no ${args.dashDash ? 'command after --' : '-m module'}`);
     return null;
   }
   const options = { config: v.config as string | undefined, procfile: v.procfile as string | undefined };

@@ -1,3 +1,4 @@
+import { describePython } from '../core/processes/python.js';
 import { listApps } from '../core/lifecycle/list.js';
 import { logLimits } from '../core/logs/limits.js';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,8 @@ export const show: Command = {
       ...info,
       desired: record.desired,
       interpreter: record.interpreter,
+      python: record.python ?? null,
+      module: record.module ?? null,
       envVars: Object.keys(record.envVars),
       envFiles: record.envFiles,
       ready: record.ready ?? null,
@@ -50,6 +53,7 @@ export const show: Command = {
       ['cpu', info.cpu === null ? '-' : `${info.cpu}%`],
       ['memory', formatBytes(info.memory)],
       ['command', info.command.map(quoteArg).join(' ')],
+      ...(record.python ? [['python', describePython(record.python)] as [string, string]] : []),
       ['cwd', info.cwd],
       ['env set', details.envVars.length ? details.envVars.join(', ') : '-'],
       ['env files', details.envFiles.length ? details.envFiles.join(', ') : '-'],

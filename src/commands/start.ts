@@ -44,14 +44,15 @@ export const start: Command = {
   name: 'start',
   summary: 'start a program detached, with logs and a pidfile',
   usage:
-    'bgrun start [options] <script> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
+    'bgrun start [options] <script> [args...]\n       bgrun start [options] -m <module> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
   stopAtPositional: true,
   options: [
     { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'name to manage it by (default: the program name)' },
     { name: 'cwd', type: 'string', value: '<dir>', description: 'working folder (default: the current one)' },
     { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE', description: 'set a variable (repeatable)' },
     { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
-    { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command' },
+    { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command (default for .py: the project\'s .venv, else python3)' },
+    { name: 'module', short: 'm', type: 'string', value: '<module>', endsOptions: true, description: 'run a Python module (python -m) with the project\'s environment; what follows is its arguments' },
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long before returning (default 500ms, 0 to skip)' },
     { name: 'restart', type: 'string', value: '<policy>', description: 'no (default), on-failure or always: supervise and restart it' },
     { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)' },
@@ -71,7 +72,11 @@ export const start: Command = {
     if (fromConfig !== null) return fromConfig;
     let program: string | undefined;
     let programArgs: string[];
-    if (args.dashDash) {
+    const module = v.module as string | undefined;
+    if (module !== undefined) {
+      program = module;
+      programArgs = args.rest;
+    } else if (args.dashDash) {
       [program, ...programArgs] = args.rest;
     } else {
       program = args.positionals[0];
@@ -92,6 +97,7 @@ export const start: Command = {
       script: program,
       args: programArgs,
       isCommand: args.dashDash,
+      module: module ?? null,
       name: v.name as string | undefined,
       cwd: v.cwd as string | undefined,
       env: Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment)),

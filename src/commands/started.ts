@@ -1,5 +1,6 @@
 import type { LaunchResult } from '../core/lifecycle/launch.js';
 import { toInfo } from '../core/lifecycle/status.js';
+import { describePython } from '../core/processes/python.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
 
@@ -18,6 +19,8 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
     const pid = r.pid === null ? 'ended at once; the supervisor restarts it' : `pid ${r.pid}`;
     io.out(`${verb} ${paint(r.name, 'bold', io.color)} (${pid})${r.ready && r.readyAt ? `, ready (${r.ready})` : ''}`);
   }
+  // Which Python, when it is not the one a bare `python3` would run.
+  if (r.python && r.python.chosenBy !== 'path') io.out(`  python: ${describePython(r.python)}`);
   io.out(`  out: ${r.outLog}`);
   io.out(`  err: ${r.errLog}`);
 }

@@ -23,8 +23,10 @@ export type Size = number | string;
 export interface AppConfig {
   /** What it is managed by (`bgrun stop web`); default: the script's base name. */
   name?: string;
-  /** A script (relative to cwd) or a command found on PATH. */
-  script: string;
+  /** A script (relative to cwd) or a command found on PATH (a console script of the project's .venv too); required unless `module` is given. */
+  script?: string;
+  /** A Python module to run as `python -m <module>` with the project's environment, instead of a script. */
+  module?: string;
   /** Its arguments; a string is split at spaces (quotes group), as pm2 does. */
   args?: string | string[];
   /** Working folder; relative to the config file's folder, which is the default. */
@@ -33,7 +35,7 @@ export interface AppConfig {
   env?: Record<string, string | number | boolean>;
   /** .env files read at every (re)start; relative to the config file's folder. */
   envFile?: string | string[];
-  /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. */
+  /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. Default for .py: the project's .venv, else python3. */
   interpreter?: string | null;
   /** Supervise and restart it: "no" (default), "on-failure" or "always". */
   restart?: 'no' | 'on-failure' | 'always';

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { BgrunError, ConfigError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
 import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
-import { nameFromProgram, validateName } from '../core/records/names.js';
+import { nameFromModule, nameFromProgram, validateName } from '../core/records/names.js';
+import { isModuleName } from '../core/processes/python.js';
 import { tryParseProbe } from '../core/ready/parse.js';
 import type { RestartPolicy } from '../core/records/record.js';
 import { parseSize } from '../core/size.js';
@@ -51,6 +52,7 @@ const BGRUN_KEYS = [
   'env',
   'envFile',
   'interpreter',
+  'module',
   'restart',
   'maxRestarts',
   'minUptime',
@@ -219,9 +221,13 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
     }
     throw unknownKey(where, key, BGRUN_KEYS);
   }
-  if (obj.script === undefined) throw invalid(where, 'script', 'missing: the script or command to run');
-  const script = requireString(where, 'script', obj.script);
+  if (obj.script !== undefined && obj.module !== undefined) throw invalid(where, 'module', 'give either script or module, not both');
+  if (obj.script === undefined && obj.module === undefined) throw invalid(where, 'script', 'missing: the script or command to run (or module: a Python module)');
+  const module = obj.module === undefined ? undefined : requireString(where, 'module', obj.module);
+  if (module !== undefined && !isModuleName(module)) throw expected(where, 'module', 'a dotted Python module name such as "package.module"', module);
+  const script = module ?? requireString(where, 'script', obj.script);
   const options: AppStartOptions = { script, args: [], dependsOn: [], env: {}, envFiles: [], interpreter: null };
+  if (module !== undefined) options.module = module;
   if (obj.name !== undefined) options.name = name(where, 'name', obj.name);
   if (obj.args !== undefined) options.args = args(where, obj.args);
   options.cwd = obj.cwd === undefined ? where.baseDir : path.resolve(where.baseDir, requireString(where, 'cwd', obj.cwd));
@@ -319,7 +325,7 @@ export function validateConfig(value: unknown, source: string, baseDir: string):
   top.apps.forEach((entry, i) => {
     const where: Where = { source, at: `apps[${i}]`, baseDir };
     const options = appToStartOptions(entry, where);
-    const appName = options.name ?? nameFromProgram(options.script);
+    const appName = options.name ?? (options.module ? nameFromModule(options.module) : nameFromProgram(options.script));
     const first = index.get(appName);
     if (first !== undefined) {
       throw invalid(

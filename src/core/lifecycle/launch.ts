@@ -58,7 +58,8 @@ export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<C
   return spawnDetached({
     command: record.command,
     cwd: record.cwd,
-    env: withPythonUnbuffered(record.command, composeEnv({ ...record, env: readRecordEnv(paths, record.name) })),
+    // A console script (.venv/bin/mydaemon) runs Python too: its record says so.
+    env: withPythonUnbuffered(record.python ? [record.python.executable] : record.command, composeEnv({ ...record, env: readRecordEnv(paths, record.name) })),
     outLog: record.outLog,
     errLog: record.errLog,
     pidFile: record.pidFile,

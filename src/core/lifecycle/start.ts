@@ -5,13 +5,13 @@ import type { Context } from '../context.js';
 import { readEnvFile } from '../processes/env-file.js';
 import { recordedLogLimits } from '../logs/limits.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
-import { nameFromProgram, uniqueName, validateName } from '../records/names.js';
+import { nameFromModule, nameFromProgram, uniqueName, validateName } from '../records/names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from '../paths.js';
 import { processIdentity } from '../processes/process-info.js';
 import { writeRecordEnv } from '../records/record-env.js';
 import { type ProcessRecord, RECORD_VERSION, type RecordOrigin, type RestartPolicy } from '../records/record.js';
 import { readRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
-import { resolveCommand } from '../processes/resolve-command.js';
+import { resolveProgram } from '../processes/resolve-command.js';
 import { checkNameOwner } from '../records/origin.js';
 import { observe } from './status.js';
 
@@ -27,6 +27,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   envFiles?: string[];
   interpreter?: string | null;
+  /** `-m`: run this Python module (`script` is then ignored); the name defaults to its last part. */
+  module?: string | null;
   /** Grace period in ms during which a program that dies is reported as a failed start. */
   waitMs?: number;
   restart?: RestartPolicy;
@@ -101,14 +103,16 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
   const envFiles = (options.envFiles ?? []).map((f) => path.resolve(f));
   for (const file of envFiles) readEnvFile(file);
   const args = options.args ?? [];
-  const command = resolveCommand({
+  const { command, python } = resolveProgram({
     program: options.script,
     args,
     cwd,
     env: ctx.env,
     interpreter: options.interpreter ?? null,
     isCommand: options.isCommand ?? false,
+    module: options.module ?? null,
   });
+  const script = options.module ?? options.script;
   if (options.name !== undefined) validateName(options.name);
   ensureState(ctx.paths);
 
@@ -120,7 +124,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
     if (options.name !== undefined) {
       name = options.name;
       const existing = readRecord(ctx.paths, name);
-      if (options.origin) checkNameOwner(existing, { name, script: options.script, args, cwd, origin: options.origin });
+      if (options.origin) checkNameOwner(existing, { name, script, args, cwd, origin: options.origin });
       if (existing) {
         const seen = observe(existing).record;
         if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
@@ -128,7 +132,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       }
     } else {
       const { records } = readRecords(ctx.paths);
-      const base = nameFromProgram(options.script);
+      const base = options.module ? nameFromModule(options.module) : nameFromProgram(options.script);
       previous = rerunCandidate(records, base, command, cwd);
       if (previous) {
         name = previous.name;
@@ -146,9 +150,11 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       version: RECORD_VERSION,
       name,
       command,
-      script: options.script,
+      script,
       args,
       interpreter: options.interpreter ?? null,
+      ...(python ? { python } : {}),
+      ...(options.module ? { module: options.module } : {}),
       cwd,
       envVars: options.env ?? {},
       envFiles,

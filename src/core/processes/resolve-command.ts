@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { StartError, describeSystemError } from '../../errors.js';
+import { StartError, UsageError, describeSystemError } from '../../errors.js';
+import { type PythonChoice, choosePython, findEnvCommand, isModuleName } from './python.js';
 
 /** Finds an executable on PATH the way a shell would, without running a shell. */
 export function findOnPath(command: string, env: NodeJS.ProcessEnv): string | null {
@@ -53,7 +54,7 @@ function typeScriptCommand(script: string, cwd: string): string[] {
   );
 }
 
-function byExtension(file: string, cwd: string, env: NodeJS.ProcessEnv): string[] | null {
+function byExtension(file: string, cwd: string): string[] | null {
   const ext = path.extname(file).toLowerCase();
   switch (ext) {
     case '.js':
@@ -64,13 +65,6 @@ function byExtension(file: string, cwd: string, env: NodeJS.ProcessEnv): string[
     case '.mts':
     case '.cts':
       return typeScriptCommand(file, cwd);
-    case '.py': {
-      const python = findOnPath('python3', env);
-      if (!python) {
-        throw new StartError('INTERPRETER_NOT_FOUND', `cannot run ${file}: python3 is not on PATH; install it or pass --interpreter`);
-      }
-      return [python, file];
-    }
     case '.sh':
       return ['/bin/sh', file];
     default:
@@ -87,26 +81,66 @@ export interface ResolveInput {
   interpreter?: string | null;
   /** `--` form: the program is a command, never a script to pick an interpreter for. */
   isCommand?: boolean;
+  /** `-m`: run this Python module; `program` is then unused. */
+  module?: string | null;
 }
+
+export interface Resolved {
+  /** The argv to spawn. */
+  command: string[];
+  /** The Python that runs it, and why that one (core/processes/python.ts); null when it is not a Python program bgrun chose for. */
+  python: PythonChoice | null;
+}
+
+/** `python`, `python3`, `python3.12`. */
+const PYTHON_NAME = /^python(\d+(\.\d+)?)?$/;
 
 /** The argv to spawn; throws a StartError that says what to do when it cannot run. */
 export function resolveCommand(input: ResolveInput): string[] {
+  return resolveProgram(input).command;
+}
+
+/** --interpreter as an executable and its own arguments. */
+function splitInterpreter(interpreter: string, env: NodeJS.ProcessEnv): { exe: string; interpArgs: string[] } {
+  const [interp, ...interpArgs] = interpreter.trim().split(/\s+/);
+  const exe = interp ? findOnPath(interp, env) : null;
+  if (!exe) {
+    throw new StartError('INTERPRETER_NOT_FOUND', `interpreter '${interpreter}' not found on PATH; give its full path`);
+  }
+  return { exe, interpArgs };
+}
+
+/** The argv to spawn and the Python chosen for it; throws a StartError that says what to do when it cannot run. */
+export function resolveProgram(input: ResolveInput): Resolved {
   const { program, args, cwd, env } = input;
-  if (input.interpreter) {
-    const [interp, ...interpArgs] = input.interpreter.trim().split(/\s+/);
-    const exe = interp ? findOnPath(interp, env) : null;
-    if (!exe) {
-      throw new StartError('INTERPRETER_NOT_FOUND', `interpreter '${input.interpreter}' not found on PATH; give its full path`);
+  if (input.module) {
+    if (!isModuleName(input.module)) {
+      throw new UsageError(`invalid module '${input.module}': give a dotted module name like package.module (a file is started without -m)`);
     }
+    if (input.interpreter) {
+      const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
+      return { command: [exe, ...interpArgs, '-m', input.module, ...args], python: { executable: exe, chosenBy: 'interpreter', env: null } };
+    }
+    const python = choosePython(cwd, env, `module ${input.module}`);
+    return { command: [python.executable, '-m', input.module, ...args], python };
+  }
+  if (input.interpreter) {
+    const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
     const file = path.resolve(cwd, program);
-    return [exe, ...interpArgs, fs.existsSync(file) ? file : program, ...args];
+    const isPython = PYTHON_NAME.test(path.basename(exe)) || path.extname(program).toLowerCase() === '.py';
+    return {
+      command: [exe, ...interpArgs, fs.existsSync(file) ? file : program, ...args],
+      python: isPython ? { executable: exe, chosenBy: 'interpreter', env: null } : null,
+    };
   }
   if (input.isCommand) {
+    const inEnv = program.includes('/') ? null : findEnvCommand(program, cwd, env);
+    if (inEnv) return { command: [inEnv.executable, ...args], python: inEnv.python };
     const exe = findOnPath(program.includes('/') ? path.resolve(cwd, program) : program, env);
     if (!exe) {
       throw new StartError('SCRIPT_NOT_FOUND', `command '${program}' not found${program.includes('/') ? ' or not executable' : ' on PATH'}`);
     }
-    return [exe, ...args];
+    return { command: [exe, ...args], python: null };
   }
 
   const file = path.resolve(cwd, program);
@@ -119,9 +153,12 @@ export function resolveCommand(input: ResolveInput): string[] {
     }
   }
   if (!st) {
-    // Not a file here: a bare word may be a command on PATH, like `bgrun start sleep 60`.
+    // Not a file here: a bare word may be a console script of the project's
+    // Python environment (`bgrun start mydaemon`), or a command on PATH (`bgrun start sleep 60`).
+    const inEnv = program.includes('/') ? null : findEnvCommand(program, cwd, env);
+    if (inEnv) return { command: [inEnv.executable, ...args], python: inEnv.python };
     const exe = program.includes('/') ? null : findOnPath(program, env);
-    if (exe) return [exe, ...args];
+    if (exe) return { command: [exe, ...args], python: null };
     throw new StartError(
       'SCRIPT_NOT_FOUND',
       `no such file or command: ${program.includes('/') ? file : program}; check the path (relative paths start from ${cwd})`,
@@ -138,9 +175,13 @@ export function resolveCommand(input: ResolveInput): string[] {
       cause: error,
     });
   }
-  const viaInterpreter = byExtension(file, cwd, env);
-  if (viaInterpreter) return [...viaInterpreter, ...args];
-  if (isExecutableFile(file)) return [file, ...args];
+  if (path.extname(file).toLowerCase() === '.py') {
+    const python = choosePython(path.dirname(file), env, file);
+    return { command: [python.executable, file, ...args], python };
+  }
+  const viaInterpreter = byExtension(file, cwd);
+  if (viaInterpreter) return { command: [...viaInterpreter, ...args], python: null };
+  if (isExecutableFile(file)) return { command: [file, ...args], python: null };
   throw new StartError(
     'SCRIPT_NOT_RUNNABLE',
     `${file} is not executable and bgrun does not know how to run '${path.extname(file) || 'extension-less'}' files; chmod +x it or pass --interpreter`,

@@ -46,3 +46,8 @@ export function uniqueName(base: string, taken: (name: string) => boolean): stri
     if (!taken(candidate)) return candidate;
   }
 }
+
+/** A default name from a Python module (`-m pkg.server`): its last part. */
+export function nameFromModule(module: string): string {
+  return nameFromProgram(`${module.split('.').pop() ?? module}.py`);
+}

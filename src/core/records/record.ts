@@ -1,4 +1,5 @@
 /** The shape of one managed process on disk and in `list --json`. */
+import type { PythonChoice } from '../processes/python.js';
 
 export type Status = 'starting' | 'running' | 'stopped' | 'exited' | 'errored';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
@@ -28,6 +29,10 @@ export interface AppSpec {
   script: string;
   args: string[];
   interpreter: string | null;
+  /** The Python that runs it and why that one (--interpreter, VIRTUAL_ENV, the project's .venv, PATH); absent for other programs and in older records. */
+  python?: PythonChoice;
+  /** `-m`: the Python module it runs (then `script` holds the module too). */
+  module?: string;
   cwd: string;
   // The environment `bgrun start` ran in is kept apart from the record: core/records/record-env.ts.
   /** --env KEY=VALUE pairs; they win over env files and the inherited environment. */

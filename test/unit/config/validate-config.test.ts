@@ -68,7 +68,7 @@ test('the name defaults to the script base name, as bgrun start does', (t) => {
 test('wrong types name the path of the key and what was expected', (t) => {
   const cases: [unknown, string][] = [
     [{ apps: [{ script: 'a.js' }, { script: 'b.js', restart: 'sometimes' }] }, 'apps[1].restart: expected "no", "on-failure" or "always", got "sometimes"'],
-    [{ apps: [{ name: 'a' }] }, 'apps[0].script: missing: the script or command to run'],
+    [{ apps: [{ name: 'a' }] }, 'apps[0].script: missing: the script or command to run (or module: a Python module)'],
     [{ apps: [{ script: 42 }] }, 'apps[0].script: expected a non-empty string, got 42'],
     [{ apps: [{ script: 'a.js', args: { a: 1 } }] }, 'apps[0].args: expected an array of strings or one string, got an object'],
     [{ apps: [{ script: 'a.js', args: ['x', null] }] }, 'apps[0].args[1]: expected a string, got null'],
