@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   startup: async () => (await import('./commands/startup.js')).startup,
   unstartup: async () => (await import('./commands/startup.js')).unstartup,
   completion: async () => (await import('./commands/completion.js')).completion,
+  run: async () => (await import('./commands/run.js')).run,
   __names: async () => (await import('./commands/completion.js')).names,
 };
 
@@ -41,6 +42,7 @@ const SUMMARIES: [string, string][] = [
   ['save', "remember which programs run now, for 'bgrun resurrect'"],
   ['resurrect', 'start the saved programs that are not running'],
   ['startup', "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup"],
+  ['run', 'run apps in the foreground (containers, development), output prefixed by app'],
   ['completion', 'print a bash, zsh or fish completion script'],
 ];
 

@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Parsed } from '../cli-args.js';
+import { type LoadedConfig, findConfig, loadConfig, loadConfigFile } from '../config/load-config.js';
+import { startOrder } from '../config/order.js';
+import type { ConfigApp } from '../config/validate-config.js';
+import { parseDuration } from '../core/duration.js';
+import { parseEnvAssignment } from '../core/processes/env-file.js';
+import { isValidName, nameFromProgram, validateName } from '../core/records/names.js';
+import type { RestartPolicy } from '../core/records/record.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { Command } from './command.js';
+import { CONFIG_OPTION, PROCFILE_OPTION } from './config-apps.js';
+import { readyOptions } from './ready-options.js';
+
+const POLICIES: RestartPolicy[] = ['no', 'on-failure', 'always'];
+const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
+/** Options that still make sense when the apps come from a config. */
+const CONFIG_RUN_OPTIONS = new Set(['config', 'procfile', 'stop-timeout']);
+
+function wholeNumber(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${what} '${value}': use a whole number`);
+  return Number(value);
+}
+
+/** The one app of `bgrun run <script> [args]` or `bgrun run -- <command> [args]`, from start's options. */
+function commandLineApp(args: Parsed): ConfigApp {
+  const v = args.values;
+  const [program, ...programArgs]: (string | undefined)[] = args.dashDash ? args.rest : [args.positionals[0], ...args.rest];
+  if (!program) throw new UsageError("missing program: 'bgrun run <script> [args...]' or 'bgrun run -- <command> [args...]'");
+  const restart = v.restart as string | undefined;
+  if (restart !== undefined && !POLICIES.includes(restart as RestartPolicy)) {
+    throw new UsageError(`invalid --restart '${restart}': use no, on-failure or always`);
+  }
+  const supervisedOnly = ['max-restarts', 'min-uptime'].filter((k) => v[k] !== undefined);
+  if (supervisedOnly.length > 0 && (restart ?? 'no') === 'no') {
+    throw new UsageError(`--${supervisedOnly[0]} needs a restart policy: add --restart on-failure or --restart always`);
+  }
+  const name = (v.name as string | undefined) ?? nameFromProgram(program);
+  validateName(name);
+  return {
+    name,
+    dependsOn: [],
+    script: program,
+    args: programArgs as string[],
+    isCommand: args.dashDash,
+    cwd: v.cwd as string | undefined,
+    env: Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment)),
+    envFiles: v['env-file'] as string[] | undefined,
+    interpreter: (v.interpreter as string | undefined) ?? null,
+    restart: restart as RestartPolicy | undefined,
+    maxRestarts: wholeNumber(v['max-restarts'] as string | undefined, '--max-restarts'),
+    minUptimeMs: v['min-uptime'] === undefined ? undefined : parseDuration(v['min-uptime'] as string, '--min-uptime'),
+    ...readyOptions(v),
+  };
+}
+
+function onlyApps(config: LoadedConfig, names: string[] | undefined): ConfigApp[] {
+  return names === undefined ? config.apps : startOrder(config.apps, names, config.label);
+}
+
+/** The apps to run and where they came from: a config (all, or the names given and what they need), else the command line. */
+async function chooseApps(args: Parsed): Promise<{ apps: ConfigApp[]; label: string }> {
+  const v = args.values;
+  const explicit = v.config !== undefined || v.procfile !== undefined;
+  const fromConfig = async (config: LoadedConfig, names?: string[]) => {
+    const other = Object.keys(v).find((k) => !CONFIG_RUN_OPTIONS.has(k));
+    if (other) throw new UsageError(`--${other} is for a program given on the command line; for the apps of ${config.label}, set it in that file`);
+    return { apps: onlyApps(config, names), label: config.label };
+  };
+  if (args.dashDash) {
+    if (explicit) throw new UsageError('--config and --procfile run the apps of a file; they take no command after --');
+    return { apps: [commandLineApp(args)], label: 'the command line' };
+  }
+  const options = { config: v.config as string | undefined, procfile: v.procfile as string | undefined };
+  const program = args.positionals[0];
+  if (program === undefined) {
+    const config = await loadConfig(options);
+    if (!config) {
+      throw new UsageError(
+        `missing program: 'bgrun run <script> [args...]' or 'bgrun run -- <command> [args...]', or put ${CONFIG_NAMES} here to run its apps`,
+      );
+    }
+    return fromConfig(config);
+  }
+  const names = [program, ...args.rest];
+  if (explicit || (names.every(isValidName) && !fs.existsSync(path.resolve(program)))) {
+    const found = findConfig(options);
+    if (found) {
+      const config = await loadConfigFile(found);
+      const missing = names.filter((n) => !config.apps.some((app) => app.name === n));
+      if (missing.length === 0) return fromConfig(config, names);
+      if (explicit) {
+        throw new ConfigError(
+          `${config.label} has no app named '${missing[0]}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`,
+          'TARGET_NOT_FOUND',
+        );
+      }
+    }
+  }
+  return { apps: [commandLineApp(args)], label: 'the command line' };
+}
+
+export const run: Command = {
+  name: 'run',
+  summary: 'run apps in the foreground (containers, development): prefixed output, stops on a signal',
+  usage: [
+    'bgrun run [options] <script> [args...]',
+    '       bgrun run [options] -- <command> [args...]',
+    '       bgrun run [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
+    '',
+    "Starts the apps as its own children, in dependsOn order (each once what it depends on is ready), and prints",
+    "every line they write prefixed with their name ('web | ...'; stderr lines 'web ! ...'; a colour per app on a",
+    'terminal, none with NO_COLOR or when piped). Restart policies apply as with start. Nothing is written to the',
+    "state folder: other bgrun commands do not see these apps (use 'bgrun start' for programs they should manage).",
+    '',
+    'Exit status: SIGINT, SIGTERM or SIGHUP stops every app (its process tree, SIGKILL after --stop-timeout) and',
+    'bgrun exits 0; the same signal again kills them at once (exit 128+signal). When an app whose restart policy',
+    'is no ends (the default, as with foreman), everything stops and bgrun exits with that app\'s status (its code,',
+    'or 128+signal), so a container stops when its main program dies; likewise when an app gives up after',
+    '--max-restarts, or a --ready probe times out (1). When every app ended on its own, 0.',
+    '',
+    'As PID 1 in a container it needs an init that reaps orphaned processes: on Node 22.15+ it puts bgrun-init (a',
+    "tiny shell init shipped with bgrun) in front of itself; on older Nodes start it as 'bgrun-init bgrun run', under",
+    "tini, or with 'docker run --init'.",
+  ].join('\n'),
+  stopAtPositional: true,
+  noSupervisor: true,
+  options: [
+    { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'the name its lines are prefixed with (default: the program name)' },
+    { name: 'cwd', type: 'string', value: '<dir>', description: 'working folder (default: the current one)' },
+    { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE', description: 'set a variable (repeatable)' },
+    { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
+    { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command' },
+    { name: 'restart', type: 'string', value: '<policy>', description: 'no (default: its end stops everything), on-failure or always' },
+    { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up (and stop everything) after N quick crashes in a row' },
+    { name: 'min-uptime', type: 'string', value: '<duration>', description: 'a run this long resets the backoff and crash count (default 10s)' },
+    { name: 'ready', type: 'string', value: '<probe>', description: 'what depends on it starts once this passes: tcp:PORT, http://..., log:/regex/ or delay:<duration>' },
+    { name: 'ready-timeout', type: 'string', value: '<duration>', description: 'stop everything when --ready has not passed after this long (default 30s)' },
+    CONFIG_OPTION,
+    PROCFILE_OPTION,
+    { name: 'stop-timeout', type: 'string', value: '<duration>', description: 'on a stop, SIGKILL what is left after this long (default 10s)' },
+  ],
+  async run(args, ctx, io) {
+    const { ensureReaper } = await import('../run/pid1.js');
+    const warning = ensureReaper();
+    if (warning) io.err(`bgrun: ${warning}`);
+    const stopTimeout = args.values['stop-timeout'] as string | undefined;
+    const { apps, label } = await chooseApps(args);
+    const { runForeground } = await import('../run/foreground.js');
+    return runForeground({
+      apps,
+      label,
+      env: ctx.env,
+      color: io.color,
+      stopTimeoutMs: stopTimeout === undefined ? undefined : parseDuration(stopTimeout, '--stop-timeout'),
+    });
+  },
+};
