@@ -96,6 +96,9 @@ const ROTATING_COMMANDS = new Set(['start', 'list', 'logs', 'show', 'stop', 'res
 /** One stat per log with a limit when none is over it; never makes the command fail. */
 async function rotateLogs(ctx: Context, io: Io): Promise<void> {
   try {
+    // A supervisor of this version keeps every limited log of a running program as it grows (supervisor/log-keeper.ts).
+    const { liveSupervisor } = await import('./supervisor/supervisor-file.js');
+    if (liveSupervisor(ctx.paths)?.version === bgrunVersion()) return;
     const { rotateOverLimit } = await import('./core/logs/limits.js');
     for (const message of (await rotateOverLimit(ctx)).errors) io.err(`bgrun: warning: ${message}`);
   } catch (error) {

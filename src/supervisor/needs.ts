@@ -1,9 +1,12 @@
+import { logLimits } from '../core/logs/limits.js';
+import { isSameProcessAlive } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
 
 /**
  * A supervised program needs watching while it should run and has not been
  * given up on: running, being started, or waiting out a backoff. One that
  * ended and whose policy said "no restart" (on-failure after exit 0) does not.
+ * A running plain program with a log limit or times needs its log keeper.
  */
 export function needsSupervisor(records: ProcessRecord[]): boolean {
   return records.some(
@@ -11,5 +14,17 @@ export function needsSupervisor(records: ProcessRecord[]): boolean {
       r.restart !== 'no' &&
       r.desired === 'running' &&
       (r.status === 'running' || r.status === 'starting' || Boolean(r.nextStartAt)),
+  ) || records.some(plainLogsNeedKeeping);
+}
+
+/** A plain program whose logs the supervisor keeps (log-keeper.ts): running, with a log limit or times. */
+export function plainLogsNeedKeeping(r: ProcessRecord): boolean {
+  return (
+    r.restart === 'no' &&
+    r.desired === 'running' &&
+    r.status === 'running' &&
+    r.pid !== null &&
+    (logLimits(r) !== null || r.logTime === true) &&
+    isSameProcessAlive(r.pid, r.identity)
   );
 }

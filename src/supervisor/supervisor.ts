@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
-import { rotateOverLimit } from '../core/logs/limits.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
 import { terminateTree } from '../core/processes/terminate.js';
 import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
+import { LogKeeper } from './log-keeper.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
 
@@ -39,11 +39,14 @@ export class Supervisor {
   private idleTicks = 0;
   private interval: NodeJS.Timeout | null = null;
   private stopping = false;
+  private readonly keeper: LogKeeper;
 
   constructor(
     private readonly ctx: Context,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.keeper = new LogKeeper(ctx, log);
+  }
 
   start(): void {
     this.interval = setInterval(() => this.wake(), TICK_MS);
@@ -56,6 +59,7 @@ export class Supervisor {
     this.stopping = true;
     this.log(`exiting (${reason}); programs keep running`);
     if (this.interval) clearInterval(this.interval);
+    this.keeper.close();
     for (const timer of this.timers.values()) clearTimeout(timer);
     for (const run of this.runs.values()) run.child?.unref();
     process.exit(0);
@@ -105,7 +109,8 @@ export class Supervisor {
       const r = records.find((x) => x.name === name);
       if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
     }
-    await this.rotateLogs(records);
+    // Logs past their limit are rotated, and time indexes written, as the logs grow (log-keeper.ts).
+    this.keeper.sync(records);
     const busy = needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null);
     this.idleTicks = busy ? 0 : this.idleTicks + 1;
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
@@ -145,17 +150,6 @@ export class Supervisor {
       await this.onExit(name, lost, { exitCode: null, signal: null });
     }
     // Otherwise it ended and its policy said no restart: nothing to do.
-  }
-
-  /** Every tick: logs past their limit (supervised programs: 10M by default) are rotated; one stat per log otherwise. */
-  private async rotateLogs(records: ProcessRecord[]): Promise<void> {
-    try {
-      const report = await rotateOverLimit(this.ctx, records);
-      for (const r of report.rotated) this.log(`rotated ${r.file} (${r.copiedBytes} bytes copied; ${Math.round(r.windowNs / 1000)} µs from the last read to the end of the truncate)`);
-      for (const message of report.errors) this.log(`error: ${message}`);
-    } catch (error) {
-      this.log(`error rotating logs: ${(error as Error).message}`);
-    }
   }
 
   private forgetIfGone(name: string): void {

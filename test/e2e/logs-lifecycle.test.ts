@@ -152,16 +152,21 @@ test('flush empties the logs of a running program in place and removes the rotat
     },
     { what: 'two rotated copies', timeout: 45_000, interval: 200 },
   );
+  const before = Math.max(...numbersOf(readText(log)));
   const flushed = await box.run(['flush', 'fl']);
   t.is(flushed.exitCode, 0, flushed.stderr);
   t.regex(flushed.stdout, /^flushed fl: emptied 2 logs \([\d.]+ [KMG]?B\), removed [23] rotated copies \([\d.]+ [KMG]?B\)$/);
-  t.deepEqual(rotatedFiles(log), []);
+  // The supervisor's log keeper keeps rotating the running program (4k fills in a fraction of a
+  // second): any copy there now holds only lines written after the flush.
+  for (const copy of rotatedFiles(log)) t.true(numbersOf(readText(copy))[0]! > before, `${copy} holds lines from before the flush`);
   // The program keeps writing through its descriptor, from the start of the emptied file.
   await waitFor(() => numbersOf(readText(log)).length >= 3, { what: 'new lines after the flush' });
   const head = fs.readFileSync(log).subarray(0, 5).toString('latin1');
   t.is(head, 'line ', 'no hole of zeros before the new lines');
   t.is(box.record('fl').status, 'running');
 
+  // Stopped, so that no rotation by the log keeper replaces the copy planted next.
+  t.is((await box.run(['stop', 'fl'])).exitCode, 0);
   fs.writeFileSync(`${log}.1`, 'kept\n');
   const kept = await box.run(['flush', 'fl', '--out', '--keep-rotated', '--json']);
   t.is(kept.exitCode, 0, kept.stderr);

@@ -24,7 +24,7 @@ test('python3 and pythonX.Y commands are unbuffered too; a PYTHONUNBUFFERED the 
 
 test('other programs get no PYTHONUNBUFFERED', async (t) => {
   const box = sandbox(t);
-  const info = await startJson(t, box, ['--name', 'sh', '--', 'sh', '-c', 'echo "[${PYTHONUNBUFFERED-unset}]"; sleep 30']);
+  const info = await startJson(t, box, ['--name', 'sh', '--', 'sh', '-c', 'echo "[$' + '{PYTHONUNBUFFERED-unset}]"; sleep 30']);
   await waitFor(() => readText(info.outLog).includes('[unset]'), { timeout: LONG, what: 'the shell line' });
   t.pass();
 });

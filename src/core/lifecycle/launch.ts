@@ -10,6 +10,7 @@ import { readRecordEnv } from '../records/record-env.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { spawnDetached } from '../processes/spawn.js';
 import { withPythonUnbuffered } from '../processes/python-env.js';
+import { logLimits } from '../logs/limits.js';
 
 /** Grace period during which bgrun stays the parent to catch a program that dies at once. */
 export const DEFAULT_WAIT_MS = 500;
@@ -133,7 +134,28 @@ export async function launchAny(ctx: Context, record: ProcessRecord, waitMs: num
 }
 
 async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
-  if (record.restart === 'no') return launchRecord(ctx, record, waitMs);
+  if (record.restart === 'no') {
+    const kept = logLimits(record) !== null || record.logTime === true;
+    // Started first, so that it watches the log from the program's first lines on; woken after to look at it.
+    if (kept) await keepLogs(ctx);
+    const result = await launchRecord(ctx, record, waitMs);
+    if (kept && !result.exitedCleanly) await keepLogs(ctx);
+    return result;
+  }
   const { launchSupervised } = await import('../../supervisor/delegate.js');
   return launchSupervised(ctx, record, waitMs);
+}
+
+/**
+ * A plain program with a log limit or times gets the supervisor's log keeper
+ * (src/supervisor/log-keeper.ts). The program never depends on it: if it cannot
+ * be started now, the start still succeeds, and the next command tries again.
+ */
+async function keepLogs(ctx: Context): Promise<void> {
+  try {
+    const { ensureSupervisor } = await import('../../supervisor/ensure.js');
+    await ensureSupervisor(ctx);
+  } catch {
+    // the next bgrun command revives it (cli.ts), and rotates meanwhile
+  }
 }

@@ -3,6 +3,7 @@ import { LogError, describeSystemError } from '../../errors.js';
 import type { Context } from '../context.js';
 import type { ProcessRecord } from '../records/record.js';
 import { allRotatedFiles, withLogLock } from './rotate.js';
+import { resetTimeIndex } from './times.js';
 
 export interface FlushOptions {
   /** Which streams; both by default. */
@@ -46,6 +47,7 @@ export async function flushLogs(ctx: Context, record: ProcessRecord, options: Fl
         try {
           const bytes = fs.fstatSync(fd).size;
           fs.ftruncateSync(fd, 0);
+          resetTimeIndex(file);
           result.emptied.push({ file, bytes });
         } catch (error) {
           throw new LogError(`cannot flush ${file} of '${record.name}': ${describeSystemError(error)}`, error);

@@ -57,18 +57,21 @@ export function recordedLogLimits(
   };
 }
 
+type LimitedRecord = Pick<ProcessRecord, 'name' | 'restart' | 'maxLogBytes' | 'maxLogFiles' | 'outLog' | 'errLog' | 'compressLogs'>;
+
 interface Limited {
   name: string;
   files: string[];
   limits: LogLimits;
+  compress: boolean;
 }
 
 /** The logs of the records with a limit; distinct paths, so merged streams rotate once. */
-function limitedLogs(records: Pick<ProcessRecord, 'name' | 'restart' | 'maxLogBytes' | 'maxLogFiles' | 'outLog' | 'errLog'>[]): Limited[] {
+function limitedLogs(records: LimitedRecord[]): Limited[] {
   const out: Limited[] = [];
   for (const record of records) {
     const limits = logLimits(record);
-    if (limits) out.push({ name: record.name, files: [...new Set([record.outLog, record.errLog])], limits });
+    if (limits) out.push({ name: record.name, files: [...new Set([record.outLog, record.errLog])], limits, compress: record.compressLogs === true });
   }
   return out;
 }
@@ -103,10 +106,7 @@ export interface RotationReport {
  * Rotates every log over its limit. Costs one stat per limited log when none
  * is over; the lock and the copy only when one is.
  */
-export async function rotateOverLimit(
-  ctx: Context,
-  records?: Pick<ProcessRecord, 'name' | 'restart' | 'maxLogBytes' | 'maxLogFiles' | 'outLog' | 'errLog'>[],
-): Promise<RotationReport> {
+export async function rotateOverLimit(ctx: Context, records?: LimitedRecord[]): Promise<RotationReport> {
   const report: RotationReport = { rotated: [], errors: [] };
   const due = limitedLogs(records ?? peekRecords(ctx)).filter(overLimit);
   if (due.length === 0) return report;
@@ -116,7 +116,7 @@ export async function rotateOverLimit(
       for (const file of entry.files) {
         try {
           // Checked again under the lock: another bgrun may have rotated it meanwhile.
-          const result = await rotateIfOver(file, entry.limits.maxBytes, entry.limits.maxFiles);
+          const result = await rotateIfOver(file, entry.limits.maxBytes, entry.limits.maxFiles, { compress: entry.compress });
           if (result) report.rotated.push(result);
         } catch (error) {
           report.errors.push(`cannot rotate the logs of '${entry.name}': ${(error as Error).message}`);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LogError, describeSystemError } from '../../errors.js';
 import type { StatePaths } from '../paths.js';
+import { type Segment, readTimeIndex, resetTimeIndex, translateIndex, writeTimeIndex } from './times.js';
 
 /**
  * Size-based rotation of logs that a program writes through its own O_APPEND
@@ -34,17 +36,25 @@ const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 /** The path of the n-th rotated copy (1 is the newest). */
 export const rotatedPath = (file: string, n: number): string => `${file}.${n}`;
 
-/** Rotated copies that exist, newest first: x.log.1, x.log.2, … up to the first gap. */
+/** The n-th copy as it exists: x.log.n, or x.log.n.gz when compressed (--compress-logs); null when neither is a file. */
+export function existingCopy(file: string, n: number): string | null {
+  for (const candidate of [rotatedPath(file, n), `${rotatedPath(file, n)}.gz`]) {
+    try {
+      if (fs.lstatSync(candidate).isFile()) return candidate;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** Rotated copies that exist, newest first: x.log.1, x.log.2 (or x.log.2.gz), … up to the first gap. */
 export function rotatedFiles(file: string, limit = 1000): string[] {
   const out: string[] = [];
   for (let n = 1; n <= limit; n++) {
-    const candidate = rotatedPath(file, n);
-    try {
-      if (!fs.lstatSync(candidate).isFile()) break;
-    } catch {
-      break;
-    }
-    out.push(candidate);
+    const copy = existingCopy(file, n);
+    if (copy === null) break;
+    out.push(copy);
   }
   return out;
 }
@@ -59,8 +69,8 @@ export function allRotatedFiles(file: string): string[] {
     return [];
   }
   return entries
-    .filter((e) => e.startsWith(`${base}.`) && /^\d+$/.test(e.slice(base.length + 1)))
-    .map((e) => ({ e, n: Number(e.slice(base.length + 1)) }))
+    .filter((e) => e.startsWith(`${base}.`) && /^\d+(\.gz|\.times)?$/.test(e.slice(base.length + 1)))
+    .map((e) => ({ e, n: Number.parseInt(e.slice(base.length + 1), 10) }))
     .sort((a, b) => a.n - b.n)
     .map(({ e }) => path.join(path.dirname(file), e));
 }
@@ -77,30 +87,42 @@ export interface RotateResult {
   windowNs: number;
   /** Catch-up passes the copy needed. */
   passes: number;
+  /** Output dropped because the program outran rotation (0 normally); the copy has a marker line where it was. */
+  droppedBytes: number;
 }
 
 function fail(file: string, action: string, error: unknown): never {
   throw new LogError(`cannot rotate ${file}: ${action}: ${describeSystemError(error)}`, error);
 }
 
+/** The files of one generation: the copy, its compressed form (--compress-logs), its time index. */
+const MEMBERS = ['', '.gz', '.times'];
+
 /** Drops x.log.N and moves every x.log.n to x.log.(n+1), oldest first, so that x.log.1 is free. */
 function shift(file: string, maxFiles: number): void {
   for (let n = maxFiles; n >= 1; n--) {
-    const from = rotatedPath(file, n);
-    try {
-      if (n === maxFiles) fs.rmSync(from, { force: true });
-      else fs.renameSync(from, rotatedPath(file, n + 1));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(file, `cannot move ${from}`, error);
+    for (const suffix of MEMBERS) {
+      const from = rotatedPath(file, n) + suffix;
+      try {
+        if (n === maxFiles) fs.rmSync(from, { force: true });
+        else fs.renameSync(from, rotatedPath(file, n + 1) + suffix);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(file, `cannot move ${from}`, error);
+      }
     }
   }
   // Copies beyond a count lowered since the last rotation.
   for (let n = maxFiles + 1; n <= maxFiles + 1000; n++) {
-    try {
-      fs.unlinkSync(rotatedPath(file, n));
-    } catch {
-      break;
+    let found = false;
+    for (const suffix of MEMBERS) {
+      try {
+        fs.unlinkSync(rotatedPath(file, n) + suffix);
+        found = true;
+      } catch {
+        // not there
+      }
     }
+    if (!found) break;
   }
 }
 
@@ -109,12 +131,88 @@ function writeAll(fd: number, buf: Buffer, length: number, position: number): vo
   while (done < length) done += fs.writeSync(fd, buf, done, length - done, position + done);
 }
 
+/** The line put in a copy where output was dropped; not shaped like a time stamp, so `--since` never takes it for the time of the lines after it. */
+export function dropMarker(bytes: number, at: number, maxBytes: number): string {
+  return `bgrun: dropped ${bytes} bytes of output here at ${new Date(at).toISOString()}: the program wrote faster than its log could be rotated (--max-log-size ${maxBytes})\n`;
+}
+
+export interface RotateOptions {
+  /**
+   * The log's size limit. When the program outran rotation (the log holds more than
+   * twice this), only the newest part that fits the limit is copied: the oldest part of
+   * the excess is dropped, with one marker line saying how much and when, instead of
+   * copying it all into an oversized copy. Without it, everything is copied.
+   */
+  maxBytes?: number;
+  /** Gzip the new copy into x.log.1.gz (--compress-logs). */
+  compress?: boolean;
+}
+
+/** Where the bytes of the log went in the copy, and what was dropped. */
+class CopyPlan {
+  readonly segments: Segment[] = [];
+  dropped = 0;
+  /** Data bytes in the copy (markers not counted). */
+  copied = 0;
+  /** The copy's size, markers included. */
+  end = 0;
+  private pendingDrop = 0;
+
+  constructor(
+    private readonly maxBytes: number | undefined,
+    private readonly dst: number,
+  ) {}
+
+  /** Past twice the limit, skip all but the newest part that still fits it; returns where to read from. */
+  skipExcess(position: number, size: number): number {
+    const max = this.maxBytes;
+    if (max === undefined || this.copied + (size - position) <= 2 * max) return position;
+    const keep = Math.max(0, max - this.copied);
+    const skip = size - position - keep;
+    this.pendingDrop += skip;
+    return position + skip;
+  }
+
+  /** Writes a piece read at `position`; after a skip, starts at a line boundary and puts the marker first. Returns how much of it was used. */
+  write(buf: Buffer, length: number, position: number): number {
+    let from = 0;
+    if (this.pendingDrop > 0) {
+      // Start at the next line, so the copy holds no torn line (unless the line is longer than the piece).
+      const newline = buf.subarray(0, length).indexOf(10);
+      if (newline >= 0 && newline + 1 < length) from = newline + 1;
+      const marker = Buffer.from(dropMarker(this.pendingDrop + from, Date.now(), this.maxBytes ?? 0));
+      writeAll(this.dst, marker, marker.length, this.end);
+      this.end += marker.length;
+      this.dropped += this.pendingDrop + from;
+      this.pendingDrop = 0;
+      this.segments.push({ from: position + from, to: position + from, at: this.end });
+    } else if (this.segments.length === 0) {
+      this.segments.push({ from: position, to: position, at: this.end });
+    }
+    const used = length - from;
+    writeAll(this.dst, buf.subarray(from), used, this.end);
+    this.end += used;
+    this.copied += used;
+    this.segments[this.segments.length - 1]!.to = position + length;
+    return length;
+  }
+
+  /** Output lost at the end (the final step gave up on a writer that kept ahead of it). */
+  droppedAtEnd(bytes: number): void {
+    if (bytes <= 0) return;
+    const marker = Buffer.from(dropMarker(bytes, Date.now(), this.maxBytes ?? 0));
+    writeAll(this.dst, marker, marker.length, this.end);
+    this.end += marker.length;
+    this.dropped += bytes;
+  }
+}
+
 /**
  * Rotates one log now, whatever its size. Asynchronous where it may take long
  * (the bulk of the copy), synchronous in the final step so that nothing runs
  * between the read that reaches the end and the truncate.
  */
-export async function rotateLog(file: string, maxFiles: number): Promise<RotateResult> {
+export async function rotateLog(file: string, maxFiles: number, options: RotateOptions = {}): Promise<RotateResult> {
   let src: fs.promises.FileHandle;
   try {
     src = await fs.promises.open(file, fs.constants.O_RDWR | NOFOLLOW);
@@ -125,7 +223,9 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
     if (maxFiles <= 0) {
       const before = process.hrtime.bigint();
       fs.ftruncateSync(src.fd, 0);
-      return { file, copiedBytes: 0, windowNs: Number(process.hrtime.bigint() - before), passes: 0 };
+      const windowNs = Number(process.hrtime.bigint() - before);
+      resetTimeIndex(file);
+      return { file, copiedBytes: 0, droppedBytes: 0, windowNs, passes: 0 };
     }
     // The bulk of the copy goes to a temporary name: a rotation interrupted there
     // (Ctrl-C, SIGKILL, disk full) leaves the copies as they were and nothing duplicated.
@@ -142,17 +242,18 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
     }
     try {
       const buf = Buffer.allocUnsafe(CHUNK);
+      const plan = new CopyPlan(options.maxBytes, dst.fd);
       let position = 0;
       let passes = 0;
       // Bulk: copy up to the size seen, again and again while the program keeps writing.
       for (; passes < MAX_PASSES; passes++) {
         const size = (await src.stat()).size;
         if (size - position <= CATCH_UP_BYTES) break;
+        position = plan.skipExcess(position, size);
         while (position < size) {
           const { bytesRead } = await src.read(buf, 0, Math.min(CHUNK, size - position), position);
           if (bytesRead === 0) break;
-          await dst.write(buf, 0, bytesRead, position);
-          position += bytesRead;
+          position += plan.write(buf, bytesRead, position);
         }
       }
       // Now the copy becomes x.log.1, before the truncate, so that a follower that
@@ -162,23 +263,41 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
       named = true;
       // Final step, synchronous: copy what is left until a read finds the end, and
       // truncate right then, with no allocation (so no garbage collection) in between.
+      // A writer that keeps ahead of it for more than the limit (or MAX_FINAL_READS
+      // reads) is cut there: what it wrote past the last read is dropped, and said so.
       const fd = src.fd;
+      const sizeNow = fs.fstatSync(fd).size;
+      position = plan.skipExcess(position, sizeNow);
+      const finalLimit = options.maxBytes === undefined ? Number.POSITIVE_INFINITY : sizeNow - position + options.maxBytes;
+      let finalBytes = 0;
       let windowNs = 0;
+      let doneAt = 0;
       for (let reads = 0; ; reads++) {
         const before = process.hrtime.bigint();
-        const n = fs.readSync(fd, buf, 0, CHUNK, position);
-        if (n === 0 || reads >= MAX_FINAL_READS) {
+        const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, Math.max(4096, finalLimit - finalBytes)), position);
+        if (n === 0 || reads >= MAX_FINAL_READS || finalBytes >= finalLimit) {
+          const left = n === 0 ? 0 : fs.fstatSync(fd).size - position;
           fs.ftruncateSync(fd, 0);
           windowNs = Number(process.hrtime.bigint() - before);
+          doneAt = Date.now();
           truncated = true;
-          if (n > 0) writeAll(dst.fd, buf, n, position);
-          position += n;
+          plan.droppedAtEnd(left);
           break;
         }
-        writeAll(dst.fd, buf, n, position);
-        position += n;
+        position += plan.write(buf, n, position);
+        finalBytes += n;
       }
-      return { file, copiedBytes: position, windowNs, passes };
+      // The index moves with its log, in the same synchronous step: no observation of the
+      // emptied log can land in between.
+      const index = readTimeIndex(file);
+      if (index) {
+        resetTimeIndex(file);
+        const moved = translateIndex(index, plan.segments, plan.end, doneAt);
+        writeTimeIndex(target, moved.offsets, moved.times);
+      }
+      await dst.close().catch(() => {});
+      if (options.compress) await compressCopy(target);
+      return { file, copiedBytes: plan.copied, droppedBytes: plan.dropped, windowNs, passes };
     } catch (error) {
       // Not truncated: the log still holds everything, so a partial copy would only duplicate it.
       if (!truncated) fs.rmSync(named ? target : temp, { force: true });
@@ -192,8 +311,29 @@ export async function rotateLog(file: string, maxFiles: number): Promise<RotateR
   }
 }
 
+/**
+ * x.log.1 → x.log.1.gz: written under a temporary name, then renamed, and only then
+ * is the plain copy removed, so a reader always finds one of them whole. A copy that
+ * cannot be compressed (disk full) stays as it is.
+ */
+async function compressCopy(copy: string): Promise<void> {
+  // Loaded only here: most commands never compress (and the CLI bundle keeps one dynamic import()).
+  const load = createRequire(import.meta.url);
+  const { createGzip } = load('node:zlib') as typeof import('node:zlib');
+  const { pipeline } = load('node:stream/promises') as typeof import('node:stream/promises');
+  const temp = `${copy}.gz.rotating`;
+  try {
+    await pipeline(fs.createReadStream(copy), createGzip(), fs.createWriteStream(temp, { mode: 0o600, flags: 'wx' }));
+    fs.renameSync(temp, `${copy}.gz`);
+    fs.unlinkSync(copy);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    fail(copy, 'cannot compress it', error);
+  }
+}
+
 /** Rotates the log if it is larger than maxBytes; null when it is not (one stat). */
-export async function rotateIfOver(file: string, maxBytes: number, maxFiles: number): Promise<RotateResult | null> {
+export async function rotateIfOver(file: string, maxBytes: number, maxFiles: number, options: { compress?: boolean } = {}): Promise<RotateResult | null> {
   let size: number;
   try {
     size = fs.statSync(file).size;
@@ -201,7 +341,7 @@ export async function rotateIfOver(file: string, maxBytes: number, maxFiles: num
     return null;
   }
   if (size <= maxBytes) return null;
-  return rotateLog(file, maxFiles);
+  return rotateLog(file, maxFiles, { maxBytes, compress: options.compress });
 }
 
 /** How long a lock left by a killed bgrun blocks the next rotation. */

@@ -51,6 +51,12 @@ export interface AppSpec {
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`), x.log.1 the newest. */
   maxLogFiles?: number | null;
+  /** Record when each log line was written (`--log-time`): the supervisor keeps a time index beside each log (core/logs/times.ts). Absent in older records. */
+  logTime?: boolean;
+  /** Gzip rotated copies (`--compress-logs`): x.log.1.gz. */
+  compressLogs?: boolean;
+  /** This program's log paths may be shared with other programs that say so too (`--shared-log`). */
+  sharedLog?: boolean;
   /** Programs that must run and be ready before this one (a config's `dependsOn`): `resurrect` keeps the order. Absent in older records. */
   dependsOn?: string[];
   /** Where it came from (a config file, or the command line in a folder); absent in older records. */
