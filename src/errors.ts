@@ -36,7 +36,11 @@ export type ErrorCode =
   | 'DEPENDENCY_CYCLE'
   | 'DEPENDENCY_FAILED'
   | 'INVALID_PROBE'
-  | 'NOT_READY';
+  | 'NOT_READY'
+  | 'NAME_TAKEN'
+  | 'NOTHING_RUNNING'
+  | 'RELOAD_FAILED'
+  | 'CLUSTER_UNSUPPORTED';
 
 export class BgrunError extends Error {
   override readonly name: string = 'BgrunError';
@@ -80,6 +84,11 @@ export class AlreadyRunningError extends BgrunError {
     this.appName = appName;
     this.pid = pid;
   }
+}
+
+/** A reload stopped part way: the copies not yet replaced keep running the old version. */
+export class ReloadError extends BgrunError {
+  override readonly name = 'ReloadError';
 }
 
 /** The program could not be started: nothing was left running. */

@@ -55,6 +55,10 @@ function checkConfigOptions(args: Parsed, label: string): void {
 }
 
 function printOutcome(o: AppOutcome, io: Io): void {
+  if (o.copies) {
+    for (const record of o.copies) printOutcome({ ...o, name: record.name, record, copies: undefined }, io);
+    return;
+  }
   const r = o.record;
   const name = paint(o.name, 'bold', io.color);
   const ready = o.ready ? `, ready (${o.ready})` : '';
@@ -68,7 +72,7 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
   const json = args.values.json === true;
   const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
   const outcomes = await startConfigApps(ctx, config, { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
-  if (json) io.out(JSON.stringify(outcomes.map((o) => ({ ...toInfo([o.record])[0], action: o.action }))));
+  if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...toInfo([r])[0], action: o.action })))));
   return 0;
 }
 

@@ -19,8 +19,11 @@ export const list: Command = {
       io.out("no programs; start one with 'bgrun start <script>'");
       return 0;
     }
+    // A namespace column only when some program has one (pm2 `namespace`).
+    const spaced = processes.some((p) => p.namespace !== undefined);
     const rows = processes.map((p) => [
       p.name,
+      ...(spaced ? [p.namespace ?? '-'] : []),
       p.pid === null ? '-' : String(p.pid),
       paint(formatStatus(p), statusColor(p.status), io.color),
       formatUptime(p.uptimeMs),
@@ -29,7 +32,7 @@ export const list: Command = {
       formatBytes(p.memory),
       p.command.map(quoteArg).join(' '),
     ]);
-    for (const line of table(rows, ['NAME', 'PID', 'STATUS', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'COMMAND'], io.color)) io.out(line);
+    for (const line of table(rows, ['NAME', ...(spaced ? ['NAMESPACE'] : []), 'PID', 'STATUS', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'COMMAND'], io.color)) io.out(line);
     return 0;
   },
 };

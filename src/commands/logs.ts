@@ -30,8 +30,9 @@ export const logs: Command = {
     const lines = v.lines === undefined ? 15 : Number(v.lines);
     if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
     const since = v.since === undefined ? null : parseSince(v.since as string);
-    const [record] = await resolveConfigTargets(ctx, args.positionals);
-    const files = v.out ? [record!.outLog] : v.err ? [record!.errLog] : [record!.outLog, record!.errLog];
+    // An app with copies (or an @namespace) is every copy's logs; merged logs (--merge-logs) once.
+    const records = await resolveConfigTargets(ctx, args.positionals);
+    const files = [...new Set(records.flatMap((record) => (v.out ? [record.outLog] : v.err ? [record.errLog] : [record.outLog, record.errLog])))];
     const headers = files.length > 1;
     // Where the tail ends is where following starts, so a line written in between is printed once.
     const ends = files.map(fileSize);

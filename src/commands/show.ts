@@ -4,6 +4,7 @@ import { logLimits } from '../core/logs/limits.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
+import { fleetDetails, fleetRows } from './fleet-show.js';
 import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor } from './format.js';
 
 export const show: Command = {
@@ -34,6 +35,7 @@ export const show: Command = {
       dependsOn: record.dependsOn ?? [],
       /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
       logRotation: logLimits(record),
+      ...fleetDetails(record),
     };
     if (args.values.json) {
       io.out(JSON.stringify(details, null, 2));
@@ -57,6 +59,7 @@ export const show: Command = {
       ['cwd', info.cwd],
       ['env set', details.envVars.length ? details.envVars.join(', ') : '-'],
       ['env files', details.envFiles.length ? details.envFiles.join(', ') : '-'],
+      ...fleetRows(record),
       ['depends on', details.dependsOn.length ? details.dependsOn.join(', ') : '-'],
       ['created', info.createdAt],
       ['started', info.startedAt ?? '-'],

@@ -9,7 +9,8 @@ import { isValidName } from '../core/records/names.js';
 import type { RestartPolicy } from '../core/records/record.js';
 import { readRecord } from '../core/records/registry.js';
 import { parseSize } from '../core/size.js';
-import { startApp, startExisting } from '../core/lifecycle/start.js';
+import { type StartOptions, startApp, startExisting } from '../core/lifecycle/start.js';
+import { FLEET_START_OPTIONS, fleetOptions } from './fleet-options.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { CONFIG_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
@@ -64,6 +65,7 @@ export const start: Command = {
     PROCFILE_OPTION,
     { name: 'max-log-size', type: 'string', value: '<size>', description: 'rotate each log past this size (e.g. 10M; 0: never; default 10M supervised, never plain)' },
     { name: 'max-log-files', type: 'string', value: '<N>', description: 'rotated copies kept per log, x.log.1 the newest (default 5)' },
+    ...FLEET_START_OPTIONS,
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
@@ -93,7 +95,7 @@ export const start: Command = {
     if (supervisedOnly.length > 0 && (restart ?? 'no') === 'no') {
       throw new UsageError(`--${supervisedOnly[0]} needs a supervised program: add --restart on-failure or --restart always`);
     }
-    const result = await startApp(ctx, {
+    const options: StartOptions = {
       script: program,
       args: programArgs,
       isCommand: args.dashDash,
@@ -110,8 +112,16 @@ export const start: Command = {
       maxMemoryBytes: v['max-memory'] === undefined ? undefined : parseSize(v['max-memory'] as string, '--max-memory'),
       ...readyOptions(v),
       ...logOptions(v, restart),
-    });
-    printStarted(result, io, v.json === true, 'started');
+      ...fleetOptions(v),
+    };
+    if (options.instances !== undefined) {
+      const { startInstances } = await import('../core/fleet/instances.js');
+      for (const result of await startInstances(ctx, { ...options, instances: options.instances })) {
+        printStarted(result, io, v.json === true, 'started');
+      }
+      return 0;
+    }
+    printStarted(await startApp(ctx, options), io, v.json === true, 'started');
     return 0;
   },
 };

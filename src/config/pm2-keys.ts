@@ -4,7 +4,19 @@
  * pm2 keys with a bgrun meaning. `autorestart: true` is pm2's own default, but
  * bgrun's default stays plain mode: only a written `autorestart` changes it.
  */
-export const PM2_KEYS = ['autorestart', 'max_restarts', 'min_uptime', 'max_memory_restart', 'instances', 'exec_mode', 'watch'] as const;
+export const PM2_KEYS = [
+  'autorestart',
+  'max_restarts',
+  'min_uptime',
+  'max_memory_restart',
+  'instances',
+  'exec_mode',
+  'watch',
+  'increment_var',
+  'instance_var',
+  'merge_logs',
+  'combine_logs',
+] as const;
 
 /** pm2 keys that bgrun does not support, and why: refused rather than silently ignored. */
 export const PM2_UNSUPPORTED: Record<string, string> = {
@@ -14,8 +26,6 @@ export const PM2_UNSUPPORTED: Record<string, string> = {
   output: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
   error: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
   pid_file: 'bgrun keeps pidfiles in its state folder',
-  merge_logs: 'bgrun writes one log per stream, untouched',
-  combine_logs: 'bgrun writes one log per stream, untouched',
   log_date_format: 'bgrun writes what the program writes, without timestamps',
   time: 'bgrun writes what the program writes, without timestamps',
   node_args: 'put interpreter options in interpreter, e.g. interpreter: "node --max-old-space-size=4096"',
@@ -30,9 +40,6 @@ export const PM2_UNSUPPORTED: Record<string, string> = {
   stop_exit_codes: "bgrun's restart: \"on-failure\" already leaves exit code 0 alone",
   ignore_watch: 'bgrun does not watch files',
   watch_options: 'bgrun does not watch files',
-  namespace: 'bgrun has one namespace per state folder ($BGRUN_HOME)',
-  increment_var: 'bgrun runs one instance per app',
-  instance_var: 'bgrun runs one instance per app',
   shutdown_with_message: 'bgrun stops with a signal',
   source_map_support: 'pass interpreter: "node --enable-source-maps"',
   vizion: 'bgrun does not track versions',

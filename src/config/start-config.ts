@@ -8,7 +8,7 @@ import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/lifecycle/launch.js';
 import { awaitRunningReady, DEFAULT_READY_TIMEOUT_MS } from '../core/ready/wait.js';
 import type { ProcessRecord, RecordOrigin } from '../core/records/record.js';
-import { readRecord } from '../core/records/registry.js';
+import { readRecord, readRecords } from '../core/records/registry.js';
 import { startApp } from '../core/lifecycle/start.js';
 import { observe } from '../core/lifecycle/status.js';
 import { checkNameOwner } from '../core/records/origin.js';
@@ -24,6 +24,8 @@ export interface AppOutcome {
   record: ProcessRecord;
   /** The probe that passed, when it had one and it was checked. */
   ready: string | null;
+  /** An app with copies (`instances`): every copy's record, `record` being the first. */
+  copies?: ProcessRecord[];
 }
 
 export interface StartConfigOptions {
@@ -58,6 +60,7 @@ function explain(error: unknown, app: ConfigApp, notStarted: string[]): unknown 
 async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
   const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
   const cwd = path.resolve(app.cwd ?? process.cwd());
+  if (app.instances !== undefined) return startCopies(ctx, { ...app, origin }, app.instances, needed, waitMs);
   checkNameOwner(readRecord(ctx.paths, app.name), { name: app.name, script: app.script, args: app.args, cwd, origin });
   const running = runningRecord(ctx, app.name);
   if (running) {
@@ -74,6 +77,22 @@ async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, need
     if (!record) throw error;
     return { name: app.name, action: 'running', record, ready: null };
   }
+}
+
+/** An app with copies: the missing or stopped ones are started, running ones left alone. */
+async function startCopies(ctx: Context, app: ConfigApp, count: number, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
+  const { copiesOf, isLive, startInstances } = await import('../core/fleet/instances.js');
+  const live = copiesOf(readRecords(ctx.paths).records, app.name).filter((r) => isLive(r) && (r.instance ?? 0) < count);
+  if (live.length === count) {
+    const timeoutMs = app.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const records = needed ? await Promise.all(live.map((r) => awaitRunningReady(ctx, r, app.ready ?? null, timeoutMs))) : live;
+    return { name: app.name, action: 'running', record: records[0]!, copies: records, ready: needed ? (app.ready ?? null) : null };
+  }
+  const results = await startInstances(ctx, { ...app, instances: count, waitMs: waitMs ?? app.waitMs }, { keepRunning: true });
+  const copies = copiesOf(readRecords(ctx.paths).records, app.name).filter((r) => (r.instance ?? 0) < count);
+  const started = new Map(results.map((r) => [r.record.name, r.record]));
+  const records = copies.map((r) => started.get(r.name) ?? r);
+  return { name: app.name, action: 'started', record: records[0]!, copies: records, ready: app.ready ?? null };
 }
 
 type Settled = { app: ConfigApp; outcome: AppOutcome } | { app: ConfigApp; error: unknown } | { app: ConfigApp; skipped: true };

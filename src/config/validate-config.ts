@@ -17,6 +17,7 @@ import { tryParseProbe } from '../core/ready/parse.js';
 import type { RestartPolicy } from '../core/records/record.js';
 import { parseSize } from '../core/size.js';
 import type { StartOptions } from '../core/lifecycle/start.js';
+import { checkCopyNames, fleetKeys } from './fleet-keys.js';
 import { startOrder } from './order.js';
 import { PM2_KEYS, PM2_UNSUPPORTED } from './pm2-keys.js';
 import { splitArgs } from './split-args.js';
@@ -63,6 +64,12 @@ const BGRUN_KEYS = [
   'ready',
   'readyTimeout',
   'dependsOn',
+  'instances',
+  'incrementVar',
+  'instanceVar',
+  'mergeLogs',
+  'namespace',
+  'execMode',
 ] as const;
 
 /** Top-level keys other than apps: pm2's deploy section is about pm2 deploy, not about running. */
@@ -291,12 +298,7 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
   }
 
   // pm2 keys that are harmless as long as they say what bgrun does anyway.
-  if (obj.instances !== undefined && obj.instances !== 1 && obj.instances !== '1') {
-    throwIt(expected(where, 'instances', '1: bgrun runs one instance per app (no cluster mode)', obj.instances));
-  }
-  if (obj.exec_mode !== undefined && obj.exec_mode !== 'fork' && obj.exec_mode !== 'fork_mode') {
-    throwIt(expected(where, 'exec_mode', '"fork": bgrun has no cluster mode', obj.exec_mode));
-  }
+  Object.assign(options, fleetKeys(obj, (key, message) => invalid(where, key, message)));
   if (obj.watch !== undefined && obj.watch !== false) {
     throwIt(expected(where, 'watch', 'false: bgrun does not watch files', obj.watch));
   }
@@ -337,6 +339,7 @@ export function validateConfig(value: unknown, source: string, baseDir: string):
     index.set(appName, i);
     apps.push({ ...options, name: appName });
   });
+  checkCopyNames(apps, (i, message) => invalid({ source, at: `apps[${i}]`, baseDir }, 'name', message));
   apps.forEach((app, i) => {
     app.dependsOn.forEach((dep, j) => {
       if (dep === app.name) throw invalid({ source, at: `apps[${i}]`, baseDir }, `dependsOn[${j}]`, `"${app.name}" cannot depend on itself`);

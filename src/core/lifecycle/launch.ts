@@ -11,6 +11,7 @@ import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { spawnDetached } from '../processes/spawn.js';
 import { withPythonUnbuffered } from '../processes/python-env.js';
 import { logLimits } from '../logs/limits.js';
+import { withInstanceEnv } from '../fleet/instance-env.js';
 
 /** Grace period during which bgrun stays the parent to catch a program that dies at once. */
 export const DEFAULT_WAIT_MS = 500;
@@ -60,7 +61,10 @@ export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<C
     command: record.command,
     cwd: record.cwd,
     // A console script (.venv/bin/mydaemon) runs Python too: its record says so.
-    env: withPythonUnbuffered(record.python ? [record.python.executable] : record.command, composeEnv({ ...record, env: readRecordEnv(paths, record.name) })),
+    env: withInstanceEnv(
+      record,
+      withPythonUnbuffered(record.python ? [record.python.executable] : record.command, composeEnv({ ...record, env: readRecordEnv(paths, record.name) })),
+    ),
     outLog: record.outLog,
     errLog: record.errLog,
     pidFile: record.pidFile,

@@ -47,6 +47,20 @@ export interface StartOptions {
   dependsOn?: string[];
   /** Where it comes from; default: the command line in the current folder. */
   origin?: RecordOrigin;
+  /** Copies to run (`--instances`, already a count): records `<name>.0` … `<name>.<N-1>` (core/fleet/instances.ts). */
+  instances?: number;
+  /** pm2 `instance_var`: the variable holding the copy's index (default NODE_APP_INSTANCE). */
+  instanceVar?: string | null;
+  /** pm2 `increment_var`: a numeric variable raised by the copy's index (e.g. PORT). */
+  incrementVar?: string | null;
+  /** pm2 `merge_logs`: the copies share one out and one err log. */
+  mergeLogs?: boolean;
+  /** pm2 `namespace`: a group that `@<namespace>` addresses. */
+  namespace?: string | null;
+  /** Node cluster mode (pm2 `exec_mode: "cluster"`): the copies share the app's listening port. */
+  cluster?: boolean;
+  /** The env_<profile> merged into `env` (for `show`). */
+  envProfile?: string | null;
 }
 
 export const DEFAULT_MIN_UPTIME_MS = 10_000;
@@ -93,11 +107,19 @@ function rerunCandidate(records: ProcessRecord[], base: string, command: string[
   return idle[0] ?? null;
 }
 
-/**
- * Starts a program detached and records it. Everything that can be checked is
- * checked before a record is written, so a refused start leaves nothing behind.
- */
-export async function startApp(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+/** What a start checked before writing anything: the resolved folder, env files and command. */
+export interface PreparedStart {
+  cwd: string;
+  envFiles: string[];
+  args: string[];
+  command: string[];
+  python: ReturnType<typeof resolveProgram>['python'];
+  /** What the record calls the script (the module with -m). */
+  script: string;
+}
+
+/** Every check that needs no lock: a refused start leaves nothing behind. */
+export function prepareStart(ctx: Context, options: StartOptions): PreparedStart {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   checkCwd(cwd);
   const envFiles = (options.envFiles ?? []).map((f) => path.resolve(f));
@@ -112,10 +134,72 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
     isCommand: options.isCommand ?? false,
     module: options.module ?? null,
   });
-  const script = options.module ?? options.script;
   if (options.name !== undefined) validateName(options.name);
+  if (options.namespace) validateName(options.namespace);
   ensureState(ctx.paths);
+  return { cwd, envFiles, args, command, python, script: options.module ?? options.script };
+}
 
+/** A new record with status `starting`, not yet written. */
+export function newRecord(ctx: Context, options: StartOptions, prepared: PreparedStart, name: string, previous: ProcessRecord | null = null): ProcessRecord {
+  const { python } = prepared;
+  return {
+    version: RECORD_VERSION,
+    name,
+    command: prepared.command,
+    script: prepared.script,
+    args: prepared.args,
+    interpreter: options.interpreter ?? null,
+    ...(python ? { python } : {}),
+    ...(options.module ? { module: options.module } : {}),
+    cwd: prepared.cwd,
+    envVars: options.env ?? {},
+    envFiles: prepared.envFiles,
+    restart: options.restart ?? 'no',
+    maxRestarts: options.maxRestarts ?? null,
+    minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
+    maxMemoryBytes: options.maxMemoryBytes ?? null,
+    ready: options.ready ?? null,
+    readyTimeoutMs: options.readyTimeoutMs ?? null,
+    ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
+    ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
+    origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.envProfile ? { envProfile: options.envProfile } : {}),
+    desired: 'running',
+    status: 'starting',
+    pid: null,
+    identity: null,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    // Started again after a fix: the same record, its runs counted.
+    restarts: previous ? previous.restarts + 1 : 0,
+    outLog: outLogFile(ctx.paths, name),
+    errLog: errLogFile(ctx.paths, name),
+    pidFile: pidFileOf(ctx.paths, name),
+    launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
+    supervisedBy: null,
+    failures: 0,
+    nextStartAt: null,
+  };
+}
+
+/** The inherited environment as bgrun keeps it beside a record. */
+export function inheritedEnv(ctx: Context): Record<string, string> {
+  return plainEnv(ctx.env);
+}
+
+/**
+ * Starts a program detached and records it. Everything that can be checked is
+ * checked before a record is written, so a refused start leaves nothing behind.
+ * With `instances`, use core/fleet/instances.ts `startInstances` instead.
+ */
+export async function startApp(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+  const prepared = prepareStart(ctx, options);
+  const { cwd, args, command, script } = prepared;
   const notes: string[] = [];
   const record = await withLock(ctx.paths, () => {
     let name: string;
@@ -130,14 +214,24 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
         if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
         if (isSameProgram(existing, command, cwd)) previous = existing;
       }
+      // The name of an app with copies addresses all of them: a program of that name would hide them.
+      if (readRecord(ctx.paths, `${name}.0`)?.app === name) {
+        throw new StartError('NAME_TAKEN', `'${name}' is the name of an app with copies (${name}.0, …); choose another --name`);
+      }
     } else {
       const { records } = readRecords(ctx.paths);
       const base = options.module ? nameFromModule(options.module) : nameFromProgram(options.script);
-      previous = rerunCandidate(records, base, command, cwd);
+      // Copies are started again through their app, never taken over by a single program.
+      previous = rerunCandidate(
+        records.filter((r) => r.app === undefined),
+        base,
+        command,
+        cwd,
+      );
       if (previous) {
         name = previous.name;
       } else {
-        const taken = new Map(records.map((r) => [r.name, r]));
+        const taken = new Map(records.flatMap((r) => (r.app !== undefined ? [[r.name, r] as const, [r.app, r] as const] : [[r.name, r] as const])));
         name = uniqueName(base, (n) => taken.has(n));
         const other = taken.get(base);
         if (other && !isSameProgram(other, command, cwd)) {
@@ -145,47 +239,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
         }
       }
     }
-    const now = new Date().toISOString();
-    const fresh: ProcessRecord = {
-      version: RECORD_VERSION,
-      name,
-      command,
-      script,
-      args,
-      interpreter: options.interpreter ?? null,
-      ...(python ? { python } : {}),
-      ...(options.module ? { module: options.module } : {}),
-      cwd,
-      envVars: options.env ?? {},
-      envFiles,
-      restart: options.restart ?? 'no',
-      maxRestarts: options.maxRestarts ?? null,
-      minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
-      maxMemoryBytes: options.maxMemoryBytes ?? null,
-      ready: options.ready ?? null,
-      readyTimeoutMs: options.readyTimeoutMs ?? null,
-      ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
-      ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
-      origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
-      desired: 'running',
-      status: 'starting',
-      pid: null,
-      identity: null,
-      createdAt: now,
-      startedAt: null,
-      endedAt: null,
-      exitCode: null,
-      signal: null,
-      // Started again after a fix: the same record, its runs counted.
-      restarts: previous ? previous.restarts + 1 : 0,
-      outLog: outLogFile(ctx.paths, name),
-      errLog: errLogFile(ctx.paths, name),
-      pidFile: pidFileOf(ctx.paths, name),
-      launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
-      supervisedBy: null,
-      failures: 0,
-      nextStartAt: null,
-    };
+    const fresh = newRecord(ctx, options, prepared, name, previous);
     // Before the record: a record is never without its environment (a leftover env file alone is harmless).
     writeRecordEnv(ctx.paths, name, plainEnv(ctx.env));
     writeRecord(ctx.paths, fresh);

@@ -94,6 +94,8 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       outLog: r.outLog,
       errLog: r.errLog,
       pidFile: r.pidFile,
+      ...(r.app !== undefined ? { app: r.app, instance: r.instance } : {}),
+      ...(r.namespace ? { namespace: r.namespace } : {}),
     };
   });
 }

@@ -61,6 +61,22 @@ export interface AppSpec {
   dependsOn?: string[];
   /** Where it came from (a config file, or the command line in a folder); absent in older records. */
   origin?: RecordOrigin;
+  /** A copy of an app started with `--instances`: the app's name (the record is `<app>.<instance>`). Absent for a single program. */
+  app?: string;
+  /** This copy's index, 0 to instances - 1 (`BGRUN_INSTANCE`, pm2's `NODE_APP_INSTANCE`). */
+  instance?: number;
+  /** How many copies the app was asked for (every copy holds the same count). */
+  instances?: number;
+  /** The variable that carries the index besides BGRUN_INSTANCE (pm2 `instance_var`; default NODE_APP_INSTANCE). */
+  instanceVar?: string | null;
+  /** A numeric variable raised by the index in each copy (pm2 `increment_var`), e.g. PORT. */
+  incrementVar?: string | null;
+  /** The copies share one out and one err log named after the app (pm2 `merge_logs`). */
+  mergeLogs?: boolean;
+  /** A group name for targets (`@<namespace>`) and `list` (pm2 `namespace`). */
+  namespace?: string | null;
+  /** The env_<profile> of a config merged over its env (`--env <profile>`), for `show`. */
+  envProfile?: string | null;
 }
 
 export interface ProcessRecord extends AppSpec {
@@ -117,6 +133,10 @@ export interface ProcessInfo {
   outLog: string;
   errLog: string;
   pidFile: string;
+  /** Set for a copy of an app started with --instances. */
+  app?: string;
+  instance?: number;
+  namespace?: string;
 }
 
 const STRING_FIELDS = ['name', 'script', 'cwd', 'createdAt', 'outLog', 'errLog', 'pidFile', 'status', 'desired'] as const;

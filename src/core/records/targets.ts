@@ -6,7 +6,7 @@ import type { ProcessRecord } from './record.js';
 import { readRecords } from './registry.js';
 
 /**
- * Turns what the user typed (names, pids, `all`) into records. A pid matches
+ * Turns what the user typed (names, app names of copies, `@namespace`, pids, `all`) into records. A pid matches
  * only a record bgrun started with that pid: bgrun never signals a stranger.
  */
 export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[] {
@@ -33,10 +33,30 @@ export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[]
       chosen.set(record.name, record);
       continue;
     }
+    if (target.startsWith('@')) {
+      // A namespace (pm2 `namespace`): '@' is never part of a name, so it cannot clash with one.
+      const ns = target.slice(1);
+      validateName(ns);
+      const members = records.filter((r) => r.namespace === ns);
+      if (members.length === 0) throw new TargetNotFoundError(target, `no program in namespace '${ns}'; see 'bgrun list'`);
+      for (const r of byInstance(members)) chosen.set(r.name, r);
+      continue;
+    }
     validateName(target);
     const record = records.find((r) => r.name === target);
-    if (!record) throw new TargetNotFoundError(target, `no process named '${target}'; see 'bgrun list'`);
-    chosen.set(record.name, record);
+    if (record) {
+      chosen.set(record.name, record);
+      continue;
+    }
+    // The name of an app started with --instances: every copy of it.
+    const copies = byInstance(records.filter((r) => r.app === target));
+    if (copies.length === 0) throw new TargetNotFoundError(target, `no process named '${target}'; see 'bgrun list'`);
+    for (const r of copies) chosen.set(r.name, r);
   }
   return [...chosen.values()];
+}
+
+/** Copies of an app in index order; others keep their order. */
+function byInstance(records: ProcessRecord[]): ProcessRecord[] {
+  return [...records].sort((a, b) => (a.app === b.app ? (a.instance ?? 0) - (b.instance ?? 0) : 0));
 }

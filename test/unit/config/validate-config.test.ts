@@ -131,8 +131,10 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
   });
   t.is(check({ apps: [{ script: 'a.js', autorestart: false }] })[0]!.restart, 'no');
   t.is(check({ apps: [{ script: 'a.js' }] })[0]!.restart, undefined, "absent autorestart keeps bgrun's default");
-  t.is(message(t, { apps: [{ script: 'a.js', instances: 'max' }] }), 'bgrun.config.json: apps[0].instances: expected 1: bgrun runs one instance per app (no cluster mode), got "max"');
-  t.is(message(t, { apps: [{ script: 'a.js', exec_mode: 'cluster' }] }), 'bgrun.config.json: apps[0].exec_mode: expected "fork": bgrun has no cluster mode, got "cluster"');
+  t.is(message(t, { apps: [{ script: 'a.js', instances: 'some' }] }), 'bgrun.config.json: apps[0].instances: expected a whole number, "max" or 0 (one per CPU), or -1 (one less than the CPUs), got "some"');
+  t.is(check({ apps: [{ script: 'a.js', instances: 3, increment_var: 'PORT' }] })[0]!.instances, 3);
+  t.is(check({ apps: [{ script: 'a.js', instances: 1 }] })[0]!.instances, undefined, 'one instance is a single program');
+  t.is(message(t, { apps: [{ script: 'a.js', increment_var: 'PORT' }] }), 'bgrun.config.json: apps[0].increment_var: is for copies of an app: add instances');
   t.is(message(t, { apps: [{ script: 'a.js', watch: ['src'] }] }), 'bgrun.config.json: apps[0].watch: expected false: bgrun does not watch files, got an array');
   t.is(
     message(t, { apps: [{ script: 'a.js', out_file: './out.log' }] }),
