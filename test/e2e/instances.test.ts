@@ -157,3 +157,30 @@ test('config: instances, increment_var, instance_var and a name clash between ap
   const nan = await box.run(['start', '--config', 'bgrun.config.json'], { cwd: box.dir });
   t.is(nan.stderr.trim(), 'bgrun: bgrun.config.json: apps[0].instances: expected a whole number, "max" or 0 (one per CPU), or -1 (one less than the CPUs), got "lots"');
 });
+
+test('namespaces: list shows them; @ns addresses the group without clashing with a program of that name', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--namespace', 'api', '--name', 'users', fixture('ticker.js')])).exitCode, 0);
+  t.is((await box.run(['start', '--namespace', 'api', '-i', '2', '--name', 'orders', fixture('ticker.js')])).exitCode, 0);
+  t.is((await box.run(['start', '--name', 'api', fixture('ticker.js')])).exitCode, 0);
+  const list = await box.run(['list']);
+  t.regex(list.stdout.split('\n')[0]!, /^NAME\s+NAMESPACE\s+PID/);
+  t.regex(list.stdout, /\napi\s+-\s+\d+/);
+  t.regex(list.stdout, /\norders\.1\s+api\s+\d+/);
+  const stopped = await box.run(['stop', '@api']);
+  t.is(stopped.exitCode, 0, stopped.stderr);
+  t.deepEqual(
+    stopped.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .sort(),
+    ['orders.0', 'orders.1', 'users'],
+  );
+  t.is(box.record('api').status, 'running', 'the program named api is not in namespace api');
+  const none = await box.run(['stop', '@nothing']);
+  t.is(none.exitCode, 1);
+  t.is(none.stderr.trim(), "bgrun: no program in namespace 'nothing'; see 'bgrun list'");
+  const bad = await box.run(['start', '--namespace', 'a b', fixture('ticker.js')]);
+  t.is(bad.exitCode, 2);
+});
