@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OptionSpec, Parsed } from '../cli-args.js';
 import { type LoadedConfig, findConfig, loadConfig, loadConfigFile } from '../config/load-config.js';
+import { splitEnvValues, withEnvProfile } from '../config/env-profile.js';
 import { startOrder } from '../config/order.js';
 import { type AppOutcome, startConfigApps } from '../config/start-config.js';
 import type { Context } from '../core/context.js';
@@ -47,8 +48,21 @@ const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.con
 /** Options that still make sense when the apps come from a config. */
 const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json']);
 
+/** `--env <profile>` with config apps (pm2's env_<profile>); `--env KEY=VALUE` belongs to a program on the command line. */
+export function envProfileOption(args: Parsed, label: string): string | undefined {
+  const values = (args.values.env as string[] | undefined) ?? [];
+  if (values.length === 0) return undefined;
+  const { assignments, profiles } = splitEnvValues(values);
+  if (assignments.length > 0) {
+    throw new UsageError(`--env ${assignments[0]} is for a program given on the command line; for the apps of ${label}, set it in that file, or name a profile: --env production picks env_production`);
+  }
+  if (profiles.length > 1) throw new UsageError(`give one env profile, not ${profiles.length} (--env ${profiles.join(', --env ')})`);
+  return profiles[0];
+}
+
 function checkConfigOptions(args: Parsed, label: string): void {
-  const other = Object.keys(args.values).find((k) => !CONFIG_START_OPTIONS.has(k));
+  envProfileOption(args, label);
+  const other = Object.keys(args.values).find((k) => !CONFIG_START_OPTIONS.has(k) && k !== 'env');
   if (other) {
     throw new UsageError(`--${other} is for a program given on the command line; for the apps of ${label}, set it in that file`);
   }
@@ -71,7 +85,7 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
   checkConfigOptions(args, config.label);
   const json = args.values.json === true;
   const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
-  const outcomes = await startConfigApps(ctx, config, { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
+  const outcomes = await startConfigApps(ctx, withEnvProfile(config, envProfileOption(args, config.label)), { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
   if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...toInfo([r])[0], action: o.action })))));
   return 0;
 }

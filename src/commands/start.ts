@@ -50,7 +50,7 @@ export const start: Command = {
   options: [
     { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'name to manage it by (default: the program name)' },
     { name: 'cwd', type: 'string', value: '<dir>', description: 'working folder (default: the current one)' },
-    { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE', description: 'set a variable (repeatable)' },
+    { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE|<profile>', description: 'set a variable (repeatable); with config apps, a profile name picks env_<profile>' },
     { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
     { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command (default for .py: the project\'s .venv, else python3)' },
     { name: 'module', short: 'm', type: 'string', value: '<module>', endsOptions: true, description: 'run a Python module (python -m) with the project\'s environment; what follows is its arguments' },

@@ -28,11 +28,15 @@ import { suggest } from './suggest.js';
 export interface ConfigApp extends StartOptions {
   name: string;
   dependsOn: string[];
+  /** pm2's env_<profile> blocks by profile name, merged over env by `--env <profile>`. */
+  envProfiles?: Record<string, Record<string, string>>;
 }
 
 /** An entry as `start()` takes it: the name may still be chosen by bgrun. */
 export interface AppStartOptions extends StartOptions {
   dependsOn: string[];
+  /** pm2's env_<profile> blocks by profile name, merged over env by `--env <profile>`. */
+  envProfiles?: Record<string, Record<string, string>>;
 }
 
 interface Where {
@@ -219,11 +223,12 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
   }
   const obj = value as Record<string, unknown>;
   const known: readonly string[] = [...BGRUN_KEYS, ...PM2_KEYS];
+  const envProfiles: Record<string, Record<string, string>> = {};
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
     if (/^env_[A-Za-z0-9_-]+$/.test(key) && key !== 'env_file') {
-      // pm2 environments apply only with `pm2 start --env <name>`; without it pm2 uses env alone, as bgrun does.
-      envObject(where, key, obj[key]);
+      // pm2 environments apply only with `--env <name>` (config/env-profile.ts); without it, env alone, as pm2 does.
+      envProfiles[key.slice(4)] = envObject(where, key, obj[key]);
       continue;
     }
     throw unknownKey(where, key, BGRUN_KEYS);
@@ -299,6 +304,7 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
 
   // pm2 keys that are harmless as long as they say what bgrun does anyway.
   Object.assign(options, fleetKeys(obj, (key, message) => invalid(where, key, message)));
+  if (Object.keys(envProfiles).length > 0) options.envProfiles = envProfiles;
   if (obj.watch !== undefined && obj.watch !== false) {
     throwIt(expected(where, 'watch', 'false: bgrun does not watch files', obj.watch));
   }

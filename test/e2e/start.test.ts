@@ -146,9 +146,9 @@ test("the program gets the caller's environment, then --env-file, then --env (re
 
 test('--env without KEY=VALUE and a malformed --env-file are refused before anything starts', async (t) => {
   const box = sandbox(t);
-  const bad = await box.run(['start', '--env', 'NOEQUALS', fixture('ready.js')]);
+  const bad = await box.run(['start', '--env', 'NO.EQUALS', fixture('ready.js')]);
   t.is(bad.exitCode, 2);
-  t.is(firstLine(bad.stderr), "bgrun: invalid --env 'NOEQUALS': use KEY=VALUE with a key of letters, digits and '_'");
+  t.is(firstLine(bad.stderr), "bgrun: invalid --env 'NO.EQUALS': use KEY=VALUE with a key of letters, digits and '_'");
   const garbage = path.join(box.dir, 'garbage.env');
   fs.writeFileSync(garbage, 'OK=1\nthis is not a line\n');
   const badFile = await box.run(['start', '--env-file', garbage, fixture('ready.js')]);

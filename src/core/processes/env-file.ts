@@ -42,6 +42,9 @@ export function readEnvFile(file: string): Record<string, string> {
 export function parseEnvAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
   const key = eq > 0 ? text.slice(0, eq) : '';
+  if (eq < 0 && /^[A-Za-z0-9_-]+$/.test(text)) {
+    throw new UsageError(`--env ${text} names an env profile (pm2's env_${text}), which only a config file has; for a variable use --env KEY=VALUE`);
+  }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
     throw new UsageError(`invalid --env '${text}': use KEY=VALUE with a key of letters, digits and '_'`);
   }

@@ -60,11 +60,16 @@ test('parseEnvAssignment splits at the first =', (t) => {
 });
 
 test('parseEnvAssignment refuses a missing = or a bad key with exit status 2', (t) => {
-  for (const text of ['A', '=1', '1A=x', 'A-B=1', ' A=1', '']) {
+  for (const text of ['=1', '1A=x', 'A-B=1', ' A=1', '']) {
     const error = t.throws(() => parseEnvAssignment(text), { instanceOf: UsageError }, JSON.stringify(text));
     t.is(error?.exitCode, 2);
     t.true(error?.message.startsWith(`invalid --env '${text}'`));
   }
+});
+
+test('parseEnvAssignment: a bare word is a profile name, which only a config file has', (t) => {
+  const error = t.throws(() => parseEnvAssignment('production'), { instanceOf: UsageError });
+  t.is(error?.message, "--env production names an env profile (pm2's env_production), which only a config file has; for a variable use --env KEY=VALUE");
 });
 
 test('composeEnv layers inherited, then env files in order, then --env', (t) => {
