@@ -49,7 +49,12 @@ const ensured = new Set<string>();
 
 /**
  * Creates the state folders with mode 0700 (logs and environments may hold
- * secrets) and refuses a folder that is a symlink or belongs to someone else.
+ * secrets) and refuses, as ssh does, a folder that bgrun must not trust: one that
+ * belongs to another user (root too refuses a user's folder: `sudo -E`), one that
+ * other users can write (they could plant records naming processes for bgrun to
+ * signal), a link inside the state folder. The state folder itself may be a link
+ * the user made on purpose: the folder it points to is checked. The mode of a
+ * folder bgrun did not create is never changed (docs/security.md).
  */
 export function ensureState(p: StatePaths): void {
   if (ensured.has(p.home)) return;
@@ -58,44 +63,51 @@ export function ensureState(p: StatePaths): void {
 }
 
 function ensureDir(dir: string, home: string): void {
+  const what = dir === home ? 'the state folder' : 'the folder';
+  let st: fs.Stats | null = null;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The home may be a link the user made on purpose (its target is checked); links planted inside it are refused.
+    st = dir === home ? fs.statSync(dir) : fs.lstatSync(dir);
   } catch (error) {
-    throw new StateError(
-      `cannot create the state folder ${dir}: ${describeSystemError(error)}; set BGRUN_HOME to a folder you can write`,
-      error,
-    );
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new StateError(`cannot read ${what} ${dir}: ${describeSystemError(error)}; set BGRUN_HOME to a folder of your own`, error);
+    }
   }
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(dir);
-  } catch (error) {
-    throw new StateError(`cannot read the state folder ${dir}: ${describeSystemError(error)}`, error);
+  if (st === null) {
+    try {
+      // Created here, so 0700 (mkdir's mode only loses bits to the umask).
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      st = fs.lstatSync(dir);
+    } catch (error) {
+      throw new StateError(
+        `cannot create ${what} ${dir}: ${describeSystemError(error)}; set BGRUN_HOME to a folder you can write`,
+        error,
+      );
+    }
   }
-  // The home itself may be a link the user made on purpose; links planted inside it are refused.
-  if (dir !== home && st.isSymbolicLink()) {
+  if (st.isSymbolicLink()) {
     throw new StateError(`${dir} is a symbolic link; bgrun does not follow links inside its state folder; remove it`);
   }
-  if (!fs.statSync(dir).isDirectory()) {
-    throw new StateError(`the state folder ${dir} is not a folder; set BGRUN_HOME to a folder`);
+  if (!st.isDirectory()) {
+    throw new StateError(`${what} ${dir} is not a folder; set BGRUN_HOME to a folder (or remove what is there)`);
   }
   const uid = process.getuid?.();
-  if (uid !== undefined && uid !== 0 && st.uid !== uid) {
-    throw new StateError(`the state folder ${dir} belongs to another user (uid ${st.uid}); set BGRUN_HOME to your own folder`);
+  if (uid !== undefined && st.uid !== uid) {
+    throw new StateError(
+      `${what} ${dir} belongs to another user (uid ${st.uid}, you are uid ${uid}); bgrun never uses another user's state folder: run bgrun as that user, or set BGRUN_HOME to a folder of your own (with sudo, do not keep BGRUN_HOME or HOME: use sudo -H without -E)`,
+    );
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new StateError(
+      `${what} ${dir} can be written by other users (mode ${(st.mode & 0o7777).toString(8)}), who could plant records for bgrun to act on; run 'chmod go-w ${dir}' (0700 is best) or set BGRUN_HOME to a folder of your own`,
+    );
   }
   try {
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch (error) {
     throw new StateError(
-      `the state folder ${dir} is not writable: ${describeSystemError(error)}; set BGRUN_HOME to a folder you can write`,
+      `${what} ${dir} is not writable: ${describeSystemError(error)}; set BGRUN_HOME to a folder you can write`,
       error,
     );
-  }
-  if ((st.mode & 0o077) !== 0 && !st.isSymbolicLink()) {
-    try {
-      fs.chmodSync(dir, 0o700);
-    } catch {
-      // Not ours to fix (a shared mount); the files inside are still 0600.
-    }
   }
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Context } from '../core/context.js';
-import { isSameProcessAlive, processIdentity } from '../core/processes/process-info.js';
+import { signalIfSame } from '../core/processes/identity.js';
+import { processIdentity } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords, withLock } from '../core/records/registry.js';
 import { BgrunError, describeSystemError } from '../errors.js';
@@ -46,14 +47,9 @@ function handlesWake(pid: number): boolean {
   return ((BigInt(`0x${caught[1]}`) >> BigInt(os.constants.signals.SIGUSR2 - 1)) & 1n) === 1n;
 }
 
+/** `info` was verified by liveSupervisor; signalIfSame checks it is still that process. If it just exited, the next command starts another. */
 function wake(info: SupervisorInfo): void {
-  if (isSameProcessAlive(info.pid, info.identity) && handlesWake(info.pid)) {
-    try {
-      process.kill(info.pid, 'SIGUSR2');
-    } catch {
-      // it just exited; the next command starts another
-    }
-  }
+  if (handlesWake(info.pid)) signalIfSame(info, 'SIGUSR2');
 }
 
 function spawnSupervisor(ctx: Context): SupervisorInfo {
@@ -104,13 +100,8 @@ export async function ensureSupervisor(ctx: Context): Promise<SupervisorInfo> {
       return current;
     }
     const fresh = spawnSupervisor(ctx);
-    if (current) {
-      try {
-        process.kill(current.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    // Verified as our supervisor by liveSupervisor; checked again right before the signal.
+    if (current) signalIfSame(current, 'SIGTERM');
     return fresh;
   });
 }

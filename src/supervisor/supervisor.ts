@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
+import { claimFromPidFile } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
@@ -179,6 +180,26 @@ export class Supervisor {
       const record = readRecord(this.ctx.paths, name);
       if (!record || record.desired !== 'running' || record.restart === 'no') return;
       if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
+      // A supervisor killed between spawning this program and recording it left its pidfile:
+      // adopt that process (checked as plain mode checks it) rather than start a second copy.
+      const claim = claimFromPidFile(record);
+      if (claim) {
+        this.runs.set(name, { pid: claim.pid, identity: claim.identity, startedAt: claim.startedAt, child: null });
+        writeRecord(this.ctx.paths, {
+          ...record,
+          status: 'running',
+          pid: claim.pid,
+          identity: claim.identity,
+          startedAt: new Date(claim.startedAt).toISOString(),
+          endedAt: null,
+          nextStartAt: null,
+          startError: null,
+          launcher: null,
+          supervisedBy: String(process.pid),
+        });
+        this.log(`adopted ${name} (pid ${claim.pid}) from its pidfile: its launch was not recorded`);
+        return;
+      }
       let child: ChildProcess;
       try {
         child = await spawnRecord(this.ctx.paths, record);

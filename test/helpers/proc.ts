@@ -112,3 +112,23 @@ export async function runOk(t: ExecutionContext, box: Sandbox, args: string[]): 
 
 /** Deadline for waitFor in integration tests: generous, since other work may load the machine. */
 export const LONG = 30_000;
+
+/**
+ * Starts a process of the test's own at exactly `pid` (a reused pid), through
+ * /proc/sys/kernel/ns_last_pid; null where that cannot be done (not root, or
+ * other processes keep taking the pid first).
+ */
+export async function spawnOwnAtPid(t: ExecutionContext, pid: number, command: string, args: string[]): Promise<ChildProcess | null> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    } catch {
+      return null;
+    }
+    const child = spawnOwn(t, command, args);
+    if (child.pid === pid) return child;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return null;
+}

@@ -1,8 +1,8 @@
 import type { Context } from '../context.js';
-import { isSameProcessAlive, processStartTime, readProcess, readUsage } from '../processes/process-info.js';
+import { claimFromPidFile } from '../processes/identity.js';
+import { isSameProcessAlive, readUsage } from '../processes/process-info.js';
 import type { ProcessInfo, ProcessRecord } from '../records/record.js';
 import { withLock, readRecord, writeRecord } from '../records/registry.js';
-import { readPidFile } from '../processes/pidfile.js';
 
 /** A launch whose bgrun vanished (SIGKILL) is given this long for its pidfile to appear. */
 const INTERRUPTED_LAUNCH_GRACE_MS = 5000;
@@ -32,36 +32,52 @@ export function observe(record: ProcessRecord, now = Date.now()): Observed {
   }
   if (record.status !== 'starting') return { record, changed: false };
 
-  // A launch in progress, or one whose bgrun was killed between fork and record update.
-  const pid = readPidFile(record.pidFile);
-  if (pid !== null) {
-    const info = readProcess(pid);
-    const started = info && !info.dead ? processStartTime(pid) : null;
-    // Only a process that started after the record was made can be the one launched for it.
-    if (info && started !== null && started >= Date.parse(record.createdAt) - 1000) {
-      return {
-        record: { ...record, pid, identity: info.identity, status: 'running', startedAt: new Date(started).toISOString() },
-        changed: true,
-      };
-    }
+  // A launch in progress, or one whose launcher was killed between fork and record update.
+  const claim = claimFromPidFile(record);
+  if (claim) {
+    return {
+      record: { ...record, pid: claim.pid, identity: claim.identity, status: 'running', startedAt: new Date(claim.startedAt).toISOString() },
+      changed: true,
+    };
   }
   // The supervisor launches supervised programs; until it has, they are starting.
   if (record.restart !== 'no' && record.launcher === null) return { record, changed: false };
-  const launcherAlive = record.launcher !== null && isSameProcessAlive(record.launcher.pid, record.launcher.identity);
-  if (launcherAlive || now - Date.parse(record.createdAt) < INTERRUPTED_LAUNCH_GRACE_MS) return { record, changed: false };
-  return { record: { ...record, status: 'errored' }, changed: false };
+  const launcher = record.launcher;
+  if (launcher !== null && isSameProcessAlive(launcher.pid, launcher.identity)) return { record, changed: false };
+  // A launcher whose identity could not be taken is given a grace period instead.
+  if ((launcher === null || launcher.identity === null) && now - Date.parse(record.createdAt) < INTERRUPTED_LAUNCH_GRACE_MS) {
+    return { record, changed: false };
+  }
+  // Its bgrun is gone and no process of this launch can be found: settled for good, so that no
+  // later process that happens to get the pid in its pidfile is ever taken for it.
+  return {
+    record: {
+      ...record,
+      status: 'errored',
+      launcher: null,
+      endedAt: record.endedAt ?? new Date(now).toISOString(),
+      startError: INTERRUPTED_LAUNCH,
+    },
+    changed: true,
+  };
 }
 
-/** Writes back recovered launches; another bgrun may have done it first, which is fine. */
+export const INTERRUPTED_LAUNCH = 'its start was interrupted (the bgrun that launched it ended before recording a pid, and no process of that launch runs); start it again';
+
+/**
+ * Writes back what observing found: recovered launches (adopted through their pidfile)
+ * and abandoned ones (settled as errored). Each is decided again under the lock from
+ * the record as it is then; another bgrun may have done it first, which is fine.
+ */
 export async function persistObserved(ctx: Context, observed: Observed[]): Promise<void> {
   const changed = observed.filter((o) => o.changed);
   if (changed.length === 0) return;
   await withLock(ctx.paths, () => {
     for (const { record } of changed) {
       const current = readRecord(ctx.paths, record.name);
-      if (current && current.pid === null && current.status === 'starting') {
-        writeRecord(ctx.paths, { ...current, pid: record.pid, identity: record.identity, status: 'running', startedAt: record.startedAt });
-      }
+      if (!current || current.pid !== null || current.status !== 'starting') continue;
+      const now = observe(current);
+      if (now.changed) writeRecord(ctx.paths, now.record);
     }
   });
 }

@@ -59,7 +59,19 @@ function processStartTime(pid: number): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+function readCommandLine(pid: number): string[] | null {
+  const line = runPs(['-o', 'args=', '-p', String(pid)]).trim();
+  return line ? [line] : null;
+}
+
+function readProcessUid(pid: number): number | null {
+  const line = runPs(['-o', 'ruid=', '-p', String(pid)]).trim();
+  return line ? Number(line) : null;
+}
+
 export const darwin: Platform = {
+  readCommandLine,
+  readProcessUid,
   readProcess,
   readChildren: () => null,
   listAllProcesses,

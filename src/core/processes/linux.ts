@@ -155,4 +155,30 @@ function processStartTime(pid: number): number | null {
   return bootTimeMs + (Number(f[19]) * 1000) / CLK_TCK;
 }
 
-export const linux: Platform = { readProcess, readChildren, listAllProcesses, readUsage, processStartTime, withSnapshot };
+function readCommandLine(pid: number): string[] | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
+  if (text === '') return null; // a kernel thread, or a zombie
+  return (text.endsWith('\0') ? text.slice(0, -1) : text).split('\0');
+}
+
+function readProcessUid(pid: number): number | null {
+  const status = readSmallFile(`/proc/${pid}/status`);
+  const uid = status === null ? null : /^Uid:\s+(\d+)/m.exec(status);
+  return uid ? Number(uid[1]) : null;
+}
+
+export const linux: Platform = {
+  readProcess,
+  readChildren,
+  listAllProcesses,
+  readUsage,
+  processStartTime,
+  readCommandLine,
+  readProcessUid,
+  withSnapshot,
+};

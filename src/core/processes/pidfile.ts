@@ -1,5 +1,14 @@
 import fs from 'node:fs';
 
+/**
+ * What the launch shell runs: `sh` writes its own pid to the pidfile and then execs
+ * the program, which keeps that pid: so the pidfile exists even if bgrun is killed
+ * right after the fork, and the pid is the program's own, not a wrapper's. No user
+ * text reaches the shell as code: the program and its arguments are passed as "$@".
+ * Spawned as `/bin/sh -c PIDFILE_THEN_EXEC <pidfile> <command...>`.
+ */
+export const PIDFILE_THEN_EXEC = 'echo $$ >"$0" && exec "$@"';
+
 /** Truncates (or creates, 0600) the pidfile, so a non-empty one was written by this launch. */
 export function resetPidFile(file: string): void {
   const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
@@ -8,10 +17,33 @@ export function resetPidFile(file: string): void {
 
 /** Reads a pidfile written by a launch; null while it is still empty. */
 export function readPidFile(file: string): number | null {
+  return readPidFileStamped(file)?.pid ?? null;
+}
+
+/**
+ * The pid in a pidfile and when it was written (its mtime). A pidfile that is a
+ * link, or not owned by the user running bgrun, is not read.
+ */
+export function readPidFileStamped(file: string): { pid: number; writtenAt: number } | null {
+  let fd: number;
   try {
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   } catch {
     return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) return null;
+    const buffer = Buffer.alloc(32);
+    const n = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer.toString('latin1', 0, n);
+    if (!/^\d+\n?$/.test(text)) return null;
+    const pid = Number.parseInt(text, 10);
+    return Number.isInteger(pid) && pid > 0 ? { pid, writtenAt: st.mtimeMs } : null;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -32,6 +32,10 @@ export interface Platform {
   readUsage(pids: number[]): Map<number, Usage>;
   /** When `pid` started, in ms since the epoch, or null when it is gone. */
   processStartTime(pid: number): number | null;
+  /** The argument vector of `pid` (one joined string where only that is known), or null when it is gone. */
+  readCommandLine(pid: number): string[] | null;
+  /** The real user id `pid` runs as, or null when it is gone. */
+  readProcessUid(pid: number): number | null;
   /** Runs `fn` with reads of a pid shared within it (a no-op where reads are not cached). */
   withSnapshot<T>(fn: () => T): T;
 }

@@ -60,3 +60,18 @@ export function readUsage(pids: number[]): Map<number, Usage> {
 export function processStartTime(pid: number): number | null {
   return platform.processStartTime(pid);
 }
+
+/**
+ * The argument vector of `pid` as the kernel has it (/proc/<pid>/cmdline; `ps -o args=`
+ * elsewhere, as one string); null when there is no such process or it cannot be read.
+ */
+export function readCommandLine(pid: number): string[] | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return platform.readCommandLine(pid);
+}
+
+/** The real user id `pid` runs as; null when there is no such process. */
+export function readProcessUid(pid: number): number | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return platform.readProcessUid(pid);
+}

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { StartError, describeSystemError } from '../../errors.js';
-import { resetPidFile } from './pidfile.js';
+import { PIDFILE_THEN_EXEC, resetPidFile } from './pidfile.js';
 
 export interface SpawnSpec {
   command: string[];
@@ -13,14 +13,6 @@ export interface SpawnSpec {
 }
 
 const APPEND = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0);
-
-/**
- * `sh` writes its own pid to the pidfile and then execs the program, which keeps
- * that pid: so the pidfile exists even if bgrun is killed right after the fork,
- * and the pid is the program's own, not a wrapper's. No user text reaches the
- * shell as code: the program and its arguments are passed as "$@".
- */
-const PIDFILE_THEN_EXEC = 'echo $$ >"$0" && exec "$@"';
 
 function openLog(file: string): number {
   try {

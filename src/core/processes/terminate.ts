@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { StopError } from '../../errors.js';
+import { signalGroupIfSame, signalIfSame } from './identity.js';
 import { type ProcInfo, isSameProcessAlive, listAllProcesses, readChildren, readProcess } from './process-info.js';
 
 export interface TerminateOptions {
@@ -66,20 +67,12 @@ function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
   }
 }
 
-function send(pid: number, signal: NodeJS.Signals | number): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Signals a program's process group, then every descendant that left it (found
  * before signalling, so ones re-parented to init are not lost), waits until all
  * are gone and escalates to SIGKILL after the timeout. Every pid is checked
- * against the identity taken when it was found, right before it is signalled.
+ * against the identity taken when it was found, right before it is signalled
+ * (core/identity.ts, the one place that signals).
  */
 export async function terminateTree(pid: number, identity: string, options: TerminateOptions = {}): Promise<TerminateResult> {
   const signal = options.signal ?? 'SIGTERM';
@@ -97,11 +90,10 @@ export async function terminateTree(pid: number, identity: string, options: Term
     let count = 0;
     // The group only while one of its verified members lives: a live group keeps its id from being reused.
     const members = alive();
-    if (members.some((t) => t.pgid === pid)) {
-      if (send(-pid, sig)) count += members.filter((t) => t.pgid === pid).length;
-    }
+    const inGroup = members.filter((t) => t.pgid === pid);
+    if (inGroup.some((t) => signalGroupIfSame(pid, t, sig))) count += inGroup.length;
     for (const t of members) {
-      if (t.pgid !== pid && isSameProcessAlive(t.pid, t.identity) && send(t.pid, sig)) count++;
+      if (t.pgid !== pid && signalIfSame(t, sig)) count++;
     }
     return count;
   };
@@ -118,7 +110,7 @@ export async function terminateTree(pid: number, identity: string, options: Term
       lastScan = Date.now();
       if (tracked.size > before) {
         for (const t of [...tracked.values()].slice(before)) {
-          if (t.pgid !== pid && isSameProcessAlive(t.pid, t.identity)) send(t.pid, signal);
+          if (t.pgid !== pid) signalIfSame(t, signal);
         }
       }
     }

@@ -25,9 +25,18 @@ const NOFOLLOW_READ = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
  */
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * Reads a file of the state folder: never through a link (ELOOP), and never one that
+ * belongs to another user (EOWNER): only the user running bgrun writes there.
+ */
 export function readFileNoFollow(file: string): string {
   const fd = fs.openSync(file, NOFOLLOW_READ);
   try {
+    const uid = process.getuid?.();
+    if (uid !== undefined) {
+      const owner = fs.fstatSync(fd).uid;
+      if (owner !== uid) throw Object.assign(new Error(`${file} belongs to uid ${owner}, not to uid ${uid} running bgrun`), { code: 'EOWNER', owner });
+    }
     // A positioned read leaves the file offset at 0, so the fallback reads the whole file.
     const n = fs.readSync(fd, readBuffer, 0, readBuffer.length, 0);
     return n < readBuffer.length ? readBuffer.toString('utf8', 0, n) : fs.readFileSync(fd, 'utf8');
@@ -82,6 +91,9 @@ function parseRecord(paths: StatePaths, name: string, file: string, move = true)
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'ELOOP') return quarantine(paths, name, file, 'it is a symbolic link', move);
+    if (code === 'EOWNER') {
+      return quarantine(paths, name, file, `it belongs to another user (uid ${(error as { owner?: number }).owner}); bgrun reads only files of the user running it`, move);
+    }
     throw new StateError(`cannot read the record of '${name}': ${describeSystemError(error)}`, error);
   }
   let value: unknown;
