@@ -313,7 +313,10 @@ test('options for a single program are refused with config apps; a script here i
   });
   const env = await box.run(['start', '--env', 'A=1', 'web'], { cwd: dir });
   t.is(env.exitCode, 2);
-  t.is(env.stderr.trim(), 'bgrun: --env is for a program given on the command line; for the apps of bgrun.config.json, set it in that file');
+  t.is(
+    env.stderr.trim(),
+    'bgrun: --env A=1 is for a program given on the command line; for the apps of bgrun.config.json, set it in that file, or name a profile: --env production picks env_production',
+  );
   // ready.js is a file here: it runs as a script, not as the app of that name.
   const file = await box.run(['start', '--json', 'ready.js', 'arg'], { cwd: dir });
   t.is(file.exitCode, 0, file.stderr);
