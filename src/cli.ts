@@ -117,7 +117,7 @@ function report(error: unknown, io: Io, json: boolean): number {
     if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
     io.err(`bgrun: ${error.message}`);
     if ((error instanceof ExitedAtStartError || error instanceof NotReadyError) && error.stderrTail.length > 0) {
-      io.err(`last lines of its stderr:`);
+      io.err('from its stderr:');
       for (const line of error.stderrTail) io.err(`  ${line}`);
     }
     return error.exitCode;

@@ -1,5 +1,6 @@
 import type { Context } from '../core/context.js';
 import type { LaunchResult } from '../core/lifecycle/launch.js';
+import { readErrorReport } from '../core/logs/error-report.js';
 import { fileSize, readTail } from '../core/logs/read.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { isSameProcessAlive } from '../core/processes/process-info.js';
@@ -39,6 +40,8 @@ function successorOf(ctx: Context, gone: SupervisorInfo, name: string): Supervis
  * watches the record for the grace period exactly as plain mode watches its child.
  */
 export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  // Where this start's stderr begins: its crash report shows only what its runs wrote.
+  const errFrom = fileSize(record.errLog);
   let supervisor = await ensureSupervisor(ctx);
   // On a loaded machine a supervisor asked for many starts at once spawns a few a second:
   // a start waits as long as it makes progress (it logs every spawn, so its log grows), and
@@ -89,7 +92,7 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     appName: record.name,
     exitCode: current.exitCode,
     signal: current.signal,
-    stderrTail: readTail(current.errLog, 10),
+    stderrTail: readErrorReport(current.errLog, errFrom),
     errLog: current.errLog,
   });
   const followUp =

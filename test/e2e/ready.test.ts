@@ -95,7 +95,7 @@ test('a program that dies before it is ready fails the start with exit 1 and its
   const errLog = path.join(box.home, 'logs', 'die.err.log');
   t.deepEqual(r.stderr.trimEnd().split('\n'), [
     `bgrun: 'die' exited with code 1 before it was ready (tcp:${port}); its stderr is in ${errLog}`,
-    'last lines of its stderr:',
+    'from its stderr:',
     '  starting app',
     '  fatal: giving up',
   ]);

@@ -308,7 +308,7 @@ test('a program that dies within the grace period: exit 1, its exit code and the
   const errLog = path.join(box.home, 'logs', 'exit.err.log');
   t.deepEqual(result.stderr.split('\n'), [
     `bgrun: 'exit' exited with code 3 right after starting; its stderr is in ${errLog}`,
-    'last lines of its stderr:',
+    'from its stderr:',
     ...lines.slice(-10).map((l) => `  ${l}`),
   ]);
   const record = box.record('exit');

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { ExitedAtStartError, StartError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { composeEnv } from '../processes/env-file.js';
-import { readTail } from '../logs/read.js';
+import { readErrorReport } from '../logs/error-report.js';
+import { fileSize } from '../logs/read.js';
 import { processIdentity } from '../processes/process-info.js';
 import type { StatePaths } from '../paths.js';
 import type { ProcessRecord } from '../records/record.js';
@@ -15,7 +16,6 @@ import { withInstanceEnv } from '../fleet/instance-env.js';
 
 /** Grace period during which bgrun stays the parent to catch a program that dies at once. */
 export const DEFAULT_WAIT_MS = 500;
-const STDERR_TAIL_LINES = 10;
 
 export interface LaunchResult {
   record: ProcessRecord;
@@ -78,6 +78,8 @@ export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<C
  */
 export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
   let child: ChildProcess;
+  // Where this run's stderr starts: a crash report shows this run's lines only.
+  const errFrom = fileSize(record.errLog);
   try {
     child = await spawnRecord(ctx.paths, record);
   } catch (error) {
@@ -121,7 +123,7 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
       appName: record.name,
       exitCode: exit.code,
       signal: exit.signal,
-      stderrTail: readTail(record.errLog, STDERR_TAIL_LINES),
+      stderrTail: readErrorReport(record.errLog, errFrom),
       errLog: record.errLog,
     });
   }

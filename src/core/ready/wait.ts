@@ -7,7 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { NotReadyError } from '../../errors.js';
 import type { Context } from '../context.js';
 import type { LaunchResult } from '../lifecycle/launch.js';
-import { readTail } from '../logs/read.js';
+import { readErrorReport } from '../logs/error-report.js';
+import { fileSize } from '../logs/read.js';
 import type { ProcessRecord } from '../records/record.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { observe } from '../lifecycle/status.js';
@@ -20,7 +21,6 @@ const POLL_MS = 100;
 const ATTEMPT_MS = 2000;
 const MIN_ATTEMPT_MS = 500;
 const NOT_CHECKED = 'not checked yet';
-const STDERR_TAIL_LINES = 10;
 /** A log probe on a program bgrun did not just start looks this far back. */
 const LOG_LOOKBACK_BYTES = 1024 * 1024;
 
@@ -46,6 +46,8 @@ export interface WaitReadyOptions {
   marks?: LogMark[];
   /** Plain mode: the child, while bgrun is still its parent, for its exit code. */
   child?: ChildProcess;
+  /** The size of the stderr log when this start began: a report shows only what came after. */
+  errFrom?: number;
 }
 
 /**
@@ -115,20 +117,20 @@ export async function waitUntilReady(
   try {
     for (;;) {
       const gone = await ended();
-      if (gone) throw exitedError(record, probe, gone);
+      if (gone) throw exitedError(record, probe, gone, options.errFrom);
       const remaining = options.deadline - Date.now();
       // An attempt may run a little past the deadline: cut shorter, a loaded machine would only report its own slowness.
       const reason = await checkProbe(probe, { marks, startedAt }, Math.max(MIN_ATTEMPT_MS, Math.min(ATTEMPT_MS, remaining)));
       if (reason === null) {
         // A port can be answered by someone else: the program itself must still be there.
         const goneSince = await ended();
-        if (goneSince) throw exitedError(record, probe, goneSince);
+        if (goneSince) throw exitedError(record, probe, goneSince, options.errFrom);
         return await markReady(ctx, record);
       }
       // An attempt that timed out says less than an answer seen before it (refused, HTTP 503).
       if (reason !== 'timed out' || lastReason === NOT_CHECKED) lastReason = reason;
       const left = options.deadline - Date.now();
-      if (left <= 0) throw timeoutError(record, probe, options.timeoutMs, lastReason);
+      if (left <= 0) throw timeoutError(record, probe, options.timeoutMs, lastReason, options.errFrom);
       const pause = probe.kind === 'delay' ? Math.min(left, Math.max(10, startedAt + probe.ms - Date.now())) : POLL_MS;
       await sleep(Math.min(pause, left));
     }
@@ -147,7 +149,7 @@ async function markReady(ctx: Context, record: ProcessRecord): Promise<ProcessRe
   });
 }
 
-function exitedError(record: ProcessRecord, probe: Probe, gone: Ended): NotReadyError {
+function exitedError(record: ProcessRecord, probe: Probe, gone: Ended, errFrom: number | undefined): NotReadyError {
   const how = gone.signal
     ? `was killed by ${gone.signal}`
     : gone.exitCode === null
@@ -162,19 +164,19 @@ function exitedError(record: ProcessRecord, probe: Probe, gone: Ended): NotReady
     appName: record.name,
     reason: 'exited',
     message,
-    stderrTail: readTail(record.errLog, STDERR_TAIL_LINES),
+    stderrTail: readErrorReport(record.errLog, errFrom),
     errLog: record.errLog,
   });
 }
 
-function timeoutError(record: ProcessRecord, probe: Probe, timeoutMs: number, reason: string): NotReadyError {
+function timeoutError(record: ProcessRecord, probe: Probe, timeoutMs: number, reason: string, errFrom: number | undefined): NotReadyError {
   return new NotReadyError({
     appName: record.name,
     reason: 'timeout',
     message:
       `'${record.name}' was not ready within ${formatMs(timeoutMs)} (${probe.text}: ${reason}); ` +
       `it is still running (pid ${record.pid}): see 'bgrun logs ${record.name}', or stop it with 'bgrun stop ${record.name}'`,
-    stderrTail: readTail(record.errLog, STDERR_TAIL_LINES),
+    stderrTail: readErrorReport(record.errLog, errFrom),
     errLog: record.errLog,
   });
 }
@@ -192,12 +194,13 @@ export async function launchUntilReady(
   const probe = parseProbe(record.ready!, `readiness probe of '${record.name}'`);
   const timeoutMs = record.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const marks = markLogs([record.outLog, record.errLog]);
+  const errFrom = fileSize(record.errLog);
   const deadline = Date.now() + timeoutMs;
   const result = await launch(ctx, record, waitMs);
   if (result.exitedCleanly) {
-    throw exitedError(result.record, probe, { exitCode: 0, signal: null, record: result.record });
+    throw exitedError(result.record, probe, { exitCode: 0, signal: null, record: result.record }, errFrom);
   }
-  const ready = await waitUntilReady(ctx, result.record, probe, { deadline, timeoutMs, marks, child: result.child });
+  const ready = await waitUntilReady(ctx, result.record, probe, { deadline, timeoutMs, marks, child: result.child, errFrom });
   return { ...result, record: ready };
 }
 
