@@ -23,10 +23,11 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   unstartup: async () => (await import('./commands/startup.js')).unstartup,
   completion: async () => (await import('./commands/completion.js')).completion,
   run: async () => (await import('./commands/run.js')).run,
+  monit: async () => (await import('./commands/monit.js')).monit,
   __names: async () => (await import('./commands/completion.js')).names,
 };
 
-export const ALIASES: Record<string, string> = { ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
+export const ALIASES: Record<string, string> = { top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
 
 const SUMMARIES: [string, string][] = [
   ['start', 'start a program detached, with logs and a pidfile'],
@@ -43,6 +44,7 @@ const SUMMARIES: [string, string][] = [
   ['resurrect', 'start the saved programs that are not running'],
   ['startup', "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup"],
   ['run', 'run apps in the foreground (containers, development), output prefixed by app'],
+  ['monit', 'a live full-screen view of every program (alias: top)'],
   ['completion', 'print a bash, zsh or fish completion script'],
 ];
 

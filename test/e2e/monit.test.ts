@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import test, { type ExecutionContext } from 'ava';
+import { BIN, type Sandbox, fixture, sandbox, waitFor } from '../helpers/bgrun.js';
+
+interface Screen {
+  child: ChildProcess;
+  output: () => string;
+  keys: (text: string) => void;
+  exited: Promise<number | null>;
+}
+
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+
+/** `bgrun monit` under a real pseudo-terminal of 80 x 24 (util-linux script), keys written to it. */
+function monitInPty(t: ExecutionContext, box: Sandbox, env: Record<string, string> = {}): Screen {
+  const command = `stty cols 80 rows 24; exec '${process.execPath}' '${BIN}' monit`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, ...box.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    text += d.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => text, keys: (k) => child.stdin!.write(k), exited };
+}
+
+/** The last frame drawn (the screen is redrawn from its top-left corner each time). */
+function lastFrame(output: string): string[] {
+  const frame = output.slice(output.lastIndexOf('\x1b[H') + 3);
+  return frame
+    .replace(/\x1b\[\?25h\x1b\[\?1049l[\s\S]*$/, '')
+    .replace(/\x1b\[[KJ]/g, '')
+    .split(/\r*\n/);
+}
+
+test('without a terminal it says so in one line and exits 2', async (t) => {
+  const box = sandbox(t);
+  const result = await box.run(['monit']);
+  t.is(result.exitCode, 2);
+  t.is(result.stderr, "bgrun: monit needs a terminal and stdout is not one; use 'bgrun list' (or list --json)");
+  t.is((await box.run(['top'])).exitCode, 2);
+});
+
+test('draws every program with its figures in 80 x 24, r restarts the selected one, q restores the terminal and exits 0', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--name', 'alpha', fixture('ready.js')])).exitCode, 0);
+  t.is((await box.run(['start', '--name', 'beta', fixture('ticker.js')])).exitCode, 0);
+  const before = box.record('alpha').pid;
+  const screen = monitInPty(t, box);
+  await waitFor(() => /beta +running/.test(screen.output()) && /alpha +running/.test(screen.output()), { timeout: 60_000, what: 'both rows' });
+  const frame = lastFrame(screen.output());
+  t.is(frame.length, 24, frame.join('\n'));
+  for (const line of frame) t.true([...line].length <= 80, `wider than 80: ${line}`);
+  t.regex(frame[0]!, /^bgrun monit {2}2 programs, 2 running/);
+  t.regex(frame.join('\n'), new RegExp(`>alpha +running +${before} +[\\d.]+% +[\\d.]+ [KMG]?B +0`));
+  t.false(screen.output().includes('\x1b[3'), 'no colour with NO_COLOR');
+
+  screen.keys('r');
+  await waitFor(() => box.record('alpha').pid !== before && box.record('alpha').status === 'running', { timeout: 60_000, what: 'the restart' });
+  await waitFor(() => screen.output().includes('restarted alpha'), { timeout: 30_000, what: 'the message' });
+  screen.keys('q');
+  t.is(await screen.exited, 0);
+  t.true(screen.output().endsWith(LEAVE) || screen.output().trimEnd().endsWith(LEAVE), JSON.stringify(screen.output().slice(-60)));
+});
+
+test('SIGTERM restores the terminal too', async (t) => {
+  const box = sandbox(t);
+  const screen = monitInPty(t, box);
+  await waitFor(() => screen.output().includes('no programs yet'), { timeout: 60_000, what: 'the empty view' });
+  // The monit process: script's child.
+  const { readFileSync } = await import('node:fs');
+  const pid = Number(readFileSync(`/proc/${screen.child.pid}/task/${screen.child.pid}/children`, 'utf8').trim().split(' ')[0]);
+  process.kill(pid, 'SIGTERM');
+  await screen.exited;
+  t.true(screen.output().includes(LEAVE));
+});
+
+test('follows a resize of its terminal', async (t) => {
+  const box = sandbox(t);
+  const screen = monitInPty(t, box);
+  await waitFor(() => screen.output().includes('no programs yet'), { timeout: 60_000, what: 'the first view' });
+  const { readFileSync, readlinkSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const pid = Number(readFileSync(`/proc/${screen.child.pid}/task/${screen.child.pid}/children`, 'utf8').trim().split(' ')[0]);
+  // The kernel sends SIGWINCH to the terminal's foreground group when its size changes.
+  execFileSync('stty', ['-F', readlinkSync(`/proc/${pid}/fd/1`), 'cols', '100', 'rows', '30']);
+  await waitFor(() => lastFrame(screen.output()).length === 30 && lastFrame(screen.output())[0]!.length === 100, { timeout: 30_000, what: 'a 100 x 30 frame' });
+  screen.keys('q');
+  t.is(await screen.exited, 0);
+});
