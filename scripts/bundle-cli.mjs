@@ -26,6 +26,9 @@ const result = await build({
   // hooks every signal. In the bundle, plain fs and an exit-only hook stand in for them;
   // proper-lockfile itself (mkdir lock, refresh, staleness) is unchanged.
   alias: { 'graceful-fs': 'node:fs', 'signal-exit': path.join(root, 'scripts', 'signal-exit-on-exit.cjs') },
+  // The YAML parser (pm2 process files) stays a package of its own: required only when such a
+  // file is read, so its code is not parsed by every command that loads the bundle.
+  external: ['yaml'],
   banner: {
     js: [
       "const __bgrunBundleUrl = require('node:url').pathToFileURL(__filename).href;",
@@ -52,11 +55,11 @@ if (shared === code) throw new Error('bundle-cli: no built-in import to share; e
 // On Nodes without a compile cache, bin/load-cli.js compiles the bundle through node:vm with
 // a code cache, and a dynamic import() in code compiled that way has no module loader to call
 // (without an experimental option that prints a warning and fails once the cache is used).
-// The one import() the CLI needs (config files written as ES modules) goes through a file
-// that Node loads itself.
+// The two import()s the CLI needs (config files written as ES modules, and the YAML parser for
+// pm2 process files) go through a file that Node loads itself.
 const dynamicImport = /(?<![\w$.])import\(/g;
 const imports = shared.match(dynamicImport)?.length ?? 0;
-if (imports !== 1) throw new Error(`bundle-cli: expected one dynamic import() in the bundle (loading config files), found ${imports}; update this script`);
+if (imports !== 2) throw new Error(`bundle-cli: expected two dynamic import()s in the bundle (config files, yaml), found ${imports}; update this script`);
 const bundled = shared.replace(dynamicImport, '__bgrunImport(');
 fs.mkdirSync(path.dirname(outfile), { recursive: true });
 fs.writeFileSync(outfile, bundled);

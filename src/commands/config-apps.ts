@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OptionSpec, Parsed } from '../cli-args.js';
-import { type LoadedConfig, findConfig, loadConfig, loadConfigFile } from '../config/load-config.js';
+import { type OptionSpec, type Parsed, parseArgs } from '../cli-args.js';
+import { type LoadedConfig, findConfig, isConfigFileName, loadConfig, loadConfigFile } from '../config/load-config.js';
 import { splitEnvValues, withEnvProfile } from '../config/env-profile.js';
 import { startOrder } from '../config/order.js';
 import { type AppOutcome, startConfigApps } from '../config/start-config.js';
@@ -34,8 +34,40 @@ export const TARGETS_CONFIG_OPTION: OptionSpec = {
   type: 'string',
   value: '<file>',
   description:
-    'with no target: the apps of this config file or Procfile, in dependency order (default: bgrun.config.*, ecosystem.config.* or Procfile here)',
+    'with no target: the apps of this config file or Procfile, in dependency order (default: bgrun.config.*, ecosystem.config.* or Procfile here); the file can also be given as the target, as pm2 takes it',
 };
+/** pm2's `--only <app[,app]>`: with a config file, only these apps (and what they depend on). */
+export const ONLY_OPTION: OptionSpec = {
+  name: 'only',
+  type: 'list',
+  value: '<app[,app]>',
+  description: "with a config file: only these apps, as pm2's --only (repeatable, or comma-separated)",
+};
+
+/** The app names of --only (pm2 splits at commas and spaces); undefined when not given. */
+function onlyApps(args: Parsed): string[] | undefined {
+  const given = args.values.only as string[] | undefined;
+  return given?.flatMap((v) => v.split(/[,\s]+/)).filter((n) => n !== '');
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * pm2's `pm2 <verb> ecosystem.config.js`: a config file given where a program
+ * or a target goes means its apps. Returns the file, or null.
+ */
+export function configFileArgument(args: Parsed): string | null {
+  const [first] = args.positionals;
+  if (first === undefined || args.dashDash || args.values.interpreter !== undefined) return null;
+  return isConfigFileName(first) && isFile(path.resolve(first)) ? first : null;
+}
+
 export const PROCFILE_OPTION: OptionSpec = {
   name: 'procfile',
   type: 'string',
@@ -46,7 +78,7 @@ export const PROCFILE_OPTION: OptionSpec = {
 const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
 
 /** Options that still make sense when the apps come from a config. */
-const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json']);
+const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json', 'only']);
 
 /** `--env <profile>` with config apps (pm2's env_<profile>); `--env KEY=VALUE` belongs to a program on the command line. */
 export function envProfileOption(args: Parsed, label: string): string | undefined {
@@ -83,6 +115,7 @@ function printOutcome(o: AppOutcome, io: Io): void {
 
 async function runConfig(config: LoadedConfig, only: string[] | undefined, args: Parsed, ctx: Context, io: Io): Promise<number> {
   checkConfigOptions(args, config.label);
+  for (const warning of config.warnings) io.err(`bgrun: warning: ${warning}`);
   const json = args.values.json === true;
   const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
   const outcomes = await startConfigApps(ctx, withEnvProfile(config, envProfileOption(args, config.label)), { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
@@ -95,7 +128,26 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
  * config apps (that are not files here), those and what they depend on.
  * Returns null when the command line is about a program instead.
  */
-export async function startFromConfig(args: Parsed, ctx: Context, io: Io): Promise<number | null> {
+export async function startFromConfig(given: Parsed, ctx: Context, io: Io, specs: OptionSpec[] = []): Promise<number | null> {
+  let args = given;
+  const file = configFileArgument(given);
+  if (file !== null) {
+    // `bgrun start ecosystem.config.js --only api`: what follows the file is bgrun's options (and app names), not arguments.
+    if (given.values.config !== undefined || given.values.procfile !== undefined) {
+      throw new UsageError(`give the config file once: either ${file} or --config/--procfile`);
+    }
+    const more = parseArgs(given.rest, specs);
+    if (more.dashDash) throw new UsageError(`${file} is a config file: its apps take their arguments from it, not after --`);
+    args = { values: { ...given.values, ...more.values, config: file }, positionals: more.positionals, rest: [], dashDash: false };
+    const only = [...(onlyApps(args) ?? []), ...args.positionals];
+    const config = await loadConfigFile(findConfig({ config: file })!);
+    const missing = only.filter((n) => !config.apps.some((app) => app.name === n || app.displayName === n));
+    if (missing.length > 0) {
+      throw new ConfigError(`${config.label} has no app named '${missing[0]}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
+    }
+    const names = only.map((n) => config.apps.find((app) => app.name === n || app.displayName === n)!.name);
+    return runConfig(config, names.length > 0 ? names : undefined, args, ctx, io);
+  }
   const v = args.values;
   const explicit = v.config !== undefined || v.procfile !== undefined;
   if (args.dashDash || v.module !== undefined) {
@@ -111,7 +163,7 @@ export async function startFromConfig(args: Parsed, ctx: Context, io: Io): Promi
         `missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]', or put ${CONFIG_NAMES} here to start its apps`,
       );
     }
-    return runConfig(config, undefined, args, ctx, io);
+    return runConfig(config, onlyApps(args), args, ctx, io);
   }
   const names = [program, ...args.rest];
   if (!explicit) {
@@ -166,12 +218,23 @@ export async function targetsOrConfigApps(
   usage: string,
   order: 'start' | 'stop',
 ): Promise<{ records: ProcessRecord[]; fromConfig: boolean }> {
-  const configFile = args.values.config as string | undefined;
-  if (args.positionals.length > 0) return { records: await resolveConfigTargets(ctx, args.positionals, configFile), fromConfig: false };
+  const fileArgument = configFileArgument(args);
+  if (fileArgument !== null && args.positionals.length > 1) {
+    throw new UsageError(`${fileArgument} is a config file: give it alone (--only <app> chooses apps)`);
+  }
+  const configFile = fileArgument ?? (args.values.config as string | undefined);
+  if (args.positionals.length > 0 && fileArgument === null) {
+    return { records: await resolveConfigTargets(ctx, args.positionals, configFile), fromConfig: false };
+  }
   const config = await loadConfig({ config: configFile });
   if (!config) throw new UsageError(`missing target: ${usage}`);
   const { records } = readRecords(ctx.paths);
-  const ordered = startOrder(config.apps, undefined, config.label);
+  const only = onlyApps(args)?.map((n) => {
+    const app = config.apps.find((a) => a.name === n || a.displayName === n);
+    if (!app) throw new ConfigError(`${config.label} has no app named '${n}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
+    return app.name;
+  });
+  const ordered = startOrder(config.apps, undefined, config.label).filter((app) => only === undefined || only.includes(app.name));
   if (order === 'stop') ordered.reverse();
   const origin = { kind: 'config' as const, file: config.file, cwd: process.cwd() };
   // Only this config's own programs: a same-named program of another project is not touched.

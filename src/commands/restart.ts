@@ -1,7 +1,7 @@
 import { parseDuration } from '../core/duration.js';
 import { restartRecord } from '../core/lifecycle/restart.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { TARGETS_CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
+import { ONLY_OPTION, TARGETS_CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
 import { printStarted } from './started.js';
 import { STOP_OPTIONS, stopOptions } from './stop.js';
 
@@ -14,6 +14,7 @@ export const restart: Command = {
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long (default 500ms)' },
     { name: 'update-env', type: 'boolean', description: 'take the current environment instead of the recorded one' },
     TARGETS_CONFIG_OPTION,
+    ONLY_OPTION,
     JSON_OPTION,
   ],
   async run(args, ctx, io) {

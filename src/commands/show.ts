@@ -27,6 +27,8 @@ export const show: Command = {
       interpreter: record.interpreter,
       python: record.python ?? null,
       module: record.module ?? null,
+      displayName: record.displayName ?? null,
+      pm2Defaults: record.pm2Defaults ?? [],
       envVars: Object.keys(record.envVars),
       envFiles: record.envFiles,
       ready: record.ready ?? null,
@@ -43,11 +45,15 @@ export const show: Command = {
     }
     const rows: [string, string][] = [
       ['name', info.name],
+      ...(record.displayName ? [['display name', record.displayName] as [string, string]] : []),
       ['status', paint(formatStatus(info), statusColor(info.status), io.color)],
       ['pid', info.pid === null ? '-' : String(info.pid)],
       ['uptime', formatUptime(info.uptimeMs)],
       ['restarts', String(info.restarts)],
       ['restart policy', info.restart],
+      ...(record.pm2Defaults?.length
+        ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
+        : []),
       ['ready', record.ready ? `${record.ready}${record.readyAt ? ` (passed ${record.readyAt})` : ''}` : '-'],
       ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],
       ['signal', info.signal ?? '-'],

@@ -12,8 +12,9 @@ import { parseSize } from '../core/size.js';
 import { type StartOptions, startApp, startExisting } from '../core/lifecycle/start.js';
 import { FLEET_START_OPTIONS, fleetOptions } from './fleet-options.js';
 import { UsageError } from '../errors.js';
+import { splitArgs } from '../config/split-args.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { CONFIG_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
+import { CONFIG_OPTION, ONLY_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
 import { readyOptions } from './ready-options.js';
 import { printStarted } from './started.js';
 
@@ -53,6 +54,8 @@ export const start: Command = {
     { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE|<profile>', description: 'set a variable (repeatable); with config apps, a profile name picks env_<profile>' },
     { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
     { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command (default for .py: the project\'s .venv, else python3)' },
+    { name: 'interpreter-args', type: 'string', value: '<args>', description: "options for the interpreter, before the script (pm2's --node-args): --interpreter-args '--max-old-space-size=4096'" },
+    { name: 'node-args', type: 'string', value: '<args>', description: 'the same as --interpreter-args, as pm2 spells it' },
     { name: 'module', short: 'm', type: 'string', value: '<module>', endsOptions: true, description: 'run a Python module (python -m) with the project\'s environment; what follows is its arguments' },
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch for a crash this long before returning (default 500ms, 0 to skip)' },
     { name: 'restart', type: 'string', value: '<policy>', description: 'no (default), on-failure or always: supervise and restart it' },
@@ -62,6 +65,7 @@ export const start: Command = {
     { name: 'ready', type: 'string', value: '<probe>', description: 'return once it is ready: tcp:PORT, http://host:port/path (2xx), log:/regex/ or delay:<duration>' },
     { name: 'ready-timeout', type: 'string', value: '<duration>', description: 'fail when --ready has not passed after this long (default 30s)' },
     CONFIG_OPTION,
+    ONLY_OPTION,
     PROCFILE_OPTION,
     { name: 'max-log-size', type: 'string', value: '<size>', description: 'rotate each log past this size (e.g. 10M; 0: never; default 10M supervised, never plain)' },
     { name: 'max-log-files', type: 'string', value: '<N>', description: 'rotated copies kept per log, x.log.1 the newest (default 5)' },
@@ -70,7 +74,7 @@ export const start: Command = {
   ],
   async run(args, ctx, io) {
     const v = args.values;
-    const fromConfig = await startFromConfig(args, ctx, io);
+    const fromConfig = await startFromConfig(args, ctx, io, this.options);
     if (fromConfig !== null) return fromConfig;
     let program: string | undefined;
     let programArgs: string[];
@@ -100,6 +104,7 @@ export const start: Command = {
       args: programArgs,
       isCommand: args.dashDash,
       module: module ?? null,
+      interpreterArgs: splitArgs(((v['interpreter-args'] ?? v['node-args']) as string | undefined) ?? ''),
       name: v.name as string | undefined,
       cwd: v.cwd as string | undefined,
       env: Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment)),

@@ -4,7 +4,7 @@ import type { StopOptions } from '../core/lifecycle/stop.js';
 import { isValidSignal } from '../core/processes/terminate.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
+import { ONLY_OPTION, TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
 import type { OptionSpec } from '../cli-args.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
@@ -33,7 +33,7 @@ export const stop: Command = {
   name: 'stop',
   summary: 'stop programs and their whole process tree',
   usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
-  options: [...STOP_OPTIONS, TARGETS_CONFIG_OPTION],
+  options: [...STOP_OPTIONS, TARGETS_CONFIG_OPTION, ONLY_OPTION],
   async run(args, ctx, io) {
     const options = stopOptions(args);
     const results = await stopTargets(ctx, args, this.usage, options);

@@ -61,6 +61,15 @@ export interface AppConfig {
   // pm2 keys, so an ecosystem file type-checks too.
   /** pm2: true means restart "always", false "no"; absent, bgrun's default "no" applies (not pm2's). */
   autorestart?: boolean;
+  /** Options for the interpreter, right after it (`--interpreter-args`): ["--max-old-space-size=4096"]. */
+  interpreterArgs?: string | string[];
+  /** pm2 spellings of interpreterArgs. */
+  node_args?: string | string[];
+  interpreter_args?: string | string[];
+  /** pm2 spelling of interpreter. */
+  exec_interpreter?: string;
+  /** pm2's shortcut for env.PORT. */
+  port?: number | string;
   /** pm2 spelling of maxRestarts. */
   max_restarts?: number;
   /** pm2 spelling of minUptime. */

@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, UsageError, describeSystemError } from '../errors.js';
+import { parseJsonWithComments } from './json-comments.js';
+import { fromPm2File } from './pm2.js';
 import { readProcfile } from './procfile.js';
-import { type ConfigApp, validateConfig } from './validate-config.js';
+import { APP_KEYS, type ConfigApp, knownAppKey, validateConfig } from './validate-config.js';
 
-/** Looked for in this order in the current folder; pm2's ecosystem files last. */
+/** Looked for in this order in the current folder; pm2's ecosystem files last (pm2 looks for these). */
 export const CONFIG_FILES = [
   'bgrun.config.json',
   'bgrun.config.js',
@@ -17,7 +19,30 @@ export const CONFIG_FILES = [
   'bgrun.config.cjs',
   'ecosystem.config.js',
   'ecosystem.config.cjs',
+  'ecosystem.config.mjs',
+  'ecosystem.json',
+  'ecosystem.yml',
+  'ecosystem.yaml',
 ];
+
+/**
+ * Whether a program given to start (stop, restart, rm) is a config file whose
+ * apps are meant, by pm2's rules (lib/Common.js isConfigFile): `*.config.js|cjs|mjs`,
+ * any `.json`, `.yml` or `.yaml`; and a Procfile.
+ */
+export function isConfigFileName(file: string): boolean {
+  const base = path.basename(file).toLowerCase();
+  return /\.config\.(js|cjs|mjs)$/.test(base) || /\.(json|json5|ya?ml)$/.test(base) || /^procfile(\.|$)/.test(base);
+}
+
+/**
+ * Whose rules a config file follows: bgrun's own files (`bgrun.config.*`, any
+ * name starting with `bgrun.`) keep bgrun's defaults and strict checks; every
+ * other config file is read as pm2 reads it (config/pm2.ts).
+ */
+export function configDialect(file: string): 'bgrun' | 'pm2' {
+  return /^bgrun\./i.test(path.basename(file)) ? 'bgrun' : 'pm2';
+}
 export const PROCFILE = 'Procfile';
 
 export interface LoadedConfig {
@@ -27,6 +52,8 @@ export interface LoadedConfig {
   label: string;
   kind: 'config' | 'procfile';
   apps: ConfigApp[];
+  /** pm2 files: one line per key with no meaning here (printed once, by start). */
+  warnings: string[];
 }
 
 export interface FindOptions {
@@ -90,17 +117,24 @@ function jsonErrorWhere(message: string, text: string): string {
 
 async function readConfigValue(file: string, label: string): Promise<unknown> {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.json') {
+  if (ext === '.json' || ext === '.json5' || ext === '.yml' || ext === '.yaml') {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (error) {
       throw new ConfigError(`cannot read ${label}: ${describeSystemError(error)}`, 'CONFIG_NOT_FOUND', error);
     }
+    if (ext === '.yml' || ext === '.yaml') return readYaml(text, label);
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new ConfigError(`${label}: not valid JSON: ${jsonErrorWhere((error as Error).message, text)}`, 'CONFIG_INVALID', error);
+      // pm2 reads JSON as JavaScript: comments and trailing commas are allowed in its files (bgrun's own stay JSON).
+      try {
+        if (configDialect(file) === 'bgrun') throw error;
+        return parseJsonWithComments(text);
+      } catch {
+        throw new ConfigError(`${label}: not valid JSON: ${jsonErrorWhere((error as Error).message, text)}`, 'CONFIG_INVALID', error);
+      }
     }
   }
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
@@ -119,16 +153,35 @@ async function readConfigValue(file: string, label: string): Promise<unknown> {
     return await value;
   }
   throw new ConfigError(
-    `${label}: unknown kind of config file; use .json, .js, .mjs or .cjs (or --procfile for a Procfile)`,
+    `${label}: unknown kind of config file; use .json, .js, .mjs, .cjs, .yml or .yaml (or --procfile for a Procfile)`,
     'CONFIG_INVALID',
   );
 }
 
+/** pm2's YAML process files; the parser is loaded only when such a file is read. */
+async function readYaml(text: string, label: string): Promise<unknown> {
+  const { parse } = await import('yaml');
+  try {
+    return parse(text);
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new ConfigError(`${label}: not valid YAML: ${message}`, 'CONFIG_INVALID', error);
+  }
+}
+
 /** Loads and checks one config file or Procfile. */
 export async function loadConfigFile(found: { file: string; label: string; kind: 'config' | 'procfile' }): Promise<LoadedConfig> {
-  if (found.kind === 'procfile') return { ...found, apps: readProcfile(found.file) };
+  if (found.kind === 'procfile') return { ...found, apps: readProcfile(found.file), warnings: [] };
   const value = await readConfigValue(found.file, found.label);
-  return { ...found, apps: validateConfig(value, found.label, path.dirname(found.file)) };
+  const baseDir = path.dirname(found.file);
+  if (configDialect(found.file) === 'bgrun') return { ...found, apps: validateConfig(value, found.label, baseDir), warnings: [] };
+  const pm2 = fromPm2File(value, found.label, knownAppKey, APP_KEYS);
+  if (!pm2) return { ...found, apps: validateConfig(value, found.label, baseDir), warnings: [] };
+  const apps = validateConfig(pm2.value, found.label, baseDir).map((app, i) => {
+    const { displayName, defaults } = pm2.apps[i]!;
+    return { ...app, ...(displayName !== undefined ? { displayName } : {}), ...(defaults.length > 0 ? { pm2Defaults: defaults } : {}) };
+  });
+  return { ...found, apps, warnings: pm2.warnings };
 }
 
 /** The config that applies here, loaded; null when there is none. */

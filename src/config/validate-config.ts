@@ -57,6 +57,7 @@ const BGRUN_KEYS = [
   'env',
   'envFile',
   'interpreter',
+  'interpreterArgs',
   'module',
   'restart',
   'maxRestarts',
@@ -75,6 +76,18 @@ const BGRUN_KEYS = [
   'namespace',
   'execMode',
 ] as const;
+
+/** The app keys the checks below read (bgrun's, pm2's with a meaning here or refused with a reason): config/pm2.ts passes these on. */
+export function knownAppKey(key: string): boolean {
+  return (
+    (BGRUN_KEYS as readonly string[]).includes(key) ||
+    (PM2_KEYS as readonly string[]).includes(key) ||
+    PM2_UNSUPPORTED[key] !== undefined ||
+    (/^env_[A-Za-z0-9_-]+$/.test(key) && key !== 'env_file')
+  );
+}
+
+export const APP_KEYS: readonly string[] = BGRUN_KEYS;
 
 /** Top-level keys other than apps: pm2's deploy section is about pm2 deploy, not about running. */
 const TOP_LEVEL_IGNORED = new Set(['deploy']);
@@ -117,16 +130,16 @@ function requireString(where: Where, key: string, value: unknown): string {
   return value;
 }
 
-function args(where: Where, value: unknown): string[] {
+function args(where: Where, value: unknown, key = 'args'): string[] {
   if (typeof value === 'string') return splitArgs(value);
   if (Array.isArray(value)) {
     return value.map((item, i) => {
       if (typeof item === 'string') return item;
       if (typeof item === 'number' && Number.isFinite(item)) return String(item);
-      return throwIt(expected(where, `args[${i}]`, 'a string', item));
+      return throwIt(expected(where, `${key}[${i}]`, 'a string', item));
     });
   }
-  return throwIt(expected(where, 'args', 'an array of strings or one string', value));
+  return throwIt(expected(where, key, 'an array of strings or one string', value));
 }
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -245,6 +258,7 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
   options.cwd = obj.cwd === undefined ? where.baseDir : path.resolve(where.baseDir, requireString(where, 'cwd', obj.cwd));
   if (obj.env !== undefined) options.env = envObject(where, 'env', obj.env);
   if (obj.envFile !== undefined) options.envFiles = envFiles(where, obj.envFile);
+  if (obj.interpreterArgs !== undefined) options.interpreterArgs = args(where, obj.interpreterArgs, 'interpreterArgs');
   if (obj.interpreter !== undefined && obj.interpreter !== null) {
     const interpreter = requireString(where, 'interpreter', obj.interpreter);
     // pm2: "none" runs the script itself (a binary or a file with a shebang).

@@ -27,6 +27,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   envFiles?: string[];
   interpreter?: string | null;
+  /** Options for the interpreter, right after it (pm2's node_args / interpreter_args): `--interpreter-args`. */
+  interpreterArgs?: string[];
+  /** The name as a pm2 file wrote it, when that is not a valid name (`name` is then the safe one derived from it). */
+  displayName?: string;
+  /** pm2's defaults this app got because its pm2 file left them out ("autorestart: true", …), for `show`. */
+  pm2Defaults?: string[];
   /** `-m`: run this Python module (`script` is then ignored); the name defaults to its last part. */
   module?: string | null;
   /** Grace period in ms during which a program that dies is reported as a failed start. */
@@ -133,6 +139,7 @@ export function prepareStart(ctx: Context, options: StartOptions): PreparedStart
     interpreter: options.interpreter ?? null,
     isCommand: options.isCommand ?? false,
     module: options.module ?? null,
+    interpreterArgs: options.interpreterArgs ?? [],
   });
   if (options.name !== undefined) validateName(options.name);
   if (options.namespace) validateName(options.namespace);
@@ -152,6 +159,8 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     interpreter: options.interpreter ?? null,
     ...(python ? { python } : {}),
     ...(options.module ? { module: options.module } : {}),
+    ...(options.displayName ? { displayName: options.displayName } : {}),
+    ...(options.pm2Defaults && options.pm2Defaults.length > 0 ? { pm2Defaults: [...options.pm2Defaults] } : {}),
     cwd: prepared.cwd,
     envVars: options.env ?? {},
     envFiles: prepared.envFiles,

@@ -83,6 +83,8 @@ export interface ResolveInput {
   isCommand?: boolean;
   /** `-m`: run this Python module; `program` is then unused. */
   module?: string | null;
+  /** Options for the interpreter (pm2's node_args / interpreter_args): right after it. A program run directly has none. */
+  interpreterArgs?: string[];
 }
 
 export interface Resolved {
@@ -113,23 +115,24 @@ function splitInterpreter(interpreter: string, env: NodeJS.ProcessEnv): { exe: s
 /** The argv to spawn and the Python chosen for it; throws a StartError that says what to do when it cannot run. */
 export function resolveProgram(input: ResolveInput): Resolved {
   const { program, args, cwd, env } = input;
+  const iargs = input.interpreterArgs ?? [];
   if (input.module) {
     if (!isModuleName(input.module)) {
       throw new UsageError(`invalid module '${input.module}': give a dotted module name like package.module (a file is started without -m)`);
     }
     if (input.interpreter) {
       const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
-      return { command: [exe, ...interpArgs, '-m', input.module, ...args], python: { executable: exe, chosenBy: 'interpreter', env: null } };
+      return { command: [exe, ...interpArgs, ...iargs, '-m', input.module, ...args], python: { executable: exe, chosenBy: 'interpreter', env: null } };
     }
     const python = choosePython(cwd, env, `module ${input.module}`);
-    return { command: [python.executable, '-m', input.module, ...args], python };
+    return { command: [python.executable, ...iargs, '-m', input.module, ...args], python };
   }
   if (input.interpreter) {
     const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
     const file = path.resolve(cwd, program);
     const isPython = PYTHON_NAME.test(path.basename(exe)) || path.extname(program).toLowerCase() === '.py';
     return {
-      command: [exe, ...interpArgs, fs.existsSync(file) ? file : program, ...args],
+      command: [exe, ...interpArgs, ...iargs, fs.existsSync(file) ? file : program, ...args],
       python: isPython ? { executable: exe, chosenBy: 'interpreter', env: null } : null,
     };
   }
@@ -177,10 +180,10 @@ export function resolveProgram(input: ResolveInput): Resolved {
   }
   if (path.extname(file).toLowerCase() === '.py') {
     const python = choosePython(path.dirname(file), env, file);
-    return { command: [python.executable, file, ...args], python };
+    return { command: [python.executable, ...iargs, file, ...args], python };
   }
   const viaInterpreter = byExtension(file, cwd);
-  if (viaInterpreter) return { command: [...viaInterpreter, ...args], python: null };
+  if (viaInterpreter) return { command: [viaInterpreter[0]!, ...iargs, ...viaInterpreter.slice(1), ...args], python: null };
   if (isExecutableFile(file)) return { command: [file, ...args], python: null };
   throw new StartError(
     'SCRIPT_NOT_RUNNABLE',

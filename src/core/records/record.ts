@@ -33,6 +33,10 @@ export interface AppSpec {
   python?: PythonChoice;
   /** `-m`: the Python module it runs (then `script` holds the module too). */
   module?: string;
+  /** The name as a pm2 file wrote it ("My API"), when that is not a valid name; `name` is the safe one derived from it. Both address it. */
+  displayName?: string;
+  /** pm2's defaults it got because its pm2 file left them out ("autorestart: true", "max_restarts: 16", …); absent for bgrun's own files. */
+  pm2Defaults?: string[];
   cwd: string;
   // The environment `bgrun start` ran in is kept apart from the record: core/records/record-env.ts.
   /** --env KEY=VALUE pairs; they win over env files and the inherited environment. */

@@ -33,6 +33,12 @@ export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[]
       chosen.set(record.name, record);
       continue;
     }
+    // A display name from a pm2 file ("My API") addresses its program as its safe name does.
+    const byDisplay = records.filter((r) => r.displayName === target);
+    if (byDisplay.length > 0) {
+      for (const r of byInstance(byDisplay)) chosen.set(r.name, r);
+      continue;
+    }
     if (target.startsWith('@')) {
       // A namespace (pm2 `namespace`): '@' is never part of a name, so it cannot clash with one.
       const ns = target.slice(1);
