@@ -81,6 +81,8 @@ export interface AppSpec {
   namespace?: string | null;
   /** The env_<profile> of a config merged over its env (`--env <profile>`), for `show`. */
   envProfile?: string | null;
+  /** Node cluster mode: this record is the app's primary (bgrun's, shipped in dist), forking `instances` workers of the program. */
+  cluster?: boolean;
 }
 
 export interface ProcessRecord extends AppSpec {
