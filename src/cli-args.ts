@@ -9,6 +9,12 @@ export interface OptionSpec {
   description: string;
   /** Its value is the program (`start -m pkg.mod`): what follows belongs to the program, like after a script. */
   endsOptions?: boolean;
+  /** Other long names of the same option (values are kept under `name`). */
+  aliases?: string[];
+  /** The words a value is one of, for completion. */
+  words?: readonly string[];
+  /** What the shell completes a value with. */
+  complete?: 'files' | 'dirs';
 }
 
 export interface Parsed {
@@ -28,7 +34,7 @@ export interface Parsed {
 export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAtPositional?: boolean } = {}): Parsed {
   const values: Parsed['values'] = {};
   const positionals: string[] = [];
-  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(specs.flatMap((s) => [s.name, ...(s.aliases ?? [])].map((n) => [n, s] as const)));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -76,4 +82,16 @@ export function formatOptions(specs: OptionSpec[]): string {
   });
   const width = Math.max(...rows.map(([f]) => f.length));
   return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`).join('\n');
+}
+
+/** A string option's value (the last one given), or undefined. */
+export function stringValue(values: Parsed['values'], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A repeatable option's values, in order; [] when not given. */
+export function listValue(values: Parsed['values'], name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }

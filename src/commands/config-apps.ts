@@ -4,13 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type OptionSpec, type Parsed, parseArgs } from '../cli-args.js';
+import { type OptionSpec, type Parsed, listValue, parseArgs, stringValue } from '../cli-args.js';
 import { type LoadedConfig, findConfig, isConfigFileName, loadConfig, loadConfigFile } from '../config/load-config.js';
 import { splitEnvValues, withEnvProfile } from '../config/env-profile.js';
 import { startOrder } from '../config/order.js';
 import { type AppOutcome, startConfigApps } from '../config/start-config.js';
 import type { Context } from '../core/context.js';
-import { parseDuration } from '../core/duration.js';
+import { optionalDuration } from '../core/duration.js';
 import { isValidName } from '../core/records/names.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords } from '../core/records/registry.js';
@@ -46,7 +46,8 @@ export const ONLY_OPTION: OptionSpec = {
 
 /** The app names of --only (pm2 splits at commas and spaces); undefined when not given. */
 function onlyApps(args: Parsed): string[] | undefined {
-  const given = args.values.only as string[] | undefined;
+  const only = listValue(args.values, 'only');
+  const given = only.length > 0 ? only : undefined;
   return given?.flatMap((v) => v.split(/[,\s]+/)).filter((n) => n !== '');
 }
 
@@ -82,7 +83,7 @@ const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json', 'onl
 
 /** `--env <profile>` with config apps (pm2's env_<profile>); `--env KEY=VALUE` belongs to a program on the command line. */
 export function envProfileOption(args: Parsed, label: string): string | undefined {
-  const values = (args.values.env as string[] | undefined) ?? [];
+  const values = listValue(args.values, 'env');
   if (values.length === 0) return undefined;
   const { assignments, profiles } = splitEnvValues(values);
   if (assignments.length > 0) {
@@ -117,7 +118,7 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
   checkConfigOptions(args, config.label);
   for (const warning of config.warnings) io.err(`bgrun: warning: ${warning}`);
   const json = args.values.json === true;
-  const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+  const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
   const outcomes = await startConfigApps(ctx, withEnvProfile(config, envProfileOption(args, config.label)), { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
   if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...toInfo([r])[0], action: o.action })))));
   return 0;
@@ -154,7 +155,7 @@ export async function startFromConfig(given: Parsed, ctx: Context, io: Io, specs
     if (explicit) throw new UsageError(`--config and --procfile start the apps of a file; they take no ${args.dashDash ? 'command after --' : '-m module'}`);
     return null;
   }
-  const options = { config: v.config as string | undefined, procfile: v.procfile as string | undefined };
+  const options = { config: stringValue(v, 'config'), procfile: stringValue(v, 'procfile') };
   const program = args.positionals[0];
   if (program === undefined) {
     const config = await loadConfig(options);
@@ -222,7 +223,7 @@ export async function targetsOrConfigApps(
   if (fileArgument !== null && args.positionals.length > 1) {
     throw new UsageError(`${fileArgument} is a config file: give it alone (--only <app> chooses apps)`);
   }
-  const configFile = fileArgument ?? (args.values.config as string | undefined);
+  const configFile = fileArgument ?? stringValue(args.values, 'config');
   if (args.positionals.length > 0 && fileArgument === null) {
     return { records: await resolveConfigTargets(ctx, args.positionals, configFile), fromConfig: false };
   }

@@ -1,3 +1,4 @@
+import { stringValue } from '../cli-args.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
@@ -21,7 +22,8 @@ export const exportCommand: Command = {
     if (targets.length === 0) throw new UsageError(`missing target: ${this.usage}`);
     const { exportSystemd } = await import('../export/systemd.js');
     const user = args.values.user === true;
-    const units = exportSystemd(ctx, targets, { user, outputDir: (args.values.output as string | undefined) ?? null });
+    const output = stringValue(args.values, 'output') ?? null;
+    const units = exportSystemd(ctx, targets, { user, outputDir: output });
     for (const unit of units) for (const warning of unit.warnings) io.err(`bgrun: warning: ${warning}`);
     if (args.values.json) {
       io.out(JSON.stringify(units.map((u) => ({ name: u.name, unit: u.unitName, file: u.file, text: u.text, warnings: u.warnings })), null, 2));
@@ -42,7 +44,7 @@ export const exportCommand: Command = {
     io.out('');
     io.out('To hand them over to systemd (stop them in bgrun first, or they run twice):');
     io.out(`  bgrun stop ${units.map((u) => u.name).join(' ')}`);
-    if (path.resolve(args.values.output as string) !== installDir) {
+    if (output !== null && path.resolve(output) !== installDir) {
       io.out(`  cp ${units.map((u) => quoteArg(u.file!)).join(' ')} ${quoteArg(installDir)}/`);
     }
     io.out(`  ${systemctl} daemon-reload && ${systemctl} enable --now ${units.map((u) => u.unitName).join(' ')}`);

@@ -1,5 +1,8 @@
 import { formatDuration } from '../core/duration.js';
+import { formatBytes } from '../core/size.js';
 import type { ProcessInfo, Status } from '../core/records/record.js';
+
+export { formatBytes };
 
 const CODES = { green: 32, red: 31, yellow: 33, gray: 90, bold: 1, cyan: 36 } as const;
 export type Color = keyof typeof CODES;
@@ -26,19 +29,6 @@ export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'si
 
 export function statusColor(status: Status): Color {
   return STATUS_COLOR[status];
-}
-
-export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return '-';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 export function formatUptime(ms: number | null): string {

@@ -1,3 +1,4 @@
+import { stringValue } from '../cli-args.js';
 import { parseSince, readSince, readTailAcross } from '../core/logs/since.js';
 import { fileSize, followFiles } from '../core/logs/read.js';
 import { UsageError } from '../errors.js';
@@ -29,7 +30,8 @@ export const logs: Command = {
     if (v.out && v.err) throw new UsageError('--out and --err exclude each other; give neither for both');
     const lines = v.lines === undefined ? 15 : Number(v.lines);
     if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
-    const since = v.since === undefined ? null : parseSince(v.since as string);
+    const sinceText = stringValue(v, 'since');
+    const since = sinceText === undefined ? null : parseSince(sinceText);
     // An app with copies (or an @namespace) is every copy's logs; merged logs (--merge-logs) once.
     const records = await resolveConfigTargets(ctx, args.positionals);
     const files = [...new Set(records.flatMap((record) => (v.out ? [record.outLog] : v.err ? [record.errLog] : [record.outLog, record.errLog])))];

@@ -1,4 +1,5 @@
-import { parseDuration } from '../core/duration.js';
+import { stringValue } from '../cli-args.js';
+import { optionalDuration } from '../core/duration.js';
 import { restartRecord } from '../core/lifecycle/restart.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { ONLY_OPTION, TARGETS_CONFIG_OPTION, targetsOrConfigApps } from './config-apps.js';
@@ -19,7 +20,7 @@ export const restart: Command = {
   ],
   async run(args, ctx, io) {
     const options = stopOptions(args);
-    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
     const { records } = await targetsOrConfigApps(ctx, args, this.usage, 'start');
     const updateEnv = args.values['update-env'] ? (Object.fromEntries(Object.entries(ctx.env).filter(([, v]) => v !== undefined)) as Record<string, string>) : null;
     // One after the other, so a crash report names the program it belongs to.

@@ -1,4 +1,5 @@
-import { parseDuration } from '../core/duration.js';
+import { stringValue } from '../cli-args.js';
+import { optionalDuration } from '../core/duration.js';
 import { type Command, JSON_OPTION } from './command.js';
 
 export const resurrect: Command = {
@@ -11,7 +12,7 @@ export const resurrect: Command = {
   ],
   async run(args, ctx, io) {
     const { dumpFile, resurrect: resurrectSaved } = await import('../persist/dump.js');
-    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
     const results = await resurrectSaved(ctx, { waitMs });
     const failed = (results ?? []).filter((r) => r.action === 'failed');
     if (args.values.json) {

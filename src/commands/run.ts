@@ -1,59 +1,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Parsed } from '../cli-args.js';
+import { type Parsed, stringValue } from '../cli-args.js';
 import { type LoadedConfig, findConfig, loadConfig, loadConfigFile } from '../config/load-config.js';
 import { startOrder } from '../config/order.js';
 import type { ConfigApp } from '../config/validate-config.js';
 import { parseDuration } from '../core/duration.js';
-import { parseEnvAssignment } from '../core/processes/env-file.js';
 import { isValidName, nameFromProgram, validateName } from '../core/records/names.js';
-import type { RestartPolicy } from '../core/records/record.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { startOptionsFromCli } from '../options/validate.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTION, PROCFILE_OPTION } from './config-apps.js';
-import { readyOptions } from './ready-options.js';
+import { startOptionSpecs } from './option-specs.js';
 
-const POLICIES: RestartPolicy[] = ['no', 'on-failure', 'always'];
 const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
 /** Options that still make sense when the apps come from a config. */
 const CONFIG_RUN_OPTIONS = new Set(['config', 'procfile', 'stop-timeout']);
 
-function wholeNumber(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${what} '${value}': use a whole number`);
-  return Number(value);
-}
+/** The start options `bgrun run` takes for a program on its command line. */
+const RUN_OPTION_KEYS = ['name', 'cwd', 'env', 'envFile', 'interpreter', 'restart', 'maxRestarts', 'minUptime', 'ready', 'readyTimeout'];
 
 /** The one app of `bgrun run <script> [args]` or `bgrun run -- <command> [args]`, from start's options. */
 function commandLineApp(args: Parsed): ConfigApp {
   const v = args.values;
   const [program, ...programArgs]: (string | undefined)[] = args.dashDash ? args.rest : [args.positionals[0], ...args.rest];
   if (!program) throw new UsageError("missing program: 'bgrun run <script> [args...]' or 'bgrun run -- <command> [args...]'");
-  const restart = v.restart as string | undefined;
-  if (restart !== undefined && !POLICIES.includes(restart as RestartPolicy)) {
-    throw new UsageError(`invalid --restart '${restart}': use no, on-failure or always`);
-  }
-  const supervisedOnly = ['max-restarts', 'min-uptime'].filter((k) => v[k] !== undefined);
-  if (supervisedOnly.length > 0 && (restart ?? 'no') === 'no') {
-    throw new UsageError(`--${supervisedOnly[0]} needs a restart policy: add --restart on-failure or --restart always`);
-  }
-  const name = (v.name as string | undefined) ?? nameFromProgram(program);
+  const options = startOptionsFromCli(v, RUN_OPTION_KEYS);
+  const name = options.name ?? nameFromProgram(program);
   validateName(name);
-  return {
-    name,
-    dependsOn: [],
-    script: program,
-    args: programArgs as string[],
-    isCommand: args.dashDash,
-    cwd: v.cwd as string | undefined,
-    env: Object.fromEntries(((v.env as string[] | undefined) ?? []).map(parseEnvAssignment)),
-    envFiles: v['env-file'] as string[] | undefined,
-    interpreter: (v.interpreter as string | undefined) ?? null,
-    restart: restart as RestartPolicy | undefined,
-    maxRestarts: wholeNumber(v['max-restarts'] as string | undefined, '--max-restarts'),
-    minUptimeMs: v['min-uptime'] === undefined ? undefined : parseDuration(v['min-uptime'] as string, '--min-uptime'),
-    ...readyOptions(v),
-  };
+  return { interpreter: null, ...options, name, dependsOn: [], script: program, args: programArgs as string[], isCommand: args.dashDash };
 }
 
 function onlyApps(config: LoadedConfig, names: string[] | undefined): ConfigApp[] {
@@ -73,7 +47,7 @@ async function chooseApps(args: Parsed): Promise<{ apps: ConfigApp[]; label: str
     if (explicit) throw new UsageError('--config and --procfile run the apps of a file; they take no command after --');
     return { apps: [commandLineApp(args)], label: 'the command line' };
   }
-  const options = { config: v.config as string | undefined, procfile: v.procfile as string | undefined };
+  const options = { config: stringValue(v, 'config'), procfile: stringValue(v, 'procfile') };
   const program = args.positionals[0];
   if (program === undefined) {
     const config = await loadConfig(options);
@@ -128,16 +102,14 @@ export const run: Command = {
   stopAtPositional: true,
   noSupervisor: true,
   options: [
-    { name: 'name', short: 'n', type: 'string', value: '<name>', description: 'the name its lines are prefixed with (default: the program name)' },
-    { name: 'cwd', type: 'string', value: '<dir>', description: 'working folder (default: the current one)' },
-    { name: 'env', short: 'e', type: 'list', value: 'KEY=VALUE', description: 'set a variable (repeatable)' },
-    { name: 'env-file', type: 'list', value: '<file>', description: 'read variables from a .env file, again at every restart (repeatable)' },
-    { name: 'interpreter', type: 'string', value: '<cmd>', description: 'run the script with this command' },
-    { name: 'restart', type: 'string', value: '<policy>', description: 'no (default: its end stops everything), on-failure or always' },
-    { name: 'max-restarts', type: 'string', value: '<N>', description: 'give up (and stop everything) after N quick crashes in a row' },
-    { name: 'min-uptime', type: 'string', value: '<duration>', description: 'a run this long resets the backoff and crash count (default 10s)' },
-    { name: 'ready', type: 'string', value: '<probe>', description: 'what depends on it starts once this passes: tcp:PORT, http://..., log:/regex/ or delay:<duration>' },
-    { name: 'ready-timeout', type: 'string', value: '<duration>', description: 'stop everything when --ready has not passed after this long (default 30s)' },
+    ...startOptionSpecs(RUN_OPTION_KEYS, {
+      name: 'the name its lines are prefixed with (default: the program name)',
+      interpreter: 'run the script with this command',
+      restart: 'no (default: its end stops everything), on-failure or always',
+      maxRestarts: 'give up (and stop everything) after N quick crashes in a row',
+      ready: 'what depends on it starts once this passes: tcp:PORT, http://..., log:/regex/ or delay:<duration>',
+      readyTimeout: 'stop everything when --ready has not passed after this long (default 30s)',
+    }),
     CONFIG_OPTION,
     PROCFILE_OPTION,
     { name: 'stop-timeout', type: 'string', value: '<duration>', description: 'on a stop, SIGKILL what is left after this long (default 10s)' },
@@ -146,7 +118,7 @@ export const run: Command = {
     const { ensureReaper } = await import('../run/pid1.js');
     const warning = ensureReaper();
     if (warning) io.err(`bgrun: ${warning}`);
-    const stopTimeout = args.values['stop-timeout'] as string | undefined;
+    const stopTimeout = stringValue(args.values, 'stop-timeout');
     const { apps, label } = await chooseApps(args);
     const { runForeground } = await import('../run/foreground.js');
     return runForeground({

@@ -1,4 +1,5 @@
-import { parseDuration } from '../core/duration.js';
+import { stringValue } from '../cli-args.js';
+import { optionalDuration } from '../core/duration.js';
 import { scaleApp } from '../core/fleet/scale.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
@@ -13,7 +14,7 @@ export const scale: Command = {
   async run(args, ctx, io) {
     const [app, count, ...extra] = [...args.positionals, ...args.rest];
     if (app === undefined || count === undefined || extra.length > 0) throw new UsageError(`scale takes an app and a count: ${this.usage}`);
-    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
     const result = await scaleApp(ctx, app, count, { ...stopOptions(args), waitMs });
     const json = args.values.json === true;
     if (json) {

@@ -2,6 +2,7 @@ import { describePython } from '../core/processes/python.js';
 import { listApps } from '../core/lifecycle/list.js';
 import { logLimits } from '../core/logs/limits.js';
 import { UsageError } from '../errors.js';
+import { START_OPTIONS } from '../options/start-options.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
 import { fleetDetails, fleetRows } from './fleet-show.js';
@@ -50,11 +51,6 @@ export const show: Command = {
       ['pid', info.pid === null ? '-' : String(info.pid)],
       ['uptime', formatUptime(info.uptimeMs)],
       ['restarts', String(info.restarts)],
-      ['restart policy', info.restart],
-      ...(record.pm2Defaults?.length
-        ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
-        : []),
-      ['ready', record.ready ? `${record.ready}${record.readyAt ? ` (passed ${record.readyAt})` : ''}` : '-'],
       ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],
       ['signal', info.signal ?? '-'],
       ...(details.startError ? [['start error', details.startError] as [string, string]] : []),
@@ -62,17 +58,17 @@ export const show: Command = {
       ['memory', formatBytes(info.memory)],
       ['command', info.command.map(quoteArg).join(' ')],
       ...(record.python ? [['python', describePython(record.python)] as [string, string]] : []),
-      ['cwd', info.cwd],
-      ['env set', details.envVars.length ? details.envVars.join(', ') : '-'],
-      ['env files', details.envFiles.length ? details.envFiles.join(', ') : '-'],
+      // The start options, each as its entry of the option table shows it.
+      ...START_OPTIONS.flatMap((o) => (o.show ? [[o.show.label, o.show.value(record)] as [string, string]] : [])),
+      ...(record.pm2Defaults?.length
+        ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
+        : []),
       ...fleetRows(record),
-      ['depends on', details.dependsOn.length ? details.dependsOn.join(', ') : '-'],
       ['created', info.createdAt],
       ['started', info.startedAt ?? '-'],
       ['ended', info.endedAt ?? '-'],
       ['out log', info.outLog],
       ['err log', info.errLog],
-      ['log rotation', details.logRotation ? `past ${formatBytes(details.logRotation.maxBytes)}, ${details.logRotation.maxFiles} copies kept` : 'never'],
       ['pidfile', info.pidFile],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));

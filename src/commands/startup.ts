@@ -1,4 +1,4 @@
-import type { Parsed } from '../cli-args.js';
+import { type Parsed, stringValue } from '../cli-args.js';
 import type { InitSystem } from '../persist/startup.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
@@ -22,7 +22,7 @@ export const startup: Command = {
     { name: 'init', type: 'string', value: '<systemd|cron>', description: 'how to run it at boot (default: systemd when it runs here, else cron)' },
   ],
   async run(args, ctx, io) {
-    const init = args.values.init as string | undefined;
+    const init = stringValue(args.values, 'init');
     if (init !== undefined && !INITS.includes(init as InitSystem)) throw new UsageError(`invalid --init '${init}': use systemd or cron`);
     const { installStartup, resurrectCommand, systemdRunning } = await import('../persist/startup.js');
     const print = args.values.print === true;

@@ -1,11 +1,10 @@
-import type { Parsed } from '../cli-args.js';
+import { type OptionSpec, type Parsed, stringValue } from '../cli-args.js';
 import { parseDuration } from '../core/duration.js';
 import type { StopOptions } from '../core/lifecycle/stop.js';
 import { isValidSignal } from '../core/processes/terminate.js';
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { ONLY_OPTION, TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
-import type { OptionSpec } from '../cli-args.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
   { name: 'signal', short: 's', type: 'string', value: '<SIG>', description: 'signal to send first (default SIGTERM)' },
@@ -14,13 +13,14 @@ export const STOP_OPTIONS: OptionSpec[] = [
 
 export function stopOptions(args: Parsed): StopOptions {
   const options: StopOptions = {};
-  const signal = args.values.signal as string | undefined;
+  const signal = stringValue(args.values, 'signal');
   if (signal !== undefined) {
     const name = (/^SIG/i.test(signal) ? signal : `SIG${signal}`).toUpperCase();
     if (!isValidSignal(name)) throw new UsageError(`unknown signal '${signal}'; use a name such as TERM, INT or HUP`);
     options.signal = name;
   }
-  if (args.values.timeout !== undefined) options.timeoutMs = parseDuration(args.values.timeout as string, '--timeout');
+  const timeout = stringValue(args.values, 'timeout');
+  if (timeout !== undefined) options.timeoutMs = parseDuration(timeout, '--timeout');
   return options;
 }
 

@@ -45,7 +45,7 @@ export interface CommandLike {
 
 const SIGNALS = ['TERM', 'INT', 'HUP', 'KILL', 'QUIT', 'USR1', 'USR2'];
 /** Placeholders whose values are known words, beyond `<a|b|c>`. */
-const KNOWN_VALUES: Record<string, string[]> = { '<policy>': ['no', 'on-failure', 'always'], '<SIG>': SIGNALS };
+const KNOWN_VALUES: Record<string, string[]> = { '<SIG>': SIGNALS };
 
 export function valueCompletion(placeholder: string | undefined): ValueCompletion {
   if (!placeholder) return { kind: 'none' };
@@ -55,6 +55,14 @@ export function valueCompletion(placeholder: string | undefined): ValueCompletio
   const choice = /^<([a-z0-9-]+(?:\|[a-z0-9-]+)+)>$/i.exec(placeholder);
   if (choice) return { kind: 'words', words: choice[1]!.split('|') };
   return { kind: 'none' };
+}
+
+/** An option's own words or file kind (option table), else what its placeholder says. */
+function completeValue(option: OptionSpec): ValueCompletion {
+  if (option.type === 'boolean') return { kind: 'none' };
+  if (option.words) return { kind: 'words', words: [...option.words] };
+  if (option.complete) return { kind: option.complete };
+  return valueCompletion(option.value);
 }
 
 const HELP: CompletionOption = { long: 'help', short: 'h', description: 'show help', takesValue: false, value: { kind: 'none' } };
@@ -76,7 +84,7 @@ export function completionCommand(command: CommandLike, aliases: string[]): Comp
         short: o.short ?? null,
         description: o.description,
         takesValue: o.type !== 'boolean',
-        value: o.type === 'boolean' ? ({ kind: 'none' } as const) : valueCompletion(o.value),
+        value: completeValue(o),
       })),
       HELP,
     ],

@@ -15,6 +15,8 @@
  * unchanged; the others are the camelCase of `bgrun start`'s options.
  */
 
+import type { RestartPolicy } from '../core/records/record.js';
+
 /** A duration: milliseconds, or a string such as "500ms", "10s", "2m". */
 export type Duration = number | string;
 /** A size: bytes, or a string such as "300M", "1G". */
@@ -38,7 +40,7 @@ export interface AppConfig {
   /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. Default for .py: the project's .venv, else python3. */
   interpreter?: string | null;
   /** Supervise and restart it: "no" (default), "on-failure" or "always". */
-  restart?: 'no' | 'on-failure' | 'always';
+  restart?: RestartPolicy;
   /** Give up after this many quick crashes in a row. */
   maxRestarts?: number;
   /** A run this long resets the backoff and the crash count. */

@@ -1,22 +1,13 @@
 /** pm2's app keys as bgrun reads them: the ones with a bgrun meaning, and the ones refused with a reason. */
 
 /**
- * pm2 keys with a bgrun meaning. `autorestart: true` is pm2's own default, but
- * bgrun's default stays plain mode: only a written `autorestart` changes it.
+ * pm2 keys accepted only with the value that says what bgrun does anyway (the pm2 keys
+ * with a bgrun meaning are in the option table, options/start-options.ts). An option that
+ * gives one of these a meaning removes it from here.
  */
-export const PM2_KEYS = [
-  'autorestart',
-  'max_restarts',
-  'min_uptime',
-  'max_memory_restart',
-  'instances',
-  'exec_mode',
-  'watch',
-  'increment_var',
-  'instance_var',
-  'merge_logs',
-  'combine_logs',
-] as const;
+export const PM2_FIXED: Record<string, { values: readonly unknown[]; expected: string }> = {
+  watch: { values: [false], expected: 'false: bgrun does not watch files' },
+};
 
 /** pm2 keys that bgrun does not support, and why: refused rather than silently ignored. */
 export const PM2_UNSUPPORTED: Record<string, string> = {

@@ -23,3 +23,8 @@ export function formatDuration(ms: number): string {
   if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
   return `${Math.floor(h / 24)}d${h % 24 ? `${h % 24}h` : ''}`;
 }
+
+/** parseDuration for an option that may be absent. */
+export function optionalDuration(text: string | undefined, what: string): number | undefined {
+  return text === undefined ? undefined : parseDuration(text, what);
+}

@@ -11,3 +11,17 @@ export function parseSize(text: string, what = 'size'): number {
   }
   return Math.round(Number(match[1]) * unit);
 }
+
+/** Memory and sizes as `list` and `show` print them (powers of 1024). */
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '-';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}

@@ -2,7 +2,7 @@ import path from 'node:path';
 import test from 'ava';
 import { defineConfig } from '../../../src/config/define-config.js';
 import { parseProcfile } from '../../../src/config/procfile.js';
-import { splitArgs } from '../../../src/config/split-args.js';
+import { splitArgs } from '../../../src/options/split-args.js';
 import { libraryAppOptions, validateConfig } from '../../../src/config/validate-config.js';
 import { ConfigError } from '../../../src/errors.js';
 

@@ -1,0 +1,293 @@
+/**
+ * Every option of a start, defined once: the CLI flag (`bgrun start --max-restarts 5`),
+ * the config key (`maxRestarts: 5`, also the library's `start()`), pm2's key where pm2 has
+ * one (`max_restarts`), the kind of value (kinds.ts: parser, units, placeholder, completion),
+ * the help text, how it relates to supervision and to other options, and its row in
+ * `bgrun show`. The command line (commands/start.ts), config files and `start()`
+ * (config/validate-config.ts) all go through validate.ts with this table, so they accept
+ * the same values; each only words its messages its own way.
+ *
+ * HOW TO ADD A START OPTION
+ *  1. Add its field to StartOptions (core/lifecycle/start.ts) and, if it must outlive the
+ *     start, to the record (core/records/record.ts: optional, so older records still read);
+ *     write it into the record in startApp.
+ *  2. Add ONE entry below with `option({...})`, where it should appear in help. Give `flag`
+ *     (kebab-case) and `key` (camelCase), `pm2` if pm2 has the setting, a `kind` from
+ *     kinds.ts (add a kind there if none fits), `help`, `supervision` if it only works
+ *     supervised ('needs-restart') or makes bgrun supervise ('implied'), `needs` if it only
+ *     makes sense with another option, and `show` for its row in `bgrun show`.
+ *     CLI parsing, config keys (with typo suggestions), pm2 keys, `--help`, shell completion,
+ *     `show` and the README check (test/unit/options/start-options.test.ts) pick it up.
+ *     Give the config key its type and doc in AppConfig (config/define-config.ts), for
+ *     editors and `defineConfig`.
+ *  3. If pm2's key was refused or accepted only with a fixed value (config/pm2-keys.ts),
+ *     remove it from there.
+ *  4. The behaviour (core, supervisor/<feature>.ts), `export systemd` (export/systemd-unit.ts)
+ *     and the README section; tests under test/unit/ and test/e2e/.
+ */
+import type { StartOptions } from '../core/lifecycle/start.js';
+import { logLimits } from '../core/logs/limits.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { formatBytes } from '../core/size.js';
+import { DEFAULT_INSTANCE_VAR } from '../core/fleet/instance-env.js';
+import * as kinds from './kinds.js';
+import type { ValueKind } from './kinds.js';
+
+/** Fields of StartOptions an option can set. */
+type Field = Exclude<keyof StartOptions, 'isCommand' | 'origin'>;
+type ValueOf<F extends Field> = Exclude<StartOptions[F], undefined>;
+
+export interface StartOption<F extends Field = Field> {
+  /** The camelCase key of config files and of the library's `start()`. */
+  key: string;
+  /** The long flag of `bgrun start`, without `--`; null: config files only (the command line has its own way). */
+  flag: string | null;
+  short?: string;
+  /** Other spellings of the flag, accepted and completed. */
+  aliases?: string[];
+  /**
+   * pm2's ecosystem key for the same setting (it may be the key itself), other pm2 spellings,
+   * and pm2's kind when pm2's values differ (autorestart: true/false).
+   */
+  pm2?: { key: string; aliases?: string[]; kind?: ValueKind<ValueOf<F> | undefined> };
+  /** The StartOptions field the parsed value goes to; none: the option is only checked. */
+  field?: F;
+  /** Parses the value; undefined means "leave the default" (instances: 1). */
+  kind: ValueKind<ValueOf<F> | undefined>;
+  /** One line for --help, completion and the README's option list. */
+  help: string;
+  /** A config entry without it (nor `unless`) is refused with this message. */
+  required?: { unless?: string; message: string };
+  /** Another key that cannot be given with it: "give either <other> or <key>, not both". */
+  conflicts?: string;
+  /**
+   * 'needs-restart': only for a supervised program (given without --restart, refused);
+   * 'implied': asking for it makes bgrun supervise the program (the supervisor does it).
+   */
+  supervision?: 'needs-restart' | 'implied';
+  /**
+   * Another option it only makes sense with: refused when `missing` says so (it sees the
+   * options parsed so far, those before it in the table, and which were given). `message`
+   * gets the other option as the front end names it (`--ready`, `ready`) and shows how to
+   * give it (`--instances <N>`, `instances`).
+   */
+  needs?: {
+    key: string;
+    missing(options: Partial<StartOptions>, given: (key: string) => boolean): boolean;
+    message(other: { name: string; usage: string }): string;
+  };
+  /** Its row in `bgrun show` (text); the JSON shows the record's fields. */
+  show?: { label: string; value(record: ProcessRecord): string };
+}
+
+/** Keeps each entry's kind and field in step (type-checked), then erases the field's type for the table. */
+function option<F extends Field>(definition: StartOption<F>): StartOption {
+  return definition as unknown as StartOption;
+}
+
+/** Options that only mean something for the copies of an app. */
+const copies: StartOption['needs'] = {
+  key: 'instances',
+  missing: (_o, given) => !given('instances'),
+  message: (instances) => `is for copies of an app: add ${instances.usage}`,
+};
+
+const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '-');
+
+/** The start options, in the order of `bgrun start --help`. */
+export const START_OPTIONS: readonly StartOption[] = [
+  option({
+    key: 'script',
+    flag: null,
+    field: 'script',
+    kind: kinds.text('<script>', 'files'),
+    help: 'the script or command to run',
+    required: { unless: 'module', message: 'missing: the script or command to run (or module: a Python module)' },
+  }),
+  option({ key: 'args', flag: null, field: 'args', kind: kinds.args, help: 'its arguments (a string is split at spaces, quotes group)' }),
+  option({ key: 'name', flag: 'name', short: 'n', field: 'name', kind: kinds.name, help: 'name to manage it by (default: the program name)' }),
+  option({
+    key: 'cwd',
+    flag: 'cwd',
+    field: 'cwd',
+    kind: kinds.folder,
+    help: 'working folder (default: the current one)',
+    show: { label: 'cwd', value: (r) => r.cwd },
+  }),
+  option({
+    key: 'env',
+    flag: 'env',
+    short: 'e',
+    field: 'env',
+    kind: kinds.env,
+    help: 'set a variable (repeatable); with config apps, a profile name picks env_<profile>',
+    show: { label: 'env set', value: (r) => list(Object.keys(r.envVars)) },
+  }),
+  option({
+    key: 'envFile',
+    flag: 'env-file',
+    field: 'envFiles',
+    kind: kinds.files,
+    help: 'read variables from a .env file, again at every restart (repeatable)',
+    show: { label: 'env files', value: (r) => list(r.envFiles) },
+  }),
+  option({
+    key: 'interpreter',
+    flag: 'interpreter',
+    field: 'interpreter',
+    kind: kinds.interpreter,
+    help: "run the script with this command (default for .py: the project's .venv, else python3)",
+  }),
+  option({
+    key: 'interpreterArgs',
+    flag: 'interpreter-args',
+    aliases: ['node-args'],
+    field: 'interpreterArgs',
+    kind: kinds.args,
+    help: "options for the interpreter, before the script (pm2's --node-args): --interpreter-args '--max-old-space-size=4096'",
+  }),
+  option({
+    key: 'module',
+    flag: 'module',
+    short: 'm',
+    field: 'module',
+    kind: kinds.pythonModule,
+    conflicts: 'script',
+    help: "run a Python module (python -m) with the project's environment; what follows is its arguments",
+  }),
+  option({ key: 'wait', flag: 'wait', field: 'waitMs', kind: kinds.duration, help: 'watch for a crash this long before returning (default 500ms, 0 to skip)' }),
+  option({
+    key: 'restart',
+    flag: 'restart',
+    pm2: { key: 'autorestart', kind: kinds.autorestart },
+    field: 'restart',
+    kind: kinds.policy,
+    help: `${kinds.RESTART_POLICIES[0]} (default), ${kinds.RESTART_POLICIES.slice(1).join(' or ')}: supervise and restart it`,
+    show: { label: 'restart policy', value: (r) => r.restart },
+  }),
+  option({
+    key: 'maxRestarts',
+    flag: 'max-restarts',
+    pm2: { key: 'max_restarts' },
+    field: 'maxRestarts',
+    kind: kinds.count,
+    help: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)',
+    supervision: 'needs-restart',
+  }),
+  option({
+    key: 'minUptime',
+    flag: 'min-uptime',
+    pm2: { key: 'min_uptime' },
+    field: 'minUptimeMs',
+    kind: kinds.duration,
+    help: 'a run this long resets the backoff and crash count (default 10s)',
+    supervision: 'needs-restart',
+  }),
+  option({
+    key: 'maxMemory',
+    flag: 'max-memory',
+    pm2: { key: 'max_memory_restart' },
+    field: 'maxMemoryBytes',
+    kind: kinds.size,
+    help: 'restart it gracefully when its memory stays above this (e.g. 300M)',
+    supervision: 'needs-restart',
+  }),
+  option({
+    key: 'ready',
+    flag: 'ready',
+    field: 'ready',
+    kind: kinds.probe,
+    help: 'return once it is ready: tcp:PORT, http://host:port/path (2xx), log:/regex/ or delay:<duration>',
+    show: { label: 'ready', value: (r) => (r.ready ? `${r.ready}${r.readyAt ? ` (passed ${r.readyAt})` : ''}` : '-') },
+  }),
+  option({
+    key: 'readyTimeout',
+    flag: 'ready-timeout',
+    field: 'readyTimeoutMs',
+    kind: kinds.duration,
+    help: 'fail when --ready has not passed after this long (default 30s)',
+    needs: { key: 'ready', missing: (o) => o.ready === undefined, message: (ready) => `needs ${ready.name}: the probe to wait for` },
+  }),
+  option({
+    key: 'maxLogSize',
+    flag: 'max-log-size',
+    field: 'maxLogBytes',
+    kind: kinds.logSize,
+    help: 'rotate each log past this size (e.g. 10M; 0: never; default 10M supervised, never plain)',
+    show: {
+      label: 'log rotation',
+      value(r) {
+        const limits = logLimits(r);
+        return limits ? `past ${formatBytes(limits.maxBytes)}, ${limits.maxFiles} copies kept` : 'never';
+      },
+    },
+  }),
+  option({
+    key: 'maxLogFiles',
+    flag: 'max-log-files',
+    field: 'maxLogFiles',
+    kind: kinds.logFiles,
+    help: 'rotated copies kept per log, x.log.1 the newest (default 5)',
+    needs: {
+      key: 'maxLogSize',
+      missing: (o) => (o.restart ?? 'no') === 'no' && !o.maxLogBytes,
+      message: (size) => `needs ${size.name} for a plain program (supervised programs rotate at 10M by default)`,
+    },
+  }),
+  option({
+    key: 'dependsOn',
+    flag: null,
+    field: 'dependsOn',
+    kind: kinds.names,
+    help: 'names of apps that must be started and ready before this one',
+    show: { label: 'depends on', value: (r) => list(r.dependsOn ?? []) },
+  }),
+  option({
+    key: 'instances',
+    flag: 'instances',
+    short: 'i',
+    pm2: { key: 'instances' },
+    field: 'instances',
+    kind: kinds.instances,
+    help: 'run N copies named <name>.0 … <name>.<N-1> (max or 0: one per CPU, -1: one less); the name addresses them all',
+  }),
+  option({
+    key: 'incrementVar',
+    flag: 'increment-var',
+    pm2: { key: 'increment_var' },
+    field: 'incrementVar',
+    kind: kinds.variable,
+    help: 'raise this numeric variable by the copy index in each copy (e.g. PORT)',
+    needs: copies,
+  }),
+  option({
+    key: 'instanceVar',
+    flag: 'instance-var',
+    pm2: { key: 'instance_var' },
+    field: 'instanceVar',
+    kind: kinds.variable,
+    help: `the variable holding the copy index besides BGRUN_INSTANCE (default ${DEFAULT_INSTANCE_VAR})`,
+    needs: copies,
+  }),
+  option({
+    key: 'mergeLogs',
+    flag: 'merge-logs',
+    pm2: { key: 'merge_logs', aliases: ['combine_logs'] },
+    field: 'mergeLogs',
+    kind: kinds.flag,
+    help: 'copies share one out and one err log named after the app',
+  }),
+  option({
+    key: 'namespace',
+    flag: 'namespace',
+    pm2: { key: 'namespace' },
+    field: 'namespace',
+    kind: kinds.namespace,
+    help: "a group for 'list' and for targets written @<ns> (stop @<ns>, logs @<ns>…)",
+  }),
+  option({ key: 'execMode', flag: null, pm2: { key: 'exec_mode' }, kind: kinds.execMode, help: 'pm2\'s exec_mode: "fork" (cluster mode is not available yet)' }),
+];
+
+/** The option of a config key, pm2 key or flag. */
+export const optionByKey = (key: string) => START_OPTIONS.find((o) => o.key === key);
+
