@@ -44,8 +44,8 @@ test('a new copy that fails to become ready stops the reload; the rest keep the 
   const reload = await box.run(['reload', 'web']);
   t.is(reload.exitCode, 1);
   t.regex(reload.stderr.split('\n')[0]!, /^bgrun: reload of 'web' stopped at web\.0: .*; web\.1, web\.2 still run the old version$/);
-  t.is(box.record('web.1').pid, before[1]);
-  t.is(box.record('web.2').pid, before[2]);
+  t.is(box.record('web.1').pid, before[1]!);
+  t.is(box.record('web.2').pid, before[2]!);
   t.true(isAlive(before[1]!) && isAlive(before[2]!));
 });
 
