@@ -101,7 +101,7 @@ function checkConfigOptions(args: Parsed, label: string): void {
   }
 }
 
-function printOutcome(o: AppOutcome, io: Io): void {
+export function printOutcome(o: AppOutcome, io: Io): void {
   if (o.copies) {
     for (const record of o.copies) printOutcome({ ...o, name: record.name, record, copies: undefined }, io);
     return;

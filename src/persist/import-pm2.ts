@@ -1,0 +1,176 @@
+/**
+ * `bgrun import pm2`: pm2's saved process list (`pm2 save` writes
+ * $PM2_HOME/dump.pm2, a JSON list of each app's pm2_env) as bgrun config apps.
+ *
+ * Each entry maps to bgrun's own keys, written out in full (restart, maxRestarts,
+ * minUptime: pm2's values or pm2's defaults), so the result means the same in a
+ * bgrun.config.json. The environment keeps only what pm2 added over the
+ * environment the import runs in (PORT, NODE_ENV, …): pm2 copies the whole
+ * environment of the shell that started it into each entry, and its own
+ * variables (PM2_*) mean nothing here.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, describeSystemError } from '../errors.js';
+import { PM2_DEFAULTS, safeName } from '../config/pm2.js';
+import { readProcess } from '../core/processes/process-info.js';
+
+/** One app as bgrun's config takes it, plus what only the import knows. */
+export interface ImportedApp {
+  /** bgrun config keys (bgrun.config.json). */
+  config: Record<string, unknown>;
+  /** pm2's name when it is not a valid bgrun name. */
+  displayName?: string;
+  /** Its status in pm2 when saved: online apps are started, the others only written by --print. */
+  pm2Status: string;
+  /** The pidfile pm2 kept for it, to tell whether pm2 still runs it. */
+  pm2PidFile: string | null;
+}
+
+export interface ImportedDump {
+  file: string;
+  apps: ImportedApp[];
+  /** One line each: what did not carry over, and why. */
+  notes: string[];
+}
+
+/** Where `pm2 save` wrote its list: --dump, else $PM2_HOME/dump.pm2, else ~/.pm2/dump.pm2. */
+export function pm2DumpFile(env: NodeJS.ProcessEnv, given?: string): string {
+  if (given) return path.resolve(given);
+  const home = env.PM2_HOME || path.join(env.HOME || os.homedir(), '.pm2');
+  return path.join(home, 'dump.pm2');
+}
+
+/** Set by the shell that ran pm2, about itself: never the app's. */
+const SHELL_BOOKKEEPING = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
+
+/** Variables of pm2's own, and keys pm2 puts in env that are not variables (the app's name, unique_id). */
+function isPm2Variable(key: string, entry: Record<string, unknown>): boolean {
+  return /^PM2_|^pm_/.test(key) || SHELL_BOOKKEEPING.has(key) || key === 'unique_id' || key === entry.name || key === 'NODE_APP_INSTANCE' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+}
+
+/** The interpreter pm2 picks by itself for an extension (lib/Common.js sink.resolveInterpreter): left out, bgrun picks its own. */
+function isDefaultInterpreter(interpreter: string, script: string): boolean {
+  const ext = path.extname(script).toLowerCase();
+  if (['.js', '.mjs', '.cjs', '.ts', ''].includes(ext) && interpreter === 'node') return true;
+  if (ext === '.py' && /^python3?$/.test(interpreter)) return true;
+  return false;
+}
+
+/** Keys of a pm2 entry that carry over as they are when bgrun reads them (watch, cron_restart, … as their helpers add them). */
+const PASS_THROUGH = ['watch', 'ignore_watch', 'cron_restart', 'kill_timeout', 'restart_delay', 'exp_backoff_restart_delay', 'stop_exit_codes', 'increment_var', 'instance_var', 'merge_logs'];
+
+function mapEntry(raw: unknown, i: number, baseEnv: NodeJS.ProcessEnv, known: (key: string) => boolean, notes: string[]): ImportedApp | null {
+  if (typeof raw !== 'object' || raw === null) {
+    notes.push(`entry ${i}: not an app, skipped`);
+    return null;
+  }
+  const e = raw as Record<string, unknown>;
+  const pm2Name = typeof e.name === 'string' && e.name !== '' ? e.name : `app-${i}`;
+  const script = typeof e.pm_exec_path === 'string' ? e.pm_exec_path : typeof e.script === 'string' ? e.script : null;
+  if (!script) {
+    notes.push(`${pm2Name}: no script in the dump, skipped`);
+    return null;
+  }
+  if (pm2Name.startsWith('pm2-') && /node_modules\/pm2-/.test(script)) {
+    notes.push(`${pm2Name}: a pm2 module, skipped`);
+    return null;
+  }
+  const name = safeName(pm2Name);
+  const config: Record<string, unknown> = { name, script };
+  if (Array.isArray(e.args) && e.args.length > 0) config.args = e.args.map(String);
+  const cwd = typeof e.pm_cwd === 'string' ? e.pm_cwd : typeof e.cwd === 'string' ? e.cwd : null;
+  if (cwd) config.cwd = cwd;
+  const interpreter = typeof e.exec_interpreter === 'string' ? e.exec_interpreter : null;
+  if (interpreter && interpreter !== 'none' && !isDefaultInterpreter(interpreter, script)) config.interpreter = interpreter;
+  if (Array.isArray(e.node_args) && e.node_args.length > 0) config.interpreterArgs = e.node_args.map(String);
+
+  const env: Record<string, string> = {};
+  const source = typeof e.env === 'object' && e.env !== null ? (e.env as Record<string, unknown>) : {};
+  for (const [key, value] of Object.entries(source)) {
+    if (isPm2Variable(key, e) || value === undefined || value === null || typeof value === 'object') continue;
+    const text = String(value);
+    if (baseEnv[key] !== text) env[key] = text;
+  }
+  if (Object.keys(env).length > 0) config.env = env;
+
+  const supervised = e.autorestart !== false;
+  config.restart = supervised ? 'always' : 'no';
+  if (supervised) {
+    config.maxRestarts = typeof e.max_restarts === 'number' ? e.max_restarts : PM2_DEFAULTS.max_restarts;
+    config.minUptime = typeof e.min_uptime === 'number' ? e.min_uptime : PM2_DEFAULTS.min_uptime;
+    if (typeof e.max_memory_restart === 'number' && e.max_memory_restart > 0) config.maxMemory = e.max_memory_restart;
+  } else if (e.max_memory_restart !== undefined) {
+    notes.push(`${pm2Name}: max_memory_restart needs restarts, and autorestart is false: left out`);
+  }
+  const instances = Number(e.instances);
+  if (Number.isInteger(instances) && instances !== 1 && known('instances')) config.instances = instances;
+  if (typeof e.exec_mode === 'string' && /^cluster/.test(e.exec_mode)) {
+    if (known('exec_mode')) config.exec_mode = 'cluster';
+    else notes.push(`${pm2Name}: cluster mode is not available here: runs in fork mode`);
+  }
+  if (typeof e.namespace === 'string' && e.namespace !== 'default' && known('namespace')) config.namespace = e.namespace;
+  for (const key of PASS_THROUGH) {
+    const value = e[key];
+    if (value === undefined || value === null || value === false || (Array.isArray(value) && value.length === 0)) continue;
+    // pm2 writes instance_var (its default NODE_APP_INSTANCE) into every entry: it means something only for copies.
+    if ((key === 'instance_var' || key === 'increment_var' || key === 'merge_logs') && config.instances === undefined) continue;
+    if (known(key)) config[key] = value;
+    else notes.push(`${pm2Name}: ${key} is not carried over (bgrun does not read it yet)`);
+  }
+  const pidFile = typeof e.pm_pid_path === 'string' ? e.pm_pid_path : null;
+  return {
+    config,
+    ...(name !== pm2Name ? { displayName: pm2Name } : {}),
+    pm2Status: typeof e.status === 'string' ? e.status : 'unknown',
+    pm2PidFile: pidFile,
+  };
+}
+
+/** Reads and maps pm2's dump; throws a one-line ConfigError when it is missing or not pm2's. */
+export function readPm2Dump(file: string, baseEnv: NodeJS.ProcessEnv, known: (key: string) => boolean): ImportedDump {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read pm2's saved list ${file}: ${describeSystemError(error)}; run 'pm2 save' first, or give --dump <file>`,
+      'CONFIG_NOT_FOUND',
+      error,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not a pm2 dump (not JSON: ${(error as Error).message})`, 'CONFIG_INVALID', error);
+  }
+  if (!Array.isArray(value)) throw new ConfigError(`${file}: not a pm2 dump (expected a list of apps)`, 'CONFIG_INVALID');
+  const notes: string[] = [];
+  const apps = value.map((raw, i) => mapEntry(raw, i, baseEnv, known, notes)).filter((a): a is ImportedApp => a !== null);
+  // Two pm2 apps whose names map to the same bgrun name: number them.
+  const seen = new Map<string, number>();
+  for (const app of apps) {
+    const name = app.config.name as string;
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    if (count > 1) {
+      app.config.name = `${name}-${count}`;
+      app.displayName ??= name;
+    }
+  }
+  return { file, apps, notes };
+}
+
+/** Whether pm2 still runs the app (its pidfile names a live process): two copies would fight over ports and files. */
+export function stillRunByPm2(app: ImportedApp): number | null {
+  if (!app.pm2PidFile) return null;
+  try {
+    const pid = Number(fs.readFileSync(app.pm2PidFile, 'utf8').trim());
+    const info = readProcess(pid);
+    return info && !info.dead ? pid : null;
+  } catch {
+    return null;
+  }
+}

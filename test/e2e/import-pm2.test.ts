@@ -1,0 +1,179 @@
+/**
+ * `bgrun import pm2`: pm2's saved list (dump.pm2, written by `pm2 save`) started
+ * under bgrun, or written as a bgrun.config.json. Against a dump the real pm2
+ * (7.0.4) wrote (test/fixtures/pm2/dump.pm2, its folder replaced by __DIR__), and
+ * against a fresh one from the real pm2 when it is installed here (the benchmark's
+ * .bench-cache, or BGRUN_TEST_PM2=<pm2 package folder>).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { ROOT, type Sandbox, fixture, isAlive, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
+import { LONG, firstLine, listJson, spawnOwn, waitForMatch } from '../helpers/proc.js';
+
+test.after.always(sweepAll);
+
+const SERVER = "console.log('server', process.argv.slice(2).join(' '), process.env.PORT, process.execArgv.join(' '));\nsetInterval(() => {}, 1000);\n";
+const WORKER = 'import time\nprint("worker up", flush=True)\nwhile True:\n    time.sleep(1)\n';
+
+/** The apps the dump names, in a folder of the test's. */
+function appFolder(box: Sandbox): string {
+  const dir = path.join(box.dir, 'pm2project');
+  fs.mkdirSync(path.join(dir, 'app'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'app', 'server.js'), SERVER);
+  fs.writeFileSync(path.join(dir, 'app', 'worker.py'), WORKER);
+  return dir;
+}
+
+function fixtureDump(box: Sandbox, dir: string): string {
+  const file = path.join(box.dir, 'dump.pm2');
+  fs.writeFileSync(file, fs.readFileSync(fixture('pm2/dump.pm2'), 'utf8').replaceAll('__DIR__', dir));
+  return file;
+}
+
+/** What every dump of the ecosystem below must become. */
+async function checkImported(t: ExecutionContext, box: Sandbox, dir: string, dump: string): Promise<void> {
+  const r = await box.run(['import', 'pm2', '--dump', dump], { cwd: box.dir, env: { VIRTUAL_ENV: '' } });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^started api \(pid \d+\)$/m);
+  t.regex(r.stdout, /^started My-Worker \(pid \d+\)$/m);
+  t.regex(r.stdout, /^ticker was stopped in pm2: not started/m);
+
+  const api = box.record('api');
+  t.deepEqual(api.command, [process.execPath, '--max-old-space-size=256', path.join(dir, 'app', 'server.js'), '--port', '3000']);
+  t.is(api.cwd, path.join(dir, 'app'));
+  t.is(api.restart, 'always');
+  t.is(api.maxRestarts, 16);
+  t.is(api.minUptimeMs, 1000);
+  t.is(api.maxMemoryBytes, 200 * 1024 * 1024);
+  t.true(Object.keys(api.envVars as object).includes('PORT'));
+  t.false(Object.keys(api.envVars as object).some((k) => k.startsWith('PM2_') || k === 'PWD' || k === 'api'));
+  await waitForMatch(api.outLog as string, /^server --port 3000 3000 --max-old-space-size=256$/m);
+
+  const worker = box.record('My-Worker');
+  t.is(worker.displayName, 'My Worker');
+  t.is(worker.restart, 'no');
+  t.is(path.extname((worker.command as string[])[1]!), '.py');
+  await waitForMatch(worker.outLog as string, /^worker up$/m);
+  t.false(fs.existsSync(path.join(box.home, 'records', 'ticker.json')));
+
+  // --print: the same apps (ticker too) as a bgrun.config.json that loads; never over an existing file.
+  const out = path.join(box.dir, 'converted', 'bgrun.config.json');
+  fs.mkdirSync(path.dirname(out));
+  const printed = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(printed.exitCode, 0, printed.stderr);
+  t.regex(printed.stdout, /^wrote .*bgrun\.config\.json: api, My-Worker, ticker/m);
+  t.notRegex(printed.stdout + printed.stderr, /3000"|production/, 'no env value printed');
+  t.is(fs.statSync(out).mode & 0o777, 0o600);
+  const config = JSON.parse(fs.readFileSync(out, 'utf8'));
+  t.deepEqual(
+    config.apps.map((a: Record<string, unknown>) => [a.name, a.restart, a.maxRestarts, a.minUptime]),
+    [
+      ['api', 'always', 16, 1000],
+      ['My-Worker', 'no', undefined, undefined],
+      ['ticker', 'always', 5, 5000],
+    ],
+  );
+  t.is(config.apps[2].script, '/usr/bin/sleep');
+  const again = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(again.exitCode, 1);
+  t.regex(firstLine(again.stderr), /exists: bgrun will not overwrite it; give --output <another file>$/);
+}
+
+test('a dump written by the real pm2: online apps start with the same command, policy and env; --print writes the config', async (t) => {
+  const box = sandbox(t);
+  const dir = appFolder(box);
+  await checkImported(t, box, dir, fixtureDump(box, dir));
+});
+
+test('an app pm2 still runs is not started twice; a missing dump says how to make one', async (t) => {
+  const box = sandbox(t);
+  const dir = appFolder(box);
+  const dump = fixtureDump(box, dir);
+  // pm2's pidfile for api names a live process: pm2 still runs it.
+  const stand = spawnOwn(t, 'sleep', ['300']);
+  fs.mkdirSync(path.join(dir, 'pm2home', 'pids'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'pm2home', 'pids', 'api-0.pid'), String(stand.pid));
+  const r = await box.run(['import', 'pm2', '--dump', dump]);
+  t.is(r.exitCode, 1);
+  t.is(
+    firstLine(r.stderr),
+    `bgrun: pm2 still runs 'api' (pid ${stand.pid}): stop them there first ('pm2 stop all', or 'pm2 kill' to end pm2), then import again; two copies would fight over ports and files`,
+  );
+  t.deepEqual(await listJson(box), []);
+
+  const missing = await box.run(['import', 'pm2'], { env: { PM2_HOME: path.join(box.dir, 'nowhere') } });
+  t.is(missing.exitCode, 1);
+  t.regex(firstLine(missing.stderr), /^bgrun: cannot read pm2's saved list .*nowhere\/dump\.pm2: .*; run 'pm2 save' first, or give --dump <file>$/);
+});
+
+/** pm2's package folder, when installed here; null otherwise. */
+function realPm2(): string | null {
+  for (const dir of [process.env.BGRUN_TEST_PM2, path.join(ROOT, '.bench-cache', 'node_modules', 'pm2')]) {
+    if (dir && fs.existsSync(path.join(dir, 'bin', 'pm2'))) return dir;
+  }
+  return null;
+}
+const PM2 = realPm2();
+const livePm2 = PM2 ? test : test.skip;
+if (!PM2) console.warn("import-pm2.test.ts: the live pm2 test is skipped: pm2 is not installed here ('npm run bench -- --quick' installs it into .bench-cache, or set BGRUN_TEST_PM2)");
+
+livePm2('a dump the real pm2 writes now (pm2 start, pm2 save, pm2 kill), imported', async (t) => {
+  const box = sandbox(t);
+  const dir = appFolder(box);
+  fs.writeFileSync(
+    path.join(dir, 'ecosystem.config.js'),
+    `module.exports = { apps: [
+  { name: 'api', script: 'server.js', cwd: __dirname + '/app', args: '--port 3000', env: { PORT: '3000', NODE_ENV: 'production' }, max_memory_restart: '200M', node_args: '--max-old-space-size=256' },
+  { name: 'My Worker', script: 'worker.py', cwd: __dirname + '/app', interpreter: 'python3', autorestart: false },
+  { name: 'ticker', script: 'sleep', args: '600', interpreter: 'none', max_restarts: 5, min_uptime: '5s' },
+] };
+`,
+  );
+  const home = path.join(dir, 'pm2home');
+  // pm2 with its own home and a small environment, never the user's.
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, PM2_HOME: home };
+  const pm2 = (...args: string[]) => spawnSync(process.execPath, [path.join(PM2!, 'bin', 'pm2'), ...args], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+  t.teardown(() => {
+    // Its daemon by pid (never by name), then the apps it left, by their pidfiles.
+    for (const file of [path.join(home, 'pm2.pid'), ...listPids(path.join(home, 'pids'))]) {
+      const pid = Number(readOr(file));
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  });
+  t.is(pm2('start', 'ecosystem.config.js').status, 0);
+  t.is(pm2('stop', 'ticker').status, 0);
+  const saved = pm2('save');
+  t.is(saved.status, 0, saved.stderr);
+  const daemon = Number(readOr(path.join(home, 'pm2.pid')));
+  t.is(pm2('kill').status, 0);
+  await waitFor(() => !isAlive(daemon), { timeout: LONG, what: "pm2's daemon to end" });
+  const dump = path.join(home, 'dump.pm2');
+  if (process.env.BGRUN_WRITE_PM2_FIXTURE === '1') {
+    fs.writeFileSync(fixture('pm2/dump.pm2'), fs.readFileSync(dump, 'utf8').replaceAll(dir, '__DIR__'));
+  }
+  await checkImported(t, box, dir, dump);
+});
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function listPids(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
