@@ -21,6 +21,9 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   resurrect: async () => (await import('./commands/resurrect.js')).resurrect,
   startup: async () => (await import('./commands/startup.js')).startup,
   unstartup: async () => (await import('./commands/startup.js')).unstartup,
+  reset: async () => (await import('./commands/reset.js')).reset,
+  ping: async () => (await import('./commands/ping.js')).ping,
+  update: async () => (await import('./commands/update.js')).update,
   reload: async () => (await import('./commands/reload.js')).reload,
   scale: async () => (await import('./commands/scale.js')).scale,
   import: async () => (await import('./commands/import.js')).importCommand,
@@ -30,7 +33,10 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   __names: async () => (await import('./commands/completion.js')).names,
 };
 
-export const ALIASES: Record<string, string> = { top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
+/** pm2's verbs that are a bgrun command with options: `pm2 jlist` is `bgrun list --json`. */
+export const PM2_VERBS: Record<string, string[]> = { jlist: ['list', '--json'], prettylist: ['list', '--json'] };
+
+export const ALIASES: Record<string, string> = { describe: 'show', top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
 
 const SUMMARIES: [string, string][] = [
   ['start', 'start a program detached, with logs and a pidfile'],
@@ -47,6 +53,9 @@ const SUMMARIES: [string, string][] = [
   ['export', 'write a native systemd unit per program (export systemd <name|all>)'],
   ['save', "remember which programs run now, for 'bgrun resurrect'"],
   ['resurrect', 'start the saved programs that are not running'],
+  ['reset', 'set the restart counters of programs back to 0'],
+  ['ping', 'whether the supervisor is up (pm2 ping)'],
+  ['update', 'replace the supervisor by one of this bgrun; it adopts the running programs (pm2 update)'],
   ['import', "bring pm2's saved apps over (import pm2), or write them as a bgrun.config.json"],
   ['startup', "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup"],
   ['run', 'run apps in the foreground (containers, development), output prefixed by app'],
@@ -136,7 +145,9 @@ function report(error: unknown, io: Io, json: boolean): number {
   return EXIT_FAILURE;
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(given: string[], io: Io): Promise<number> {
+  const verb = given[0] === undefined ? undefined : PM2_VERBS[given[0]];
+  const argv = verb ? [...verb, ...given.slice(1)] : given;
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest[0]) return main([rest[0], '--help'], io);

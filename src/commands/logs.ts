@@ -19,6 +19,8 @@ export const logs: Command = {
         'lines since a duration ago (30s, 10m, 2h, 1d) or a time (2026-11-24T03:00:00Z), rotated copies included; needs lines that start with an ISO 8601 time',
     },
     { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new lines (Ctrl-C to end)' },
+    { name: 'raw', type: 'boolean', description: "pm2's --raw: the lines as the program wrote them, nothing added (what bgrun prints for one program)" },
+    { name: 'nostream', type: 'boolean', description: "pm2's --nostream: print and return (what bgrun does without --follow)" },
     { name: 'out', type: 'boolean', description: 'stdout log only' },
     { name: 'err', type: 'boolean', description: 'stderr log only' },
   ],
@@ -35,7 +37,7 @@ export const logs: Command = {
     // An app with copies (or an @namespace) is every copy's logs; merged logs (--merge-logs) once.
     const records = await resolveConfigTargets(ctx, args.positionals);
     const files = [...new Set(records.flatMap((record) => (v.out ? [record.outLog] : v.err ? [record.errLog] : [record.outLog, record.errLog])))];
-    const headers = files.length > 1;
+    const headers = files.length > 1 && v.raw !== true;
     // Where the tail ends is where following starts, so a line written in between is printed once.
     const ends = files.map(fileSize);
     for (const [i, file] of files.entries()) {

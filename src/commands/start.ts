@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Parsed, stringValue } from '../cli-args.js';
+import { type OptionSpec, type Parsed, parseArgs, stringValue } from '../cli-args.js';
 import type { Context } from '../core/context.js';
 import { parseDuration } from '../core/duration.js';
 import { type StartOptions, startApp, startExisting } from '../core/lifecycle/start.js';
@@ -21,6 +21,33 @@ function knownProgram(args: Parsed, ctx: Context, program: string): boolean {
   return fs.existsSync(ctx.paths.records) && readRecord(ctx.paths, program) !== null;
 }
 
+/**
+ * pm2's way of writing it: `bgrun start app.js --name api -- --port 3000`. With a `--`
+ * after the script, what comes between them is bgrun's options (when all of it is)
+ * and what follows `--` is the script's arguments. Without `--`, everything after
+ * the script stays the script's, as bgrun has always read it; when that looks like
+ * bgrun's options, one note says so.
+ */
+function pm2ArgumentForm(given: Parsed, specs: OptionSpec[]): { args: Parsed; note?: string } {
+  if (given.dashDash || given.positionals.length !== 1 || given.rest.length === 0) return { args: given };
+  const at = given.rest.indexOf('--');
+  const before = at >= 0 ? given.rest.slice(0, at) : given.rest;
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(before, specs);
+  } catch {
+    return { args: given };
+  }
+  if (parsed.positionals.length > 0 || parsed.dashDash || Object.keys(parsed.values).length === 0) return { args: given };
+  if (at >= 0) return { args: { ...given, values: { ...given.values, ...parsed.values }, rest: given.rest.slice(at + 1) } };
+  // Option names only: a value (--env KEY=VALUE) may be a secret.
+  const names = Object.keys(parsed.values).map((k) => `--${k}`).join(', ');
+  return {
+    args: given,
+    note: `bgrun: note: ${names} went to ${given.positionals[0]} as its arguments; bgrun's options go before the script, or before a -- that ends them as pm2 reads it (bgrun start ${given.positionals[0]} ${names.split(', ')[0]} ... -- <its arguments>)`,
+  };
+}
+
 export const start: Command = {
   name: 'start',
   summary: 'start a program detached, with logs and a pidfile',
@@ -28,7 +55,8 @@ export const start: Command = {
     'bgrun start [options] <script> [args...]\n       bgrun start [options] -m <module> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
   stopAtPositional: true,
   options: [...startOptionSpecs(), CONFIG_OPTION, ONLY_OPTION, PROCFILE_OPTION, JSON_OPTION],
-  async run(args, ctx, io) {
+  async run(given, ctx, io) {
+    const { args, note } = pm2ArgumentForm(given, this.options);
     const v = args.values;
     const fromConfig = await startFromConfig(args, ctx, io, this.options);
     if (fromConfig !== null) return fromConfig;
@@ -59,6 +87,7 @@ export const start: Command = {
       return 0;
     }
     printStarted(await startApp(ctx, options), io, v.json === true, 'started');
+    if (note) io.err(note);
     return 0;
   },
 };

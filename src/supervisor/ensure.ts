@@ -119,3 +119,22 @@ export async function ensureSupervisorIfNeeded(ctx: Context, records?: ProcessRe
   if (!needsSupervisor(records ?? readRecords(ctx.paths, { quarantine: false, reuse: true }).records)) return;
   await ensureSupervisor(ctx);
 }
+
+/**
+ * `bgrun update` (pm2 update): a new supervisor of this bgrun even when one of
+ * the same version runs; the old one exits on SIGTERM without touching the
+ * programs, the new one re-adopts them. None is started when nothing needs one.
+ */
+export async function replaceSupervisor(ctx: Context): Promise<{ pid: number | null; replaced: number | null; version: string }> {
+  return withLock(ctx.paths, () => {
+    const current = liveSupervisor(ctx.paths);
+    const records = fs.existsSync(ctx.paths.records) ? readRecords(ctx.paths, { quarantine: false, reuse: true }).records : [];
+    if (!needsSupervisor(records)) {
+      if (current) signalIfSame(current, 'SIGTERM');
+      return { pid: null, replaced: current?.pid ?? null, version: bgrunVersion() };
+    }
+    const fresh = spawnSupervisor(ctx);
+    if (current) signalIfSame(current, 'SIGTERM');
+    return { pid: fresh.pid, replaced: current?.pid ?? null, version: fresh.version };
+  });
+}
