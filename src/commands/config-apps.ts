@@ -19,6 +19,7 @@ import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../c
 import { resolveTargets } from '../core/records/targets.js';
 import { belongsToConfig } from '../core/records/origin.js';
 import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
+import { createProgress } from '../output/progress.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
 
@@ -119,7 +120,18 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
   for (const warning of config.warnings) io.err(`bgrun: warning: ${warning}`);
   const json = args.values.json === true;
   const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
-  const outcomes = await startConfigApps(ctx, withEnvProfile(config, envProfileOption(args, config.label)), { only, waitMs, onApp: json ? undefined : (o) => printOutcome(o, io) });
+  const progress = createProgress(io, 'starting', startOrder(config.apps, only, config.label).length, { json });
+  let outcomes: AppOutcome[];
+  try {
+    outcomes = await startConfigApps(ctx, withEnvProfile(config, envProfileOption(args, config.label)), {
+      only,
+      waitMs,
+      onApp: json ? undefined : (o) => printOutcome(o, progress.io),
+      progress,
+    });
+  } finally {
+    progress.finish();
+  }
   if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...toInfo([r])[0], action: o.action })))));
   return 0;
 }
@@ -252,6 +264,7 @@ export async function targetsOrConfigApps(
 /** Stops the targets; the apps of a config one after the other, dependents first. */
 export async function stopTargets(ctx: Context, args: Parsed, usage: string, options: StopOptions): Promise<StopResult[]> {
   const { records, fromConfig } = await targetsOrConfigApps(ctx, args, usage, 'stop');
+  options.progress?.setTotal(records.length);
   if (!fromConfig) return stopRecords(ctx, records, options);
   const results: StopResult[] = [];
   for (const record of records) results.push(await stopRecord(ctx, record, options));

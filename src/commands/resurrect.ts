@@ -1,5 +1,6 @@
 import { stringValue } from '../cli-args.js';
 import { optionalDuration } from '../core/duration.js';
+import { createProgress } from '../output/progress.js';
 import { type Command, JSON_OPTION } from './command.js';
 
 export const resurrect: Command = {
@@ -13,7 +14,13 @@ export const resurrect: Command = {
   async run(args, ctx, io) {
     const { dumpFile, resurrect: resurrectSaved } = await import('../persist/dump.js');
     const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
-    const results = await resurrectSaved(ctx, { waitMs });
+    const progress = createProgress(io, 'resurrecting', 0, { json: args.values.json === true });
+    let results: Awaited<ReturnType<typeof resurrectSaved>>;
+    try {
+      results = await resurrectSaved(ctx, { waitMs, progress });
+    } finally {
+      progress.finish();
+    }
     const failed = (results ?? []).filter((r) => r.action === 'failed');
     if (args.values.json) {
       const rows = (results ?? []).map((r) => ({

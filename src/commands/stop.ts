@@ -3,6 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import type { StopOptions } from '../core/lifecycle/stop.js';
 import { isValidSignal } from '../core/processes/terminate.js';
 import { UsageError } from '../errors.js';
+import { createProgress } from '../output/progress.js';
 import type { Command } from './command.js';
 import { ONLY_OPTION, TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
 
@@ -35,8 +36,14 @@ export const stop: Command = {
   usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
   options: [...STOP_OPTIONS, TARGETS_CONFIG_OPTION, ONLY_OPTION],
   async run(args, ctx, io) {
-    const options = stopOptions(args);
-    const results = await stopTargets(ctx, args, this.usage, options);
+    const progress = createProgress(io, 'stopping', 0);
+    const options = { ...stopOptions(args), progress };
+    let results: Awaited<ReturnType<typeof stopTargets>>;
+    try {
+      results = await stopTargets(ctx, args, this.usage, options);
+    } finally {
+      progress.finish();
+    }
     for (const r of results) {
       if (!r.wasRunning) io.out(`${r.name} was not running`);
       else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);

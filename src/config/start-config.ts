@@ -35,6 +35,8 @@ export interface StartConfigOptions {
   waitMs?: number;
   /** Called as each app is done, so the CLI prints as it goes. */
   onApp?: (outcome: AppOutcome) => void;
+  /** Told when work on each app begins (with its probe, if it has one) and ends: the CLI's progress line. */
+  progress?: { begin(name: string, detail?: string): void; end(name: string): void };
 }
 
 function runningRecord(ctx: Context, name: string): ProcessRecord | null {
@@ -121,6 +123,7 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
     const i = index.get(name)!;
     const app = order[i]!;
     try {
+      options.progress?.begin(name, app.ready ? `waiting for ${app.ready}` : undefined);
       if (!deps.every(Boolean)) {
         settled[i] = { app, skipped: true };
         return false;
@@ -131,6 +134,7 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
       settled[i] = { app, error };
       return false;
     } finally {
+      options.progress?.end(name);
       report();
     }
   });

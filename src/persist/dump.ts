@@ -224,28 +224,45 @@ function dependencyGraph(specs: SavedSpec[]): Map<string, string[]> {
  * those it depends on are running and ready; the others start at once, side by side.
  * Null when nothing was ever saved.
  */
-export async function resurrect(ctx: Context, options: { waitMs?: number } = {}): Promise<ResurrectResult[] | null> {
+export async function resurrect(
+  ctx: Context,
+  options: { waitMs?: number; progress?: { setTotal(total: number): void; begin(name: string, detail?: string): void; end(name: string): void } } = {},
+): Promise<ResurrectResult[] | null> {
   const dump = readDump(ctx);
   if (!dump) return null;
+  const progress = options.progress;
+  progress?.setTotal(dump.programs.length);
   ensureState(ctx.paths);
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   const graph = dependencyGraph(dump.programs);
   const specs = new Map(dump.programs.map((spec) => [String(spec.name), spec]));
   const launched = afterDependencies<ResurrectResult>(graph, async (name, results) => {
-    const failed = results.filter((r) => r.action === 'failed').map((r) => `'${r.name}'`);
-    if (failed.length > 0) {
-      const error = new BgrunError('DEPENDENCY_FAILED', `not started: it depends on ${failed.join(', ')}, which did not start`);
-      return { name, action: 'failed', pid: null, error };
-    }
+    const spec = specs.get(name)!;
+    progress?.begin(name, typeof spec.ready === 'string' ? `waiting for ${spec.ready}` : undefined);
     try {
-      for (const dep of results) if (dep.action === 'running') await awaitReady(ctx, dep.name);
-    } catch (error) {
-      const wrapped = error instanceof BgrunError ? error : new BgrunError('NOT_READY', String(error), { cause: error });
-      return { name, action: 'failed', pid: null, error: wrapped };
+      return await resurrectAfter(ctx, spec, results, waitMs);
+    } finally {
+      progress?.end(name);
     }
-    return resurrectOne(ctx, specs.get(name)!, waitMs);
   });
   return Promise.all(dump.programs.map((spec) => launched.get(String(spec.name))!));
+}
+
+/** One saved program, once what it depends on has settled. */
+async function resurrectAfter(ctx: Context, spec: SavedSpec, results: ResurrectResult[], waitMs: number): Promise<ResurrectResult> {
+  const name = String(spec.name);
+  const failed = results.filter((r) => r.action === 'failed').map((r) => `'${r.name}'`);
+  if (failed.length > 0) {
+    const error = new BgrunError('DEPENDENCY_FAILED', `not started: it depends on ${failed.join(', ')}, which did not start`);
+    return { name, action: 'failed', pid: null, error };
+  }
+  try {
+    for (const dep of results) if (dep.action === 'running') await awaitReady(ctx, dep.name);
+  } catch (error) {
+    const wrapped = error instanceof BgrunError ? error : new BgrunError('NOT_READY', String(error), { cause: error });
+    return { name, action: 'failed', pid: null, error: wrapped };
+  }
+  return resurrectOne(ctx, spec, waitMs);
 }
 
 /** A dependency that was already running: wait for its probe, as a config start does. */

@@ -7,6 +7,8 @@ import { terminateTree } from '../processes/terminate.js';
 export interface StopOptions {
   signal?: NodeJS.Signals;
   timeoutMs?: number;
+  /** Told as each program's stop begins and ends (the CLI's progress line). */
+  progress?: { setTotal(total: number): void; begin(name: string): void; end(name: string): void };
 }
 
 export interface StopResult {
@@ -46,10 +48,16 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
     marked.map(async (record): Promise<StopResult> => {
       const seen = observe(record).record;
       if (seen.status !== 'running' || seen.pid === null || seen.identity === null) {
+        options.progress?.end(record.name);
         return { name: record.name, pid: null, wasRunning: false, escalated: false };
       }
-      const outcome = await terminateTree(seen.pid, seen.identity, options);
-      return { name: record.name, pid: seen.pid, wasRunning: outcome.wasRunning, escalated: outcome.escalated };
+      options.progress?.begin(record.name);
+      try {
+        const outcome = await terminateTree(seen.pid, seen.identity, options);
+        return { name: record.name, pid: seen.pid, wasRunning: outcome.wasRunning, escalated: outcome.escalated };
+      } finally {
+        options.progress?.end(record.name);
+      }
     }),
   );
   await withLock(ctx.paths, () => {
