@@ -272,6 +272,26 @@ export function renderReport(meta, results) {
     );
   }
 
+  const monit = results.monit;
+  if (monit) {
+    parts.push(`\n### 6. \`bgrun monit\` with ${monit.programs} programs\n`);
+    parts.push(
+      table(
+        ['what', 'measured'],
+        [
+          ['drawing the screen, 80 x 24 (ms)', cell(monit.small)],
+          ['drawing the screen, 200 x 50 (ms)', cell(monit.large)],
+          ["one refresh's data: every record and its /proc figures (ms)", cell(monit.refresh)],
+          [`its own CPU, refreshing every second (% of one core, over ${(monit.windowMs / 1000).toFixed(0)} s)`, `${num(monit.cpu)} %`],
+          ['its resident memory (VmRSS)', monit.rss === null ? 'n/a' : mb(monit.rss)],
+        ],
+      ),
+    );
+    parts.push(
+      "\nThe screen is drawn from rows with full 2-minute histories, in the benchmark's own process from the build under test; the CPU and memory are those of the real `bgrun monit` running under a pseudo-terminal of 120 x 40 while the programs idle.",
+    );
+  }
+
   const body = parts.join('\n');
   const m = meta.machine;
   const full = [

@@ -6,16 +6,17 @@
 //   npm run bench                  full run (~8 minutes on 2 cores)
 //   npm run bench -- --quick       fewer repetitions, 20 instead of 200 programs (~80 s)
 //   npm run bench -- --write       also write BENCHMARKS.md (--write=FILE: another file)
-//   npm run bench -- --only start,list   only some sections (start, list, stop, tree, log)
+//   npm run bench -- --only start,list   only some sections (start, list, stop, tree, log, monit)
 //
 // Everything it starts runs with private state folders under one temporary folder and
 // with BENCH_RUN_ID=<id> in its environment; on exit or Ctrl-C it stops all of it through
 // each tool, then kills whatever is left by pid (never by name) and removes the folder.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bgrun, Shell } from './bgrun.mjs';
 import { Forever, Pm2, installPeers } from './peers.mjs';
 import { allProcesses, blockNewRuns, busyShare, cpuTicks, isAlive, killPids, machine, memoryOf, now, pool, run, sleep, waitFor, withEnv } from './proc.mjs';
@@ -85,11 +86,11 @@ function alternativeCli() {
 }
 /** @type {{ entry: string, what: string } | null} */
 let ALT = null;
-const SECTIONS = ['start', 'list', 'stop', 'tree', 'log'];
+const SECTIONS = ['start', 'list', 'stop', 'tree', 'log', 'monit'];
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--write[=FILE]] [--only start,list,stop,tree,log]');
+  console.log('usage: node bench/run.mjs [--quick] [--write[=FILE]] [--only start,list,stop,tree,log,monit]');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -933,6 +934,89 @@ async function benchLog(peers) {
 // ---------------------------------------------------------------------------------------
 
 /** The 1, 5 and 15 minute load averages. */
+/**
+ * `bgrun monit` with many programs (bgrun only: no peer has the same view to compare).
+ * The screen alone is timed in this process from the build under test (200 rows with
+ * full 2-minute histories, at 80 x 24 and 200 x 50); one refresh's data (listApps) too;
+ * then the real command runs under a pseudo-terminal (util-linux script) for a window,
+ * and its own CPU and memory are read from /proc.
+ */
+async function benchMonit() {
+  const dir = section('monit');
+  const count = QUICK ? 20 : 200;
+  const bgrun = new Bgrun(CLI_ROOT, path.join(dir, 'home'), BASE_ENV);
+  bgruns.push(bgrun);
+  log(`monit: starting ${count} programs`);
+  await populateBgrun(
+    bgrun,
+    Array.from({ length: count }, (_, i) => `m${i}`),
+    null,
+    dir,
+  );
+  const settle = await settleDown();
+  const load = async (file) => import(pathToFileURL(path.join(CLI_ROOT, 'dist', ...file.split('/'))).href);
+  const { renderScreen } = await load('monit/view.js');
+  const { listApps } = await load('core/lifecycle/list.js');
+  const { createContext } = await load('core/context.js');
+  const rows = Array.from({ length: count }, (_, i) => ({
+    name: `m${i}`,
+    status: 'running',
+    kind: 'running',
+    pid: 100000 + i,
+    cpu: i % 9,
+    memory: 40e6 + i * 1e4,
+    restarts: i % 3,
+    uptimeMs: 3_600_000,
+    cpuHistory: Array.from({ length: 120 }, (_, s) => (s * (i + 1)) % 100),
+    memoryHistory: Array.from({ length: 120 }, (_, s) => 40e6 + s * 1e3),
+  }));
+  const state = { rows, selected: Math.floor(count / 2), total: count, filter: '', filtering: false, message: '', log: Array.from({ length: 20 }, (_, i) => ({ text: `line ${i}`, err: i % 5 === 0 })), clock: '12:00:00' };
+  const timeRender = (width, height) => {
+    const ms = [];
+    for (let i = 0; i < (QUICK ? 21 : 101); i++) {
+      const t0 = now();
+      renderScreen(state, width, height, { color: true, unicode: true, historySeconds: 120 });
+      ms.push(now() - t0);
+    }
+    return ms;
+  };
+  const small = timeRender(80, 24);
+  const large = timeRender(200, 50);
+  const ctx = createContext({ env: bgrun.env });
+  const refresh = [];
+  for (let i = 0; i < (QUICK ? 5 : 21); i++) {
+    const t0 = now();
+    await listApps(ctx);
+    refresh.push(now() - t0);
+  }
+
+  const windowMs = QUICK ? 5000 : 20_000;
+  log(`monit: running it under a pseudo-terminal for ${windowMs / 1000} s`);
+  const script = spawn('script', ['-qfec', `stty cols 120 rows 40; exec '${NODE}' '${path.join(CLI_ROOT, 'bin', 'bgrun.js')}' monit`, '/dev/null'], {
+    env: bgrun.env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const exited = new Promise((resolve) => script.once('close', resolve));
+  const monitPid = await waitFor(() => {
+    const pid = Number(fs.readFileSync(`/proc/${script.pid}/task/${script.pid}/children`, 'utf8').trim().split(' ')[0]);
+    return pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('monit') ? pid : 0;
+  }, 30_000, 50);
+  if (!monitPid) throw new Error('monit did not start under script');
+  // Past its start-up and first refreshes.
+  await sleep(3000);
+  const before = cpuTimes([monitPid]).get(monitPid) ?? 0;
+  const t0 = now();
+  await sleep(windowMs);
+  const cpuMs = (cpuTimes([monitPid]).get(monitPid) ?? 0) - before;
+  const elapsed = now() - t0;
+  const memory = memoryOf(monitPid);
+  script.stdin.write('q');
+  await Promise.race([exited, sleep(10_000)]);
+  if (script.exitCode === null) killPids([script.pid, monitPid]);
+  await bgrun.stopAll().catch(() => {});
+  return { programs: count, settle, small, large, refresh, cpu: (100 * cpuMs) / elapsed, windowMs: elapsed, rss: memory?.rss ?? null };
+}
+
 function loadAverage() {
   return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
@@ -962,6 +1046,7 @@ async function main() {
   if (ONLY.includes('list')) results.list = await benchList(peers, supervised);
   if (ONLY.includes('stop') || ONLY.includes('tree')) results.stop = await benchStop(peers, ONLY.includes('stop'), ONLY.includes('tree'));
   if (ONLY.includes('log')) results.log = await benchLog(peers);
+  if (ONLY.includes('monit')) results.monit = await benchMonit();
 
   const meta = {
     date: new Date().toISOString(),

@@ -136,7 +136,8 @@ export function renderScreen(state: MonitState, width: number, height: number, o
   const bodyHeight = Math.max(0, height - 3);
   const tableHeight = Math.max(1, Math.min(state.rows.length || 1, bodyHeight - Math.min(bodyHeight - 1, Math.max(3, Math.floor(bodyHeight * 0.4)))));
   const first = Math.max(0, Math.min(state.selected - Math.floor(tableHeight / 2), state.rows.length - tableHeight));
-  const memoryTop = Math.max(1, ...state.rows.flatMap((r) => r.memoryHistory));
+  let memoryTop = 1;
+  for (const r of state.rows) for (const m of r.memoryHistory) if (m > memoryTop) memoryTop = m;
   for (let i = 0; i < tableHeight; i++) {
     const r = state.rows[first + i];
     if (r) lines.push(row(r, first + i === state.selected, cols, width, options, memoryTop));

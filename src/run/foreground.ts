@@ -16,7 +16,7 @@ import { DEFAULT_READY_TIMEOUT_MS, type Probe, tryParseProbe } from '../core/rea
 import { checkProbe } from '../core/ready/probes.js';
 import { resolveCommand } from '../core/processes/resolve-command.js';
 import { DEFAULT_MIN_UPTIME_MS } from '../core/lifecycle/start.js';
-import { terminateTree } from '../core/processes/terminate.js';
+import { isValidSignal, terminateTree } from '../core/processes/terminate.js';
 import { StartError, describeSystemError } from '../errors.js';
 import { LineSplitter, type Prefixer, type Stream, createPrefixer } from '../output/prefix.js';
 import { writeAll } from '../stdio.js';
@@ -386,8 +386,12 @@ class Foreground {
   private async stopRun(run: AppRun): Promise<void> {
     const child = run.child;
     if (child?.pid && run.identity) {
+      // An app's own stop signal and kill timeout (config keys stopSignal / killTimeout) where it has them.
+      const own = run.app as { stopSignal?: string | null; killTimeoutMs?: number | null };
+      const named = own.stopSignal ? `SIG${own.stopSignal.toUpperCase().replace(/^SIG/, '')}` : '';
+      const signal = isValidSignal(named) ? named : 'SIGTERM';
       try {
-        await terminateTree(child.pid, run.identity, { signal: 'SIGTERM', timeoutMs: this.stopTimeoutMs });
+        await terminateTree(child.pid, run.identity, { signal, timeoutMs: own.killTimeoutMs ?? this.stopTimeoutMs });
       } catch (error) {
         this.system(`${run.app.name}: ${error instanceof Error ? error.message : String(error)}`);
       }
