@@ -186,3 +186,23 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   t.is(result.status, 0, result.stderr);
   t.regex(result.stderr.split('\n')[0]!, /^bgrun: warning: bgrun run is PID 1 and this Node cannot reap orphaned processes .*'bgrun-init bgrun run'/);
 });
+
+test('on a terminal each app has its colour; NO_COLOR turns it off', async (t) => {
+  const box = sandbox(t);
+  const runInPty = (env: Record<string, string | undefined>) =>
+    new Promise<string>((resolve) => {
+      const command = `exec '${process.execPath}' '${BIN}' run --name hello -- echo hi`;
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: box.dir, env: { ...process.env, ...box.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      child.once('close', () => resolve(text));
+    });
+  // An undefined value removes the variable from the child's environment.
+  const coloured = await runInPty({ NO_COLOR: undefined });
+  t.true(coloured.includes('\x1b[36mhello\x1b[0m | hi'), JSON.stringify(coloured));
+  const plain = await runInPty({ NO_COLOR: '1' });
+  t.true(plain.includes('hello | hi'), JSON.stringify(plain));
+  t.false(plain.includes('\x1b['));
+});
