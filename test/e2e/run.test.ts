@@ -163,8 +163,9 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
     ? ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, BIN]
     : ['unshare', '--pid', '--fork', '--mount-proc', path.join(ROOT, 'bin', 'bgrun-init'), process.execPath, BIN];
   const live = runLive(t, box, ['--name', 'orphans', '--', 'sh', '-c', ORPHANS], command);
-  await waitFor(() => live.output().includes('pid1 is'), { timeout: 30_000, what: 'the app' });
-  t.regex(live.output(), /pid1 is (bgrun-init|sh)/);
+  await waitFor(() => /orphans +\| pid1 is/.test(live.output()), { timeout: 30_000, what: 'the app' });
+  // bgrun-init runs as `/bin/sh bgrun-init ...` (comm: sh) or directly (comm: bgrun-init).
+  t.regex(live.output(), /orphans +\| pid1 is (bgrun-init|sh)/);
   // PID 1 of the namespace: unshare's only child.
   const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
   // Enough orphans to have piled up as zombies if nothing reaped them.
