@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { pm2FlagHint } from './pm2-flags.js';
 
 export interface OptionSpec {
   name: string;
@@ -53,7 +54,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
         inline = arg.length > 2 ? arg.slice(2) : undefined;
         spec = byShort.get(key);
       }
-      if (!spec) throw new UsageError(`unknown option '${arg}'; see --help`);
+      if (!spec) {
+        const hint = arg.startsWith('--') ? pm2FlagHint(key) : null;
+        throw new UsageError(`unknown option '${arg}'; ${hint ?? 'see --help'}`);
+      }
       if (spec.type === 'boolean') {
         if (inline !== undefined) throw new UsageError(`option --${spec.name} takes no value`);
         values[spec.name] = true;

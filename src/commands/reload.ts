@@ -2,7 +2,7 @@ import { parseDuration } from '../core/duration.js';
 import { reloadTargets } from '../core/fleet/reload.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { targetsOrConfigApps } from './config-apps.js';
+import { ONLY_OPTION, targetsOrConfigApps } from './config-apps.js';
 import { paint } from './format.js';
 import { STOP_OPTIONS, stopOptions } from './stop.js';
 
@@ -14,7 +14,8 @@ export const reload: Command = {
     ...STOP_OPTIONS,
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch each new copy for a crash this long (default 500ms; at least 1s without --ready)' },
     { name: 'update-env', type: 'boolean', description: 'take the current environment instead of the recorded one' },
-    { name: 'config', type: 'string', value: '<file>', description: 'with no target: the apps of this config file' },
+    { name: 'config', type: 'string', value: '<file>', description: 'with no target: the apps of this config file (or give the file as the target, as pm2 takes it)' },
+    ONLY_OPTION,
     JSON_OPTION,
   ],
   async run(args, ctx, io) {

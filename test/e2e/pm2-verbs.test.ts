@@ -83,3 +83,16 @@ test('ping says whether the supervisor is up; update replaces it and the program
   process.kill(program, 'SIGKILL');
   await waitFor(() => box.record('sup').pid !== program && box.record('sup').pid !== null, { timeout: LONG, what: 'a restart by the new supervisor' });
 });
+
+test("a pm2 flag bgrun does another way: one line saying what to use", async (t) => {
+  const box = sandbox(t);
+  const r = await box.run(['start', '--no-autorestart', 'app.js']);
+  t.is(r.exitCode, 2);
+  t.is(
+    r.stderr.trim(),
+    "bgrun: unknown option '--no-autorestart'; pm2's --no-autorestart: no restart is bgrun's default for a program started on the command line: leave it out (--restart always restarts it)",
+  );
+  const other = await box.run(['start', '--wait-ready', 'app.js']);
+  t.regex(firstLine(other.stderr), /^bgrun: unknown option '--wait-ready'; pm2's --wait-ready: use --ready tcp:PORT/);
+  t.is(firstLine((await box.run(['start', '--bogus', 'app.js'])).stderr), "bgrun: unknown option '--bogus'; see --help");
+});
