@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   reset: async () => (await import('./commands/reset.js')).reset,
   ping: async () => (await import('./commands/ping.js')).ping,
   update: async () => (await import('./commands/update.js')).update,
+  apply: async () => (await import('./commands/apply.js')).apply,
   reload: async () => (await import('./commands/reload.js')).reload,
   scale: async () => (await import('./commands/scale.js')).scale,
   import: async () => (await import('./commands/import.js')).importCommand,
@@ -36,7 +37,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
 /** pm2's verbs that are a bgrun command with options: `pm2 jlist` is `bgrun list --json`. */
 export const PM2_VERBS: Record<string, string[]> = { jlist: ['list', '--json'], prettylist: ['list', '--json'] };
 
-export const ALIASES: Record<string, string> = { describe: 'show', top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor' };
+export const ALIASES: Record<string, string> = { describe: 'show', top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor', startOrReload: 'apply', startOrRestart: 'apply' };
 
 const SUMMARIES: [string, string][] = [
   ['start', 'start a program detached, with logs and a pidfile'],
@@ -44,6 +45,7 @@ const SUMMARIES: [string, string][] = [
   ['logs', "print or follow a program's logs"],
   ['stop', 'stop programs and their whole process tree'],
   ['restart', 'stop, then start again from the same record'],
+  ['apply', 'make what runs match a config file (start, reload, scale, remove; --dry-run)'],
   ['reload', 'replace copies one at a time, each once the one before is ready (no downtime)'],
   ['scale', 'start or stop copies of an app to reach N (the highest indexes first)'],
   ['show', 'everything known about one program (alias: status)'],

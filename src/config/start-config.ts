@@ -15,6 +15,7 @@ import { checkNameOwner } from '../core/records/origin.js';
 import { AlreadyRunningError, BgrunError, NotReadyError, TargetNotFoundError } from '../errors.js';
 import type { LoadedConfig } from './load-config.js';
 import { afterDependencies, startOrder } from './order.js';
+import { specHash } from './spec-hash.js';
 import { type AppStartOptions, type ConfigApp, libraryAppOptions } from './validate-config.js';
 
 export interface AppOutcome {
@@ -62,6 +63,7 @@ function explain(error: unknown, app: ConfigApp, notStarted: string[]): unknown 
 async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
   const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
   const cwd = path.resolve(app.cwd ?? process.cwd());
+  app = { ...app, specHash: specHash(app) };
   if (app.instances !== undefined) return startCopies(ctx, { ...app, origin }, app.instances, needed, waitMs);
   checkNameOwner(readRecord(ctx.paths, app.name), { name: app.name, script: app.script, args: app.args, cwd, origin });
   const running = runningRecord(ctx, app.name);

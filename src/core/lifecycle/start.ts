@@ -67,6 +67,8 @@ export interface StartOptions {
   cluster?: boolean;
   /** The env_<profile> merged into `env` (for `show`). */
   envProfile?: string | null;
+  /** A config app's spec hash (config/spec-hash.ts), for `apply`. */
+  specHash?: string;
 }
 
 export const DEFAULT_MIN_UPTIME_MS = 10_000;
@@ -175,6 +177,8 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.envProfile ? { envProfile: options.envProfile } : {}),
+    ...(options.specHash ? { specHash: options.specHash } : {}),
+    ...(options.cluster ? { cluster: true } : {}),
     desired: 'running',
     status: 'starting',
     pid: null,

@@ -83,6 +83,8 @@ export interface AppSpec {
   envProfile?: string | null;
   /** Node cluster mode: this record is the app's primary (bgrun's, shipped in dist), forking `instances` workers of the program. */
   cluster?: boolean;
+  /** A hash of the config entry it was started from (config/spec-hash.ts): `apply` restarts it when the entry changes. */
+  specHash?: string;
 }
 
 export interface ProcessRecord extends AppSpec {

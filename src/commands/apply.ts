@@ -1,0 +1,62 @@
+import { type ApplyStepResult, type PlanStep, applyPlan, planApply } from '../config/apply.js';
+import { withEnvProfile } from '../config/env-profile.js';
+import { loadConfig } from '../config/load-config.js';
+import { parseDuration } from '../core/duration.js';
+import { toInfo } from '../core/lifecycle/status.js';
+import { UsageError } from '../errors.js';
+import { type Command, JSON_OPTION } from './command.js';
+import { envProfileOption } from './config-apps.js';
+import { paint } from './format.js';
+
+const MARK: Record<PlanStep['action'], string> = { start: '+', reload: '~', scale: '~', replace: '~', remove: '-', unchanged: '=' };
+
+function planLine(step: PlanStep): string {
+  const verb = step.action === 'unchanged' ? 'leave' : step.action;
+  return `${MARK[step.action]} ${verb} ${step.app}${step.detail ? ` (${step.detail})` : ''}`;
+}
+
+function doneLine(step: ApplyStepResult): string {
+  const pids = (records: { name: string; pid: number | null }[]) => records.map((r) => `${r.name} ${r.pid ?? '-'}`).join(', ');
+  switch (step.action) {
+    case 'unchanged':
+      return `${step.app} unchanged (${pids(step.after)})`;
+    case 'remove':
+      return `removed ${step.app} (${step.detail})`;
+    default:
+      return `${step.action === 'start' ? 'started' : step.action === 'scale' ? 'scaled' : step.action === 'replace' ? 'replaced' : 'reloaded'} ${step.app}${step.detail ? ` (${step.detail})` : ''}: ${pids(step.after)}`;
+  }
+}
+
+export const apply: Command = {
+  name: 'apply',
+  aliases: ['startOrReload', 'startOrRestart'],
+  summary: 'make what runs match a config file: start, reload, scale and remove apps; leave the rest alone',
+  usage: 'bgrun apply [file] [--env <profile>] [--dry-run]',
+  options: [
+    { name: 'env', short: 'e', type: 'list', value: '<profile>', description: "merge the apps' env_<profile> over env" },
+    { name: 'dry-run', type: 'boolean', description: 'print the plan and change nothing' },
+    { name: 'wait', type: 'string', value: '<duration>', description: 'watch each started copy for a crash this long (default 500ms)' },
+    JSON_OPTION,
+  ],
+  async run(args, ctx, io) {
+    if (args.positionals.length > 1) throw new UsageError(`apply takes one config file: ${this.usage}`);
+    const file = args.positionals[0];
+    const loaded = await loadConfig({ config: file });
+    if (!loaded) throw new UsageError(`no config file here (bgrun.config.*, ecosystem.config.*, Procfile); give one: ${this.usage}`);
+    const config = withEnvProfile(loaded, envProfileOption(args, loaded.label));
+    const json = args.values.json === true;
+    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const steps = planApply(ctx, config);
+    if (args.values['dry-run']) {
+      if (json) io.out(JSON.stringify(steps.map((s) => ({ app: s.app, action: s.action, detail: s.detail }))));
+      else for (const step of steps) io.out(planLine(step));
+      return 0;
+    }
+    const results = await applyPlan(ctx, config, steps, {
+      waitMs,
+      onStep: json ? undefined : (step) => io.out(step.action === 'unchanged' ? paint(doneLine(step), 'gray', io.color) : doneLine(step)),
+    });
+    if (json) io.out(JSON.stringify(results.map((s) => ({ app: s.app, action: s.action, detail: s.detail, copies: toInfo(s.after) }))));
+    return 0;
+  },
+};
