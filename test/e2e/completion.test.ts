@@ -74,7 +74,7 @@ test('bash: completes commands, options, option values and the names of current 
   t.false(commands.includes('__names'), 'hidden helpers are not offered');
   const sorted = (reply: string) => reply.split(' ').sort().join(' ');
   t.deepEqual(replies.slice(1).map(sorted), [
-    'start startup status stop',
+    'start startOrReload startOrRestart startup status stop',
     'all web worker',
     'web worker',
     'all web worker',
