@@ -11,6 +11,7 @@ export function fleetDetails(record: ProcessRecord): Record<string, unknown> {
     incrementVar: record.incrementVar ?? null,
     mergeLogs: record.mergeLogs === true,
     namespace: record.namespace ?? null,
+    cluster: record.cluster === true,
     envProfile: record.envProfile ?? null,
   };
 }
@@ -22,6 +23,7 @@ export function fleetRows(record: ProcessRecord): [string, string][] {
     if (record.incrementVar) vars.push(`${record.incrementVar} raised by ${record.instance}`);
     rows.push(['copy', `${record.instance} of ${record.instances} of '${record.app}' (${vars.join('; ')})${record.mergeLogs ? ', logs merged' : ''}`]);
   }
+  if (record.cluster) rows.push(['cluster mode', `${record.instances ?? 1} worker(s) forked by this primary, sharing its ports`]);
   if (record.namespace) rows.push(['namespace', record.namespace]);
   if (record.envProfile) rows.push(['env profile', record.envProfile]);
   return rows;

@@ -34,6 +34,7 @@ export const reload: Command = {
             const ready = r.ready && r.readyAt ? `, ready (${r.ready})` : '';
             const name = paint(step.name, 'bold', io.color);
             if (how === 'restart') io.out(`restarted ${name} (pid ${step.oldPid} -> ${r.pid})${ready}: one copy, so reload is a restart; run copies (--instances) to reload without downtime`);
+            else if (how === 'cluster') io.out(`reloaded ${name} (pid ${step.oldPid} -> ${r.pid}), listening before the old one was disconnected`);
             else io.out(`reloaded ${name} (pid ${step.oldPid} -> ${r.pid})${ready}`);
           },
     });

@@ -79,6 +79,11 @@ export const start: Command = {
       return 0;
     }
     const options: StartOptions = { ...startOptionsFromCli(v), script: program, args: programArgs, isCommand: args.dashDash };
+    if (options.cluster) {
+      const { startCluster } = await import('../core/fleet/cluster.js');
+      printStarted(await startCluster(ctx, options), io, v.json === true, 'started');
+      return 0;
+    }
     if (options.instances !== undefined) {
       const { startInstances } = await import('../core/fleet/instances.js');
       for (const result of await startInstances(ctx, { ...options, instances: options.instances })) {

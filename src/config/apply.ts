@@ -117,7 +117,8 @@ export function planApply(ctx: Context, config: LoadedConfig): PlanStep[] {
       steps.push({ app: app.name, action: 'start', detail: current.length > 0 ? 'not running' : 'new', records: current, config: app });
       continue;
     }
-    const wantsCopies = app.instances !== undefined;
+    // A cluster app is one record (its primary), whatever its count of workers.
+    const wantsCopies = app.instances !== undefined && !app.cluster;
     if (wantsCopies !== (copies.length > 0)) {
       steps.push({
         app: app.name,
@@ -128,10 +129,13 @@ export function planApply(ctx: Context, config: LoadedConfig): PlanStep[] {
       });
       continue;
     }
-    const changed = live.some((r) => r.specHash !== hash);
-    if (changed) {
+    const changed = live.some((r) => r.specHash !== hash) || (live[0]!.cluster === true) !== (app.cluster === true);
+    if (changed && (app.cluster || live[0]!.cluster)) {
+      // The primary holds the program's command and environment: a new spec needs a new primary.
+      steps.push({ app: app.name, action: 'replace', detail: `${describeChange(live[0]!, app)}; cluster mode: restarted as a whole`, records: current, config: app });
+    } else if (changed) {
       steps.push({ app: app.name, action: 'reload', detail: describeChange(live[0]!, app) + (live.length !== want ? `; ${live.length} -> ${want} copies` : ''), records: current, config: app });
-    } else if (live.length !== want || copies.some((r) => !isLive(r) && (r.instance ?? 0) < want)) {
+    } else if (app.cluster ? (live[0]!.instances ?? 1) !== want : live.length !== want || copies.some((r) => !isLive(r) && (r.instance ?? 0) < want)) {
       steps.push({ app: app.name, action: 'scale', detail: `${live.length} -> ${want} copies`, records: current, config: app });
     } else {
       steps.push({ app: app.name, action: 'unchanged', detail: '', records: current, config: app });

@@ -64,7 +64,7 @@ async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, need
   const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
   const cwd = path.resolve(app.cwd ?? process.cwd());
   app = { ...app, specHash: specHash(app) };
-  if (app.instances !== undefined) return startCopies(ctx, { ...app, origin }, app.instances, needed, waitMs);
+  if (app.instances !== undefined && !app.cluster) return startCopies(ctx, { ...app, origin }, app.instances, needed, waitMs);
   checkNameOwner(readRecord(ctx.paths, app.name), { name: app.name, script: app.script, args: app.args, cwd, origin });
   const running = runningRecord(ctx, app.name);
   if (running) {
@@ -73,7 +73,8 @@ async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, need
     return { name: app.name, action: 'running', record, ready: needed ? (app.ready ?? null) : null };
   }
   try {
-    return outcome(app.name, await startApp(ctx, { ...app, origin, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
+    const start = app.cluster ? (await import('../core/fleet/cluster.js')).startCluster : startApp;
+    return outcome(app.name, await start(ctx, { ...app, origin, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
   } catch (error) {
     // Started by another bgrun in the meantime: that is as good.
     if (!(error instanceof AlreadyRunningError)) throw error;

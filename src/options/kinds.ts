@@ -388,12 +388,16 @@ export const namespace: ValueKind<string> = {
   },
 };
 
-/** pm2's exec_mode (config files only): fork is what bgrun does; cluster mode is not there yet. Sets nothing. */
-export const execMode: ValueKind<undefined> = {
-  placeholder: '<fork>',
-  fromText: () => undefined,
+/**
+ * Cluster mode: `--cluster` on the command line, `execMode: "cluster"` (pm2's
+ * `exec_mode`) in a config; "fork" is a plain app with copies (not set).
+ */
+export const execMode: ValueKind<true | undefined> = {
+  placeholder: '',
+  boolean: true,
+  fromText: () => true,
   fromValue(value) {
-    if (value === 'cluster' || value === 'cluster_mode') throw new Problem('cluster mode is not available yet: use "fork" (each copy on its own port with increment_var)');
+    if (value === 'cluster' || value === 'cluster_mode') return true;
     if (value !== 'fork' && value !== 'fork_mode') throw expected('"fork" or "cluster"', value);
     return undefined;
   },

@@ -285,7 +285,14 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.namespace,
     help: "a group for 'list' and for targets written @<ns> (stop @<ns>, logs @<ns>…)",
   }),
-  option({ key: 'execMode', flag: null, pm2: { key: 'exec_mode' }, kind: kinds.execMode, help: 'pm2\'s exec_mode: "fork" (cluster mode is not available yet)' }),
+  option({
+    key: 'execMode',
+    flag: 'cluster',
+    pm2: { key: 'exec_mode' },
+    field: 'cluster',
+    kind: kinds.execMode,
+    help: 'Node programs: copies share the port (Node\'s cluster module, one small primary); reload with no failed request (config: execMode "cluster")',
+  }),
 ];
 
 /** The option of a config key, pm2 key or flag. */

@@ -13,6 +13,7 @@ import { validateName } from '../records/names.js';
 import type { ProcessRecord } from '../records/record.js';
 import { readRecordEnv, writeRecordEnv } from '../records/record-env.js';
 import { readRecords, withLock, writeRecord } from '../records/registry.js';
+import { readClusterState, scaleCluster } from './cluster.js';
 import { copiesOf, freshCopy, isLive, launchCopies } from './instances.js';
 
 export interface ScaleResult {
@@ -39,7 +40,15 @@ export async function scaleApp(ctx: Context, app: string, count: string, options
   const { records } = readRecords(ctx.paths);
   const copies = copiesOf(records, app);
   if (copies.length === 0) {
-    if (records.some((r) => r.name === app)) {
+    const single = records.find((r) => r.name === app);
+    if (single?.cluster) {
+      const current = readClusterState(ctx.paths, app)?.workers.length ?? single.instances ?? 1;
+      const to = parseScaleCount(count, current);
+      if (to === 0) throw new UsageError(`cannot scale the cluster app '${app}' to 0 workers; stop it with 'bgrun stop ${app}'`);
+      const done = await scaleCluster(ctx, single, to);
+      return { app, from: done.from, to: done.to, started: [], stopped: [] };
+    }
+    if (single) {
       throw new StartError(
         'NOT_MANAGED',
         `'${app}' is a single program, not an app with copies; start it with --instances to scale it (bgrun rm ${app}, then bgrun start -i <N> --name ${app} …)`,
