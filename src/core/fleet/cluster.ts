@@ -62,6 +62,18 @@ function splitNodeCommand(command: string[], args: string[]): { node: string; ex
   return { node, execArgv: command.slice(1, at), script: command[at]!, args: command.slice(at + 1) };
 }
 
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/**
+ * The primary only forks and relays: a small heap and V8's lite mode keep it small, as
+ * for the supervisor (src/supervisor/ensure.ts). Only with the Node that runs bgrun,
+ * whose flags are known; the workers get the program's own options (execArgv), not these.
+ */
+function primaryFlags(node: string): string[] {
+  if (node !== process.execPath) return [];
+  return ['--max-old-space-size=32', '--max-semi-space-size=1', ...(NODE_MAJOR === 20 || NODE_MAJOR === 22 ? ['--no-expose-wasm'] : []), '--lite-mode'];
+}
+
 /** `bgrun start --cluster -i N`: one record, the primary, named after the app. */
 export async function startCluster(ctx: Context, options: StartOptions): Promise<LaunchResult> {
   const prepared = prepareStart(ctx, options);
@@ -97,7 +109,12 @@ export async function startCluster(ctx: Context, options: StartOptions): Promise
       throw new StartError('NAME_TAKEN', `'${name}' is the name of an app with copies (${name}.0, …); choose another --name`);
     }
     const fresh: ProcessRecord = {
-      ...newRecord(ctx, { ...options, cluster: true }, { ...prepared, command: [node.node, primary, JSON.stringify(settings), node.script, ...node.args] }, name),
+      ...newRecord(
+        ctx,
+        { ...options, cluster: true },
+        { ...prepared, command: [node.node, ...primaryFlags(node.node), primary, JSON.stringify(settings), node.script, ...node.args] },
+        name,
+      ),
       cluster: true,
       instances: count,
       instanceVar: options.instanceVar ?? null,
