@@ -1,3 +1,4 @@
+import { type FleetSource, fleetUnitLines } from './systemd-fleet.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { BgrunError } from '../errors.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, effectiveMaxRestarts } from '../supervisor/policy.js';
@@ -22,7 +23,8 @@ export type UnitSource = Pick<
   ProcessRecord,
   'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes' | 'outLog' | 'errLog'
 > &
-  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn'>>;
+  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn'>> &
+  FleetSource;
 
 export interface UnitOptions {
   /** A user unit (`systemctl --user`): WantedBy=default.target and no User=. */
@@ -177,6 +179,9 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
   service.push(`WorkingDirectory=${unitPath(source.cwd, 'the working folder')}`);
   for (const [key, value] of Object.entries(source.envVars ?? {})) service.push(`Environment=${environmentAssignment(key, value)}`);
   for (const file of source.envFiles ?? []) service.push(`EnvironmentFile=${unitPath(file, 'the env file')}`);
+  const fleet = fleetUnitLines(source);
+  service.push(...fleet.comments);
+  for (const [key, value] of fleet.env) service.push(`Environment=${environmentAssignment(key, value)}`);
   service.push(`ExecStart=${execStartLine(source.command)}`);
   service.push(`Restart=${source.restart}`, `RestartSec=${timeSpan(BACKOFF_BASE_MS)}`);
   if (source.restart !== 'no') {
