@@ -38,7 +38,7 @@ export const show: Command = {
       dependsOn: record.dependsOn ?? [],
       /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
       logRotation: logLimits(record),
-      ...fleetDetails(record),
+      ...fleetDetails(record, ctx.paths),
     };
     if (args.values.json) {
       io.out(JSON.stringify(details, null, 2));
@@ -63,7 +63,7 @@ export const show: Command = {
       ...(record.pm2Defaults?.length
         ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
         : []),
-      ...fleetRows(record),
+      ...fleetRows(record, ctx.paths),
       ['created', info.createdAt],
       ['started', info.startedAt ?? '-'],
       ['ended', info.endedAt ?? '-'],

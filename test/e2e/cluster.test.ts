@@ -84,6 +84,11 @@ test('cluster mode: workers share one port; reload under continuous requests fai
   );
   t.log(`${ok} requests, 0 failed; primary pid ${box.record('web').pid}`);
 
+  const shown = JSON.parse((await box.run(['show', 'web', '--json'])).stdout);
+  t.deepEqual(
+    shown.workers.map((w: { pid: number }) => w.pid),
+    after,
+  );
   // Scale: the primary forks or retires workers.
   t.is((await box.run(['scale', 'web', '2'])).exitCode, 0);
   t.is(state(box, 'web').workers.length, 2);
