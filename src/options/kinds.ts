@@ -137,7 +137,8 @@ export const env: ValueKind<Record<string, string>> = {
   fromText: (words) => Object.fromEntries(words.map(parseEnvAssignment)),
   fromValue(value) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw expected('an object of variables such as { "PORT": "3000" }', value);
+      // The kind of value only, never a string's text: it may hold a secret.
+      throw new Problem(`expected an object of variables such as { "PORT": "3000" }, got ${typeof value === 'string' ? 'a string' : describe(value)}`);
     }
     const out: Record<string, string> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
