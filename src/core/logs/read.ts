@@ -69,6 +69,18 @@ interface Cursor {
   offset: number;
   /** The last bytes read (up to TAIL), ending at `offset`. */
   tail: Buffer;
+  /** Which file x.log.1 was when last looked at: a new one means a rotation, even one the offset cannot show. */
+  newestCopy: string | null;
+}
+
+/** Inode, size and time of a file: a copy made by a rotation is a new file with a new stamp. */
+function stampOf(file: string): string | null {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -85,9 +97,9 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
     try {
       const st = fs.statSync(file);
       const offset = Math.min(st.size, options.startAt?.[i] ?? st.size);
-      return { file, ino: st.ino, offset, tail: readRange(file, Math.max(0, offset - TAIL), offset) };
+      return { file, ino: st.ino, offset, tail: readRange(file, Math.max(0, offset - TAIL), offset), newestCopy: stampOf(`${file}.1`) };
     } catch {
-      return { file, ino: null, offset: 0, tail: Buffer.alloc(0) };
+      return { file, ino: null, offset: 0, tail: Buffer.alloc(0), newestCopy: stampOf(`${file}.1`) };
     }
   });
   const interval = options.intervalMs ?? 200;
@@ -205,7 +217,23 @@ function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
     }
     cursor.offset = 0;
     cursor.tail = Buffer.alloc(0);
+  } else if (cursor.offset === 0) {
+    // Nothing read yet (a follower that was stopped or slow, or an empty log): a rotation
+    // leaves the log as short as before, so only a new x.log.1 tells. Everything in the
+    // copies made since was never read: they are printed whole, oldest first.
+    const newest = stampOf(`${cursor.file}.1`);
+    if (newest !== null && newest !== cursor.newestCopy) {
+      const copies: string[] = [];
+      for (let n = 1; n <= MAX_COPIES; n++) {
+        const copy = `${cursor.file}.${n}`;
+        const stamp = stampOf(copy);
+        if (stamp === null || stamp === cursor.newestCopy) break;
+        copies.push(copy);
+      }
+      for (let i = copies.length - 1; i >= 0; i--) emitFile(cursor, copies[i]!, 0, onData);
+    }
   }
+  cursor.newestCopy = stampOf(`${cursor.file}.1`);
   cursor.ino = st.ino;
   if (st.size <= cursor.offset) return;
   const fd = fs.openSync(cursor.file, 'r');

@@ -126,6 +126,15 @@ function shift(file: string, maxFiles: number): void {
   }
 }
 
+function closeQuietly(fd: number | null): void {
+  if (fd === null) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
 function writeAll(fd: number, buf: Buffer, length: number, position: number): void {
   let done = 0;
   while (done < length) done += fs.writeSync(fd, buf, done, length - done, position + done);
@@ -197,6 +206,15 @@ class CopyPlan {
     return length;
   }
 
+  /** The last `bytes` of the copy moved elsewhere (an unfinished line carried over to the emptied log). */
+  cutEnd(bytes: number): void {
+    this.end -= bytes;
+    this.copied -= bytes;
+    fs.ftruncateSync(this.dst, this.end);
+    const last = this.segments[this.segments.length - 1];
+    if (last) last.to -= bytes;
+  }
+
   /** Output lost at the end (the final step gave up on a writer that kept ahead of it). */
   droppedAtEnd(bytes: number): void {
     if (bytes <= 0) return;
@@ -234,6 +252,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
     fs.rmSync(temp, { force: true }); // left by an interrupted rotation; we hold the log lock
     let named = false;
     let truncated = false;
+    let appendFd: number | null = null;
     let dst: fs.promises.FileHandle;
     try {
       dst = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o600);
@@ -245,6 +264,8 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       const plan = new CopyPlan(options.maxBytes, dst.fd);
       let position = 0;
       let passes = 0;
+      /** Bytes of `buf` that are the newest ones copied (the last read): where the copy's last line starts. */
+      let lastPiece = 0;
       // Bulk: copy up to the size seen, again and again while the program keeps writing.
       for (; passes < MAX_PASSES; passes++) {
         const size = (await src.stat()).size;
@@ -254,6 +275,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
           const { bytesRead } = await src.read(buf, 0, Math.min(CHUNK, size - position), position);
           if (bytesRead === 0) break;
           position += plan.write(buf, bytesRead, position);
+          lastPiece = bytesRead;
         }
       }
       // Now the copy becomes x.log.1, before the truncate, so that a follower that
@@ -266,6 +288,12 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       // A writer that keeps ahead of it for more than the limit (or MAX_FINAL_READS
       // reads) is cut there: what it wrote past the last read is dropped, and said so.
       const fd = src.fd;
+      // To carry the copy's unfinished last line over to the emptied log (below): opened now, not in the window.
+      try {
+        appendFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | NOFOLLOW);
+      } catch {
+        // then the copy keeps it
+      }
       const sizeNow = fs.fstatSync(fd).size;
       position = plan.skipExcess(position, sizeNow);
       const finalLimit = options.maxBytes === undefined ? Number.POSITIVE_INFINITY : sizeNow - position + options.maxBytes;
@@ -277,15 +305,29 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
         const n = fs.readSync(fd, buf, 0, Math.min(CHUNK, Math.max(4096, finalLimit - finalBytes)), position);
         if (n === 0 || reads >= MAX_FINAL_READS || finalBytes >= finalLimit) {
           const left = n === 0 ? 0 : fs.fstatSync(fd).size - position;
+          // The copy ends with an unfinished line when the program wrote a line in pieces (or
+          // was mid-write): that piece, still in `buf`, moves to the emptied log right after
+          // the truncate, where the rest of its line follows; the copy is cut at its last newline.
+          const newline = n === 0 && appendFd !== null && lastPiece > 0 ? buf.lastIndexOf(10, lastPiece - 1) : -1;
+          let carry = newline >= 0 ? lastPiece - newline - 1 : 0;
           fs.ftruncateSync(fd, 0);
+          if (carry > 0) {
+            try {
+              fs.writeSync(appendFd!, buf, newline + 1, carry);
+            } catch {
+              carry = 0;
+            }
+          }
           windowNs = Number(process.hrtime.bigint() - before);
           doneAt = Date.now();
           truncated = true;
+          if (carry > 0) plan.cutEnd(carry);
           plan.droppedAtEnd(left);
           break;
         }
         position += plan.write(buf, n, position);
         finalBytes += n;
+        lastPiece = n;
       }
       // The index moves with its log, in the same synchronous step: no observation of the
       // emptied log can land in between.
@@ -304,6 +346,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       if (error instanceof LogError) throw error;
       fail(file, 'copy failed', error);
     } finally {
+      closeQuietly(appendFd);
       await dst.close().catch(() => {});
     }
   } finally {

@@ -111,3 +111,34 @@ test('a flush (truncation with no copy) starts over at the beginning', async (t)
   t.is(f.text(), `${lines(11, 12)}after flush\n`);
   await f.end();
 });
+
+test('a follower that had read nothing (an empty log, then stopped or slow) still prints the whole rotated copy', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, '');
+  // An older copy that was there before: not printed again.
+  fs.writeFileSync(`${file}.1`, 'old copy\n');
+  const slow = follow(t, file, 1500); // reads once now (nothing), then not for 1.5 s
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(1, 200));
+  await rotateLog(file, 5); // lines 1-200 are now only in a.out.log.1; the log is empty
+  await waitFor(() => slow.text().includes('line 200\n'), { what: 'line 200', timeout: 10_000 });
+  fs.appendFileSync(file, lines(201, 202));
+  await waitFor(() => slow.text().includes('line 202\n'), { what: 'line 202', timeout: 10_000 });
+  t.is(slow.text(), lines(1, 202));
+  await slow.end();
+});
+
+test('a follower that had read nothing while two rotations happened prints both copies in order', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, '');
+  const slow = follow(t, file, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(1, 50));
+  await rotateLog(file, 5);
+  fs.appendFileSync(file, lines(51, 100));
+  await rotateLog(file, 5);
+  fs.appendFileSync(file, lines(101, 110));
+  await waitFor(() => slow.text().includes('line 110\n'), { what: 'line 110', timeout: 10_000 });
+  t.is(slow.text(), lines(1, 110));
+  await slow.end();
+});

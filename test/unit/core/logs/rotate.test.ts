@@ -215,3 +215,23 @@ test('rotateOverLimit reads the records itself, and leaves a bad record where it
   t.deepEqual(report.rotated.map((r) => path.basename(r.file)), ['limited.out.log']);
   t.true(fs.existsSync(path.join(home, 'records', 'broken.json')));
 });
+
+test('a line the program had only half written when the log rotated stays whole: the copy ends at its last newline, the piece moves to the log', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  const program = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+  t.teardown(() => fs.closeSync(program));
+  fs.writeSync(program, `${lines(1, 2)}line 3 first half`);
+  const result = await rotateLog(file, 3);
+  fs.writeSync(program, ' and second half\nline 4\n');
+  t.is(fs.readFileSync(`${file}.1`, 'utf8'), lines(1, 2), 'the copy holds whole lines only');
+  t.is(fs.readFileSync(file, 'utf8'), 'line 3 first half and second half\nline 4\n');
+  t.is(result.copiedBytes, Buffer.byteLength(lines(1, 2)));
+});
+
+test('a log with no newline at all is copied whole (a line longer than what was read is not carried)', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, 'no newline here', { mode: 0o600 });
+  await rotateLog(file, 3);
+  t.is(fs.readFileSync(`${file}.1`, 'utf8'), 'no newline here');
+  t.is(fs.statSync(file).size, 0);
+});
