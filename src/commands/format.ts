@@ -19,12 +19,13 @@ const STATUS_COLOR: Record<Status, Color> = {
   errored: 'red',
 };
 
-export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'>): string {
+export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'> & { leftovers?: number[] }): string {
+  const left = info.leftovers?.length ? `, ${info.leftovers.length} left` : '';
   if (info.status === 'exited' || info.status === 'errored') {
-    if (info.signal) return `${info.status} (${info.signal})`;
-    if (info.exitCode !== null) return `${info.status} (${info.exitCode})`;
+    if (info.signal) return `${info.status} (${info.signal})${left}`;
+    if (info.exitCode !== null) return `${info.status} (${info.exitCode})${left}`;
   }
-  return info.status;
+  return `${info.status}${left}`;
 }
 
 export function statusColor(status: Status): Color {

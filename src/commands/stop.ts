@@ -45,7 +45,8 @@ export const stop: Command = {
       progress.finish();
     }
     for (const r of results) {
-      if (!r.wasRunning) io.out(`${r.name} was not running`);
+      if (r.leftovers) io.out(`stopped what was left of ${r.name} (pid ${r.leftovers.join(', ')}): its main process had exited`);
+      else if (!r.wasRunning) io.out(`${r.name} was not running`);
       else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);
     }
     if (results.length === 0) io.out('nothing to stop');

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { claimFromPidFile } from '../processes/identity.js';
+import { claimFromPidFile, groupLeftovers } from '../processes/identity.js';
 import { isSameProcessAlive, readUsage } from '../processes/process-info.js';
 import type { ProcessInfo, ProcessRecord } from '../records/record.js';
 import { withLock, readRecord, writeRecord } from '../records/registry.js';
@@ -82,6 +82,13 @@ export async function persistObserved(ctx: Context, observed: Observed[]): Promi
   });
 }
 
+/** A program whose main process ended but whose process group still has live members (it forked and exited). */
+function leftoversOf(r: ProcessRecord): { leftovers?: number[] } {
+  if (r.status === 'running' || r.status === 'starting' || r.pid === null) return {};
+  const left = groupLeftovers({ pid: r.pid, identity: r.identity, startedAt: r.startedAt });
+  return left.length > 0 ? { leftovers: left.map((p) => p.pid) } : {};
+}
+
 /** The public view, with cpu and memory for running ones. */
 export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[] {
   const running = records.filter((r) => r.status === 'running' && r.pid !== null).map((r) => r.pid!);
@@ -110,6 +117,7 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       outLog: r.outLog,
       errLog: r.errLog,
       pidFile: r.pidFile,
+      ...leftoversOf(r),
       ...(r.app !== undefined ? { app: r.app, instance: r.instance } : {}),
       ...(r.namespace ? { namespace: r.namespace } : {}),
     };

@@ -2,7 +2,8 @@ import type { Context } from '../context.js';
 import type { ProcessRecord } from '../records/record.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { observe } from './status.js';
-import { terminateTree } from '../processes/terminate.js';
+import { groupLeftovers } from '../processes/identity.js';
+import { terminateLeftovers, terminateTree } from '../processes/terminate.js';
 
 export interface StopOptions {
   signal?: NodeJS.Signals;
@@ -17,6 +18,8 @@ export interface StopResult {
   pid: number | null;
   wasRunning: boolean;
   escalated: boolean;
+  /** Processes of its group that had outlived its main process, and were stopped. */
+  leftovers?: number[];
 }
 
 /**
@@ -48,6 +51,15 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
     marked.map(async (record): Promise<StopResult> => {
       const seen = observe(record).record;
       if (seen.status !== 'running' || seen.pid === null || seen.identity === null) {
+        // Its main process is gone, but processes of its group may have outlived it.
+        const left = record.pid !== null ? groupLeftovers({ pid: record.pid, identity: record.identity, startedAt: record.startedAt }) : [];
+        if (left.length > 0) {
+          const outcome = await terminateLeftovers(record.pid!, left, options);
+          if (outcome.wasRunning) {
+            options.progress?.end(record.name);
+            return { name: record.name, pid: null, wasRunning: true, escalated: outcome.escalated, leftovers: left.map((p) => p.pid) };
+          }
+        }
         options.progress?.end(record.name);
         return { name: record.name, pid: null, wasRunning: false, escalated: false };
       }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PIDFILE_THEN_EXEC, readPidFileStamped } from './pidfile.js';
-import { isSameProcessAlive, processStartTime, readCommandLine, readProcess, readProcessUid } from './process-info.js';
+import { isSameProcessAlive, listAllProcesses, processStartTime, readCommandLine, readProcess, readProcessUid } from './process-info.js';
 
 /**
  * Never signal the wrong process: the one place where bgrun decides that a pid
@@ -170,4 +170,44 @@ function readEnviron(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/** A program whose main process has ended: its pid (its process group's id), its identity and start. */
+export interface EndedLeader {
+  pid: number;
+  identity: string | null;
+  /** When it started (ISO), from its record. */
+  startedAt: string | null;
+}
+
+/**
+ * The processes of a program that outlived its main process: live members of its process
+ * group (`sh -c 'server & exit'`, a Procfile line ending in `&`). A group's id cannot be
+ * reused while the group has a member, so these are the program's own, provided the id
+ * was not reused before they were found: the main pid must not be another live process
+ * now (which would lead a group of its own), and every member must be in the program's
+ * session and have started after the program did. Costs one kill(-pgid, 0) when the group
+ * is empty, the usual case; one scan of the processes otherwise.
+ */
+export function groupLeftovers(leader: EndedLeader): KnownProcess[] {
+  const pgid = leader.pid;
+  try {
+    process.kill(-pgid, 0); // signal 0: only asks whether the group has members
+  } catch {
+    return [];
+  }
+  const now = readProcess(pgid);
+  if (now && !now.dead && now.identity !== leader.identity) return [];
+  const since = leader.startedAt ? Date.parse(leader.startedAt) - CLOCK_SLACK_MS : Number.NEGATIVE_INFINITY;
+  const uid = myUid();
+  const out: KnownProcess[] = [];
+  for (const p of listAllProcesses()) {
+    if (p.pgid !== pgid || p.dead || p.pid === pgid) continue;
+    if (!Number.isNaN(p.sid) && p.sid !== pgid) continue;
+    const started = processStartTime(p.pid);
+    if (started === null || started < since) continue;
+    if (uid !== undefined && uid !== 0 && readProcessUid(p.pid) !== uid) continue;
+    out.push({ pid: p.pid, identity: p.identity });
+  }
+  return out;
 }

@@ -72,17 +72,36 @@ function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
  * before signalling, so ones re-parented to init are not lost), waits until all
  * are gone and escalates to SIGKILL after the timeout. Every pid is checked
  * against the identity taken when it was found, right before it is signalled
- * (core/identity.ts, the one place that signals).
+ * (core/processes/identity.ts, the one place that signals).
  */
 export async function terminateTree(pid: number, identity: string, options: TerminateOptions = {}): Promise<TerminateResult> {
+  if (!isSameProcessAlive(pid, identity)) return { wasRunning: false, escalated: false, signalled: 0 };
+  const leader = readProcess(pid);
+  return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }], options);
+}
+
+/**
+ * Ends what is left of a program whose main process has exited: the members of its
+ * process group that outlived it (found by groupLeftovers in core/processes/identity.ts),
+ * and their descendants, as terminateTree does for a live program.
+ */
+export async function terminateLeftovers(pgid: number, members: { pid: number; identity: string | null }[], options: TerminateOptions = {}): Promise<TerminateResult> {
+  const roots: Tracked[] = [];
+  for (const m of members) {
+    const info = readProcess(m.pid);
+    if (m.identity !== null && info && !info.dead && info.identity === m.identity) roots.push({ pid: m.pid, identity: m.identity, pgid: info.pgid });
+  }
+  if (roots.length === 0) return { wasRunning: false, escalated: false, signalled: 0 };
+  return terminateFrom(pgid, roots, options);
+}
+
+/** `pid`: the program's process group id (its main pid); `roots`: verified processes to end with their descendants. */
+async function terminateFrom(pid: number, roots: Tracked[], options: TerminateOptions): Promise<TerminateResult> {
   const signal = options.signal ?? 'SIGTERM';
   const timeoutMs = options.timeoutMs ?? 10_000;
   const killWaitMs = options.killWaitMs ?? 5_000;
-  if (!isSameProcessAlive(pid, identity)) return { wasRunning: false, escalated: false, signalled: 0 };
-
-  const leader = readProcess(pid);
-  const tracked = new Map<number, Tracked>([[pid, { pid, identity, pgid: leader?.pgid ?? pid }]]);
-  collectDescendants(tracked, pid);
+  const tracked = new Map<number, Tracked>(roots.map((r) => [r.pid, r]));
+  collectDescendants(tracked, roots[0]!.pid);
 
   const alive = () => [...tracked.values()].filter((t) => isSameProcessAlive(t.pid, t.identity));
 

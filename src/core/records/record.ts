@@ -122,6 +122,8 @@ export interface ProcessRecord extends AppSpec {
 export interface ProcessInfo {
   name: string;
   pid: number | null;
+  /** Processes of its group still running after its main process ended (a program that forked and exited); absent when none. */
+  leftovers?: number[];
   status: Status;
   exitCode: number | null;
   signal: string | null;
