@@ -45,6 +45,9 @@ export const stop: Command = {
       progress.finish();
     }
     for (const r of results) {
+      if (r.unrecorded) {
+        io.err(`bgrun: warning: ${r.name}: the stop was done but not recorded (${r.unrecorded}); free some space and run 'bgrun stop ${r.name}' again, or a supervisor may start it again`);
+      }
       if (r.leftovers) io.out(`stopped what was left of ${r.name} (pid ${r.leftovers.join(', ')}): its main process had exited`);
       else if (!r.wasRunning) io.out(`${r.name} was not running`);
       else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);

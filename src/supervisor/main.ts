@@ -7,7 +7,33 @@ import { bgrunVersion } from '../version.js';
 import { Supervisor } from './supervisor.js';
 import { readSupervisorInfo } from './supervisor-file.js';
 
-const log = (line: string) => process.stdout.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
+/** The same line again within this long is counted, not written: an error met at every tick must not fill the disk. */
+const REPEAT_WINDOW_MS = 60_000;
+let last: { line: string; at: number; repeats: number } | null = null;
+
+function write(text: string): void {
+  try {
+    process.stdout.write(text);
+  } catch {
+    // A full disk (ENOSPC) or a lost log: the supervisor never dies of its own log.
+  }
+}
+
+/** supervisor.log is the supervisor's stdout; it is rotated by the supervisor itself (supervisor.ts). */
+const log = (line: string) => {
+  const now = Date.now();
+  if (last && last.line === line && now - last.at < REPEAT_WINDOW_MS) {
+    last.repeats++;
+    return;
+  }
+  const stamp = `${new Date(now).toISOString()} [${process.pid}]`;
+  if (last && last.repeats > 0) write(`${stamp} (the line before was repeated ${last.repeats} more times)\n`);
+  last = { line, at: now, repeats: 0 };
+  write(`${stamp} ${line}\n`);
+};
+// Asynchronous write errors of stdout and stderr (a pipe, a full disk) are not fatal either.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 async function main(): Promise<void> {
   const ctx = createContext();

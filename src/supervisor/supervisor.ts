@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
+import { rotateIfOver } from '../core/logs/rotate.js';
 import { claimFromPidFile } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
@@ -11,6 +12,8 @@ import { LogKeeper } from './log-keeper.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
 
+/** supervisor.log is rotated past this size (one copy kept). */
+const SUPERVISOR_LOG_BYTES = 1024 * 1024;
 /** How often adopted programs (not our children) are checked, and records re-read. */
 const TICK_MS = 500;
 /** max-memory must be exceeded on this many ticks in a row: a spike is not a leak. */
@@ -112,9 +115,19 @@ export class Supervisor {
     }
     // Logs past their limit are rotated, and time indexes written, as the logs grow (log-keeper.ts).
     this.keeper.sync(records);
+    await this.rotateOwnLog();
     const busy = needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null);
     this.idleTicks = busy ? 0 : this.idleTicks + 1;
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
+  }
+
+  /** supervisor.log is bounded too: past SUPERVISOR_LOG_BYTES it is rotated like a program's log, one copy kept (supervisor.log.1). */
+  private async rotateOwnLog(): Promise<void> {
+    try {
+      await rotateIfOver(this.ctx.paths.supervisorLog, SUPERVISOR_LOG_BYTES, 1);
+    } catch (error) {
+      this.log(`error rotating supervisor.log: ${(error as Error).message}`);
+    }
   }
 
   private async reconcileOne(record: ProcessRecord): Promise<void> {

@@ -5,6 +5,14 @@ import { observe } from './status.js';
 import { groupLeftovers } from '../processes/identity.js';
 import { terminateLeftovers, terminateTree } from '../processes/terminate.js';
 
+/** A write that failed because the disk (or the user's quota) is full, or the folder became read-only. */
+function noSpace(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EROFS') return true;
+  }
+  return false;
+}
+
 export interface StopOptions {
   signal?: NodeJS.Signals;
   timeoutMs?: number;
@@ -20,6 +28,8 @@ export interface StopResult {
   escalated: boolean;
   /** Processes of its group that had outlived its main process, and were stopped. */
   leftovers?: number[];
+  /** Set when the stop could not be written to the record (a full disk): why. The signals were sent all the same. */
+  unrecorded?: string;
 }
 
 /**
@@ -39,14 +49,28 @@ export async function stopRecord(ctx: Context, record: ProcessRecord, options: S
  */
 export async function stopRecords(ctx: Context, records: ProcessRecord[], options: StopOptions = {}): Promise<StopResult[]> {
   if (records.length === 0) return [];
-  const marked = await withLock(ctx.paths, () =>
+  // A full disk must not keep a program from being stopped (it may be what fills the disk):
+  // what cannot be recorded is said, after the signals, never a reason not to send them.
+  const unrecorded = new Map<string, string>();
+  const cannotRecord = (name: string, error: unknown) => {
+    if (!noSpace(error)) throw error;
+    if (!unrecorded.has(name)) unrecorded.set(name, error instanceof Error ? error.message : String(error));
+  };
+  const markAll = () =>
     records.map((record) => {
       const current = readRecord(ctx.paths, record.name) ?? record;
       const next = { ...current, desired: 'stopped' as const };
-      writeRecord(ctx.paths, next);
+      try {
+        writeRecord(ctx.paths, next);
+      } catch (error) {
+        cannotRecord(record.name, error);
+      }
       return next;
-    }),
-  );
+    });
+  const marked = await withLock(ctx.paths, markAll).catch((error: unknown) => {
+    for (const r of records) cannotRecord(r.name, error);
+    return records.map((record) => ({ ...record, desired: 'stopped' as const }));
+  });
   const results = await Promise.all(
     marked.map(async (record): Promise<StopResult> => {
       const seen = observe(record).record;
@@ -77,15 +101,25 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       const current = readRecord(ctx.paths, result.name);
       if (current?.desired !== 'stopped') continue; // restarted meanwhile: not ours to touch
       const ended = result.wasRunning || current.status === 'running' || current.status === 'starting';
-      writeRecord(ctx.paths, {
+      try {
+        writeRecord(ctx.paths, {
         ...current,
         status: 'stopped',
         pid: null,
         identity: null,
         endedAt: ended ? new Date().toISOString() : current.endedAt,
         signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (options.signal ?? 'SIGTERM')) : current.signal,
-      });
+        });
+      } catch (error) {
+        cannotRecord(result.name, error);
+      }
     }
+  }).catch((error: unknown) => {
+    for (const r of results) cannotRecord(r.name, error);
   });
+  for (const result of results) {
+    const reason = unrecorded.get(result.name);
+    if (reason !== undefined) result.unrecorded = reason;
+  }
   return results;
 }

@@ -126,6 +126,28 @@ function shift(file: string, maxFiles: number): void {
   }
 }
 
+/** Empties a log that could not be copied (a full disk), leaving one line that says what was dropped; returns how much. */
+function emptyWithMarker(file: string, fd: number, keptUpTo: number, maxBytes: number | undefined): number {
+  const size = fs.fstatSync(fd).size;
+  fs.ftruncateSync(fd, 0);
+  const dropped = Math.max(0, size - keptUpTo);
+  const marker = Buffer.from(
+    `bgrun: dropped ${dropped} bytes of output here at ${new Date().toISOString()}: the disk was full, so the log could not be copied before it was emptied${maxBytes === undefined ? '' : ` (--max-log-size ${maxBytes})`}\n`,
+  );
+  try {
+    // Appended, not written at 0: the program may have written since the truncate.
+    const append = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | NOFOLLOW);
+    try {
+      fs.writeSync(append, marker);
+    } finally {
+      fs.closeSync(append);
+    }
+  } catch {
+    // no room even for that line
+  }
+  return dropped;
+}
+
 function closeQuietly(fd: number | null): void {
   if (fd === null) return;
   try {
@@ -250,8 +272,12 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
     const temp = `${file}.rotating`;
     const target = rotatedPath(file, 1);
     fs.rmSync(temp, { force: true }); // left by an interrupted rotation; we hold the log lock
+    // The oldest copy goes first, before the new one needs the space (on a full disk it is what makes room).
+    for (const suffix of MEMBERS) fs.rmSync(rotatedPath(file, maxFiles) + suffix, { force: true });
     let named = false;
     let truncated = false;
+    /** Bytes of the log already in the named copy (x.log.1), for a rotation cut short by a full disk. */
+    let copiedSoFar = 0;
     let appendFd: number | null = null;
     let dst: fs.promises.FileHandle;
     try {
@@ -283,6 +309,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       shift(file, maxFiles);
       fs.renameSync(temp, target);
       named = true;
+      copiedSoFar = position;
       // Final step, synchronous: copy what is left until a read finds the end, and
       // truncate right then, with no allocation (so no garbage collection) in between.
       // A writer that keeps ahead of it for more than the limit (or MAX_FINAL_READS
@@ -326,6 +353,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
           break;
         }
         position += plan.write(buf, n, position);
+        copiedSoFar = position;
         finalBytes += n;
         lastPiece = n;
       }
@@ -341,6 +369,16 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       if (options.compress) await compressCopy(target);
       return { file, copiedBytes: plan.copied, droppedBytes: plan.dropped, windowNs, passes };
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (!truncated && (code === 'ENOSPC' || code === 'EDQUOT')) {
+        // The disk is full, and the program filling it would keep it full: the log is
+        // emptied all the same, with one line saying how much was dropped, so that the
+        // limit holds. What was copied before (a named copy) is kept.
+        if (!named) fs.rmSync(temp, { force: true });
+        const dropped = emptyWithMarker(file, src.fd, named ? copiedSoFar : 0, options.maxBytes);
+        resetTimeIndex(file);
+        return { file, copiedBytes: 0, droppedBytes: dropped, windowNs: 0, passes: 0 };
+      }
       // Not truncated: the log still holds everything, so a partial copy would only duplicate it.
       if (!truncated) fs.rmSync(named ? target : temp, { force: true });
       if (error instanceof LogError) throw error;

@@ -61,12 +61,18 @@ export function writeFileAtomic(file: string, data: string): void {
     fd = fs.openSync(tmp, 'wx', 0o600);
   }
   try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    // A full disk (ENOSPC) must not also be left holding a half-written temporary file.
+    fs.rmSync(tmp, { force: true });
+    throw error;
   }
-  fs.renameSync(tmp, file);
 }
 
 function quarantine(paths: StatePaths, name: string, file: string, reason: string, move: boolean): CorruptRecordError {

@@ -235,3 +235,28 @@ test('a log with no newline at all is copied whole (a line longer than what was 
   t.is(fs.readFileSync(`${file}.1`, 'utf8'), 'no newline here');
   t.is(fs.statSync(file).size, 0);
 });
+
+test('rotation drops the oldest copy before copying, so a log larger than the free space still rotates; with no room at all it is emptied with a marker', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.log('skipped: needs root to mount a tmpfs');
+    t.pass();
+    return;
+  }
+  const { mountTmpfs } = await import('../../../helpers/tmpfs.js');
+  const dir = path.join(tempDir(t), 'disk');
+  if (!mountTmpfs(t, dir, '2m')) return t.pass();
+  const file = path.join(dir, 'a.out.log');
+  const mib = (n: number) => `${'y'.repeat(1023)}\n`.repeat(Math.round(n * 1024));
+  fs.writeFileSync(`${file}.1`, mib(0.9));
+  fs.writeFileSync(file, mib(0.9));
+  const rotated = await rotateLog(file, 1);
+  t.is(rotated.copiedBytes, Buffer.byteLength(mib(0.9)), 'the old copy made the room');
+  t.is(fs.statSync(file).size, 0);
+  // A log larger than the whole disk can hold twice: no copy fits, the log is emptied and says so.
+  fs.rmSync(`${file}.1`);
+  fs.writeFileSync(file, mib(1.5));
+  const emptied = await rotateLog(file, 1);
+  t.is(emptied.droppedBytes, Buffer.byteLength(mib(1.5)));
+  t.regex(fs.readFileSync(file, 'utf8'), /^bgrun: dropped \d+ bytes of output here at .*: the disk was full, so the log could not be copied before it was emptied\n$/);
+  t.deepEqual(fs.readdirSync(dir).sort(), ['a.out.log'], 'no partial copy left');
+});
