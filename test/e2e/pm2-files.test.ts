@@ -155,3 +155,29 @@ test("bgrun's own config keeps bgrun's defaults; a script named like a config st
   t.is(strict.exitCode, 1);
   t.regex(strict.stderr, /^bgrun: bgrun\.config\.json: apps\[0\]\.instance: unknown key/);
 });
+
+test('pm2 start ecosystem.config.js --env production --only api, then restart, reload and delete given the file', async (t) => {
+  const box = sandbox(t);
+  const dir = project(box, {
+    'ecosystem.config.js': `module.exports = { apps: [
+  { name: 'api', script: 'app.js', env: { T_STAGE: 'dev' }, env_production: { T_STAGE: 'production' } },
+  { name: 'other', script: 'app.js' },
+] };
+`,
+  });
+  const started = await box.run(['start', 'ecosystem.config.js', '--env', 'production', '--only', 'api'], { cwd: dir });
+  t.is(started.exitCode, 0, started.stderr);
+  t.is(started.stdout.trim(), `started api (pid ${box.record('api').pid})`);
+  t.false(fs.existsSync(path.join(box.home, 'records', 'other.json')));
+  const first = box.record('api').pid!;
+  const restarted = await box.run(['restart', 'ecosystem.config.js'], { cwd: dir });
+  t.is(restarted.exitCode, 0, restarted.stderr);
+  t.regex(restarted.stdout, /^restarted api \(pid \d+\)$/m);
+  t.not(box.record('api').pid, first);
+  const reloaded = await box.run(['reload', 'ecosystem.config.js', '--only', 'api'], { cwd: dir });
+  t.is(reloaded.exitCode, 0, reloaded.stderr);
+  t.regex(reloaded.stdout, /^restarted api \(pid \d+ -> \d+\)/m);
+  const removed = await box.run(['delete', 'ecosystem.config.js'], { cwd: dir });
+  t.is(removed.exitCode, 0, removed.stderr);
+  t.deepEqual(await listJson(box), []);
+});
