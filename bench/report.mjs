@@ -1,5 +1,6 @@
 // Turns the benchmark's samples into Markdown: tables of medians (min–max), ratios
 // bgrun / peer, the targets of issue 5, and (for BENCHMARKS.md) the machine and how to read it.
+import { renderRotation } from './rotation.mjs';
 import { cell, fmtRatio, mb, num, pairedRatio, ratio, summarize, table } from './stats.mjs';
 
 /**
@@ -292,6 +293,7 @@ export function renderReport(meta, results) {
     );
   }
 
+  if (results.rotation) parts.push(renderRotation(results.rotation));
   const body = parts.join('\n');
   const m = meta.machine;
   const full = [

@@ -6,7 +6,7 @@
 //   npm run bench                  full run (~8 minutes on 2 cores)
 //   npm run bench -- --quick       fewer repetitions, 20 instead of 200 programs (~80 s)
 //   npm run bench -- --write       also write BENCHMARKS.md (--write=FILE: another file)
-//   npm run bench -- --only start,list   only some sections (start, list, stop, tree, log, monit)
+//   npm run bench -- --only start,list   only some sections (start, list, stop, tree, log, monit, rotation)
 //
 // Everything it starts runs with private state folders under one temporary folder and
 // with BENCH_RUN_ID=<id> in its environment; on exit or Ctrl-C it stops all of it through
@@ -21,6 +21,7 @@ import { Bgrun, Shell } from './bgrun.mjs';
 import { Forever, Pm2, installPeers } from './peers.mjs';
 import { allProcesses, blockNewRuns, busyShare, cpuTicks, isAlive, killPids, machine, memoryOf, now, pool, run, sleep, waitFor, withEnv } from './proc.mjs';
 import { renderReport } from './report.mjs';
+import { benchRotation } from './rotation.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = path.join(REPO, 'bench', 'fixtures');
@@ -86,11 +87,11 @@ function alternativeCli() {
 }
 /** @type {{ entry: string, what: string } | null} */
 let ALT = null;
-const SECTIONS = ['start', 'list', 'stop', 'tree', 'log', 'monit'];
+const SECTIONS = ['start', 'list', 'stop', 'tree', 'log', 'monit', 'rotation'];
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--write[=FILE]] [--only start,list,stop,tree,log,monit]');
+  console.log('usage: node bench/run.mjs [--quick] [--write[=FILE]] [--only start,list,stop,tree,log,monit,rotation]');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -1047,6 +1048,17 @@ async function main() {
   if (ONLY.includes('stop') || ONLY.includes('tree')) results.stop = await benchStop(peers, ONLY.includes('stop'), ONLY.includes('tree'));
   if (ONLY.includes('log')) results.log = await benchLog(peers);
   if (ONLY.includes('monit')) results.monit = await benchMonit();
+  if (ONLY.includes('rotation')) {
+    results.rotation = await benchRotation({
+      cliRoot: CLI_ROOT,
+      dir: section('rotation'),
+      env: BASE_ENV,
+      quick: QUICK,
+      log,
+      track: (b) => bgruns.push(b),
+      fixture: path.join(FIXTURES, 'paced.mjs'),
+    });
+  }
 
   const meta = {
     date: new Date().toISOString(),

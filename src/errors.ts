@@ -40,7 +40,9 @@ export type ErrorCode =
   | 'NAME_TAKEN'
   | 'NOTHING_RUNNING'
   | 'RELOAD_FAILED'
-  | 'CLUSTER_UNSUPPORTED';
+  | 'CLUSTER_UNSUPPORTED'
+  | 'LOG_PATH'
+  | 'LOG_IN_USE';
 
 export class BgrunError extends Error {
   override readonly name: string = 'BgrunError';

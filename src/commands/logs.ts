@@ -1,79 +1,273 @@
+import fs from 'node:fs';
 import { stringValue } from '../cli-args.js';
-import { parseSince, readSince, readTailAcross } from '../core/logs/since.js';
 import { fileSize, followFiles } from '../core/logs/read.js';
+import { parseSince, readSince, readTailAcross } from '../core/logs/since.js';
+import { type TimedLine, byTime, formatTime, timedSince, timedTail } from '../core/logs/timed.js';
+import { timesPath } from '../core/logs/times.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { readRecords } from '../core/records/registry.js';
 import { UsageError } from '../errors.js';
-import type { Command } from './command.js';
+import { LineSplitter, createPrefixer } from '../output/prefix.js';
+import type { Command, Io } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
+
+interface Choice {
+  lines: number;
+  /** Whether --lines was given (with --since it caps the lines printed). */
+  linesGiven: boolean;
+  since: number | null;
+  timestamps: boolean;
+  follow: boolean;
+  out: boolean;
+  err: boolean;
+  /** pm2's --raw: no headers, no prefixes. */
+  raw: boolean;
+}
+
+type Stream = 'out' | 'err';
+
+function filesOf(record: ProcessRecord, c: Choice): { file: string; stream: Stream }[] {
+  if (c.out) return [{ file: record.outLog, stream: 'out' }];
+  if (c.err) return [{ file: record.errLog, stream: 'err' }];
+  // --log: one file for both streams, read once.
+  if (record.outLog === record.errLog) return [{ file: record.outLog, stream: 'out' }];
+  return [
+    { file: record.outLog, stream: 'out' },
+    { file: record.errLog, stream: 'err' },
+  ];
+}
+
+/** Whether a log has times of its own (--log-time): its index, or its copies'. */
+function indexed(record: ProcessRecord, file: string): boolean {
+  return record.logTime === true || fs.existsSync(timesPath(file));
+}
+
+function splitterOf(splitters: Map<string, LineSplitter>, file: string): LineSplitter {
+  let splitter = splitters.get(file);
+  if (!splitter) {
+    splitter = new LineSplitter();
+    splitters.set(file, splitter);
+  }
+  return splitter;
+}
+
+/** Until aborted by Ctrl-C or SIGTERM. */
+function untilInterrupted(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
 
 export const logs: Command = {
   name: 'logs',
-  summary: "print a program's last log lines, or follow them",
-  usage: 'bgrun logs <pid|name> [--lines N] [--since <duration|time>] [--follow] [--out | --err]',
+  summary: "print programs' last log lines, or follow them",
+  usage: 'bgrun logs <pid|name|all>... [--lines N] [--since <duration|time>] [-t] [--follow] [--out | --err]',
   options: [
-    { name: 'lines', short: 'n', type: 'string', value: '<N>', description: 'how many lines (default 15)' },
+    { name: 'lines', short: 'n', type: 'string', value: '<N>', description: 'how many lines, per program (default 15)' },
     {
       name: 'since',
       type: 'string',
       value: '<when>',
       description:
-        'lines since a duration ago (30s, 10m, 2h, 1d) or a time (2026-11-24T03:00:00Z), rotated copies included; needs lines that start with an ISO 8601 time',
+        'lines since a duration ago (30s, 10m, 2h, 1d) or a time (2026-11-24T03:00:00Z), rotated copies included; by the times bgrun recorded (--log-time), else by ISO 8601 times at the start of lines',
     },
-    { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new lines (Ctrl-C to end)' },
-    { name: 'raw', type: 'boolean', description: "pm2's --raw: the lines as the program wrote them, nothing added (what bgrun prints for one program)" },
+    { name: 'timestamps', short: 't', type: 'boolean', description: 'print when each line was written (ISO 8601, UTC) before it' },
+    { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing new lines (Ctrl-C to end); with all, programs started later too' },
+    { name: 'raw', type: 'boolean', description: "pm2's --raw: the lines as the program wrote them, nothing added (no file headers, no name prefixes)" },
     { name: 'nostream', type: 'boolean', description: "pm2's --nostream: print and return (what bgrun does without --follow)" },
     { name: 'out', type: 'boolean', description: 'stdout log only' },
     { name: 'err', type: 'boolean', description: 'stderr log only' },
   ],
   async run(args, ctx, io) {
     const v = args.values;
-    if (args.positionals.length !== 1 || args.positionals[0] === 'all') {
-      throw new UsageError(`logs takes exactly one program: ${this.usage}`);
-    }
+    if (args.positionals.length === 0) throw new UsageError(`logs needs a program, several, or all: ${this.usage}`);
     if (v.out && v.err) throw new UsageError('--out and --err exclude each other; give neither for both');
     const lines = v.lines === undefined ? 15 : Number(v.lines);
     if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
-    const sinceText = stringValue(v, 'since');
-    const since = sinceText === undefined ? null : parseSince(sinceText);
-    // An app with copies (or an @namespace) is every copy's logs; merged logs (--merge-logs) once.
-    const records = await resolveConfigTargets(ctx, args.positionals);
-    const files = [...new Set(records.flatMap((record) => (v.out ? [record.outLog] : v.err ? [record.errLog] : [record.outLog, record.errLog])))];
-    const headers = files.length > 1 && v.raw !== true;
-    // Where the tail ends is where following starts, so a line written in between is printed once.
-    const ends = files.map(fileSize);
-    for (const [i, file] of files.entries()) {
-      if (headers) io.out(`==> ${file} <==`);
-      if (since === null) {
-        for (const line of readTailAcross(file, lines, ends[i])) io.out(line);
+    const choice: Choice = {
+      lines,
+      linesGiven: v.lines !== undefined,
+      since: stringValue(v, 'since') === undefined ? null : parseSince(stringValue(v, 'since')!),
+      timestamps: v.timestamps === true,
+      follow: v.follow === true,
+      out: v.out === true,
+      err: v.err === true,
+      raw: v.raw === true,
+    };
+    const all = args.positionals.includes('all');
+    const records = all && !fs.existsSync(ctx.paths.records) ? [] : await resolveConfigTargets(ctx, args.positionals);
+    // One program (even an app with copies named alone keeps the file headers); several: prefixed lines in time order.
+    const apps = new Set(records.map((r) => r.app ?? r.name));
+    if (!all && args.positionals.length === 1 && apps.size === 1) return single(records, choice, io);
+    return many(records, choice, io, all ? ctx : null);
+  },
+};
+
+/** One program: each log under its file name, as `tail` prints several files. */
+async function single(records: ProcessRecord[], c: Choice, io: Io): Promise<number> {
+  const files = [...new Map(records.flatMap((r) => filesOf(r, c).map((f) => [f.file, { ...f, record: r }] as const))).values()];
+  const headers = files.length > 1 && !c.raw;
+  // Where the tail ends is where following starts, so a line written in between is printed once.
+  const ends = files.map((f) => fileSize(f.file));
+  const noted = new Set<string>();
+  const note = (text: string) => {
+    if (!noted.has(text)) io.err(`bgrun: ${text}`);
+    noted.add(text);
+  };
+  for (const [i, { file, record }] of files.entries()) {
+    if (headers) io.out(`==> ${file} <==`);
+    const timed = indexed(record, file);
+    if (c.since === null) {
+      if (!c.timestamps) {
+        for (const line of readTailAcross(file, c.lines, ends[i])) io.out(line);
         continue;
       }
-      const found = readSince(file, since);
-      // --since prints every line since then, unless --lines asks for fewer.
-      for (const line of v.lines === undefined ? found.lines : found.lines.slice(Math.max(0, found.lines.length - lines))) io.out(line);
-      if (!found.stamped && readTailAcross(file, 1).length > 0) {
-        io.err(`bgrun: no line of ${file} starts with a time, so --since cannot select any; it needs the program to print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`);
-      }
+      const found = timedTail(file, c.lines);
+      for (const line of found.lines) io.out(`${formatTime(line.time)} ${line.text}`);
+      for (const n of found.notes) note(n);
+      continue;
     }
-    if (!v.follow) return 0;
+    if (timed || c.timestamps) {
+      // By the recorded times; without an index, the program's own stamps, else the files' last change.
+      const found = timedSince(file, c.since, !timed);
+      const chosen = c.linesGiven ? found.lines.slice(Math.max(0, found.lines.length - c.lines)) : found.lines;
+      for (const line of chosen) io.out(c.timestamps ? `${formatTime(line.time)} ${line.text}` : line.text);
+      for (const n of found.notes) if (c.timestamps || !/has no time index/.test(n)) note(n);
+      continue;
+    }
+    const found = readSince(file, c.since);
+    // --since prints every line since then, unless --lines asks for fewer.
+    for (const line of c.linesGiven ? found.lines.slice(Math.max(0, found.lines.length - c.lines)) : found.lines) io.out(line);
+    if (!found.stamped && readTailAcross(file, 1).length > 0) {
+      io.err(
+        `bgrun: no line of ${file} starts with a time, so --since cannot select any; start the program with --log-time for bgrun to record when each line is written, or have it print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`,
+      );
+    }
+  }
+  if (!c.follow) return 0;
 
-    const controller = new AbortController();
-    const stopFollowing = () => controller.abort();
-    process.once('SIGINT', stopFollowing);
-    process.once('SIGTERM', stopFollowing);
-    let last = files[files.length - 1];
-    // Pieces are written as read: a line split across two reads is printed whole all the same.
-    await followFiles(files, {
-      signal: controller.signal,
-      startAt: since === null ? ends : undefined,
+  const { signal, done } = untilInterrupted();
+  let last = files[files.length - 1]?.file;
+  const splitters = new Map<string, LineSplitter>();
+  await followFiles(
+    files.map((f) => f.file),
+    {
+      signal,
+      startAt: c.since === null ? ends : undefined,
       onData: (file, chunk) => {
         if (headers && file !== last) {
           process.stdout.write(`\n==> ${file} <==\n`);
           last = file;
         }
-        process.stdout.write(chunk);
+        if (!c.timestamps) {
+          // Pieces are written as read: a line split across two reads is printed whole all the same.
+          process.stdout.write(chunk);
+          return;
+        }
+        const splitter = splitterOf(splitters, file);
+        // Read within the poll interval of being written: now is its time, at most 200 ms late.
+        const stamp = formatTime(Date.now());
+        for (const line of splitter.push(chunk)) process.stdout.write(`${stamp} ${line}\n`);
       },
-    });
-    process.off('SIGINT', stopFollowing);
-    process.off('SIGTERM', stopFollowing);
-    return 0;
-  },
-};
+    },
+  );
+  done();
+  return 0;
+}
+
+interface Tagged extends TimedLine {
+  name: string;
+  stream: Stream;
+}
+
+/**
+ * Several programs (`logs all`, `logs a b c`): every line prefixed with its
+ * program's name, in time order as far as bgrun knows it (recorded times, else
+ * the program's own stamps, else the file's last change). `-f` with `all` also
+ * follows programs started after it began.
+ */
+async function many(records: ProcessRecord[], c: Choice, io: Io, allOf: Parameters<Command['run']>[1] | null): Promise<number> {
+  const prefixer = createPrefixer(
+    records.map((r) => r.name),
+    io.color,
+  );
+  const seenFiles = new Map<string, { name: string; stream: Stream }>();
+  const notes = new Set<string>();
+  const tagged: Tagged[] = [];
+  const ends = new Map<string, number>();
+  for (const record of records) {
+    const mine: Tagged[] = [];
+    for (const { file, stream } of filesOf(record, c)) {
+      if (seenFiles.has(file)) continue; // merged logs: read once, under the first name
+      seenFiles.set(file, { name: record.name, stream });
+      ends.set(file, fileSize(file));
+      const found = c.since === null ? timedTail(file, c.lines, true) : timedSince(file, c.since, !indexed(record, file));
+      for (const line of found.lines) mine.push({ ...line, name: record.name, stream });
+      if (c.timestamps || c.since !== null) for (const n of found.notes) if (c.timestamps || !/has no time index/.test(n)) notes.add(n);
+    }
+    // -n is per program, its streams together.
+    const ordered = byTime(mine);
+    const capped = c.since === null || c.linesGiven ? ordered.slice(Math.max(0, ordered.length - c.lines)) : ordered;
+    tagged.push(...capped);
+  }
+  for (const n of notes) io.err(`bgrun: ${n}`);
+  for (const line of byTime(tagged)) {
+    const text = c.timestamps ? `${formatTime(line.time)} ${line.text}` : line.text;
+    io.out(c.raw ? text : prefixer.line(line.name, text, line.stream));
+  }
+  if (!c.follow) return 0;
+
+  const { signal, done } = untilInterrupted();
+  const splitters = new Map<string, LineSplitter>();
+  const follows: Promise<void>[] = [];
+  const follow = (file: string, from: number | undefined) => {
+    follows.push(
+      followFiles([file], {
+        signal,
+        startAt: from === undefined ? undefined : [from],
+        onData: (f, chunk) => {
+          const who = seenFiles.get(f)!;
+          const splitter = splitterOf(splitters, f);
+          const stamp = c.timestamps ? `${formatTime(Date.now())} ` : '';
+          let text = '';
+          for (const line of splitter.push(chunk)) text += `${c.raw ? stamp + line : prefixer.line(who.name, stamp + line, who.stream)}\n`;
+          if (text) process.stdout.write(text);
+        },
+      }),
+    );
+  };
+  for (const file of seenFiles.keys()) follow(file, c.since === null ? ends.get(file) : undefined);
+  if (allOf) {
+    // Programs started after the follow began: their logs from their first line.
+    const known = new Set(records.map((r) => r.name));
+    const timer = setInterval(() => {
+      let fresh: ProcessRecord[];
+      try {
+        fresh = readRecords(allOf.paths, { quarantine: false }).records.filter((r) => !known.has(r.name));
+      } catch {
+        return;
+      }
+      for (const record of fresh) {
+        known.add(record.name);
+        for (const { file, stream } of filesOf(record, c)) {
+          if (seenFiles.has(file)) continue;
+          seenFiles.set(file, { name: record.name, stream });
+          follow(file, 0);
+        }
+      }
+    }, 500);
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  }
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  await Promise.all(follows);
+  done();
+  return 0;
+}

@@ -51,6 +51,18 @@ export interface AppConfig {
   maxLogSize?: Size;
   /** Rotated copies kept per log (default 5). */
   maxLogFiles?: number;
+  /** Gzip rotated copies (x.log.1.gz). */
+  compressLogs?: boolean;
+  /** stdout's log file, relative to the config file's folder (default: the state folder). pm2: out_file. */
+  outLog?: string;
+  /** stderr's log file. pm2: error_file. */
+  errLog?: string;
+  /** Both streams into this one file; not with outLog or errLog. pm2: log_file. */
+  log?: string;
+  /** These log files may be shared with other apps that say so too. */
+  sharedLog?: boolean;
+  /** Record when each line is written (`bgrun logs -t`, `--since`). pm2: time, log_date_format. */
+  logTime?: boolean;
   /** Watch for a crash this long before returning (default 500ms). */
   wait?: Duration;
   /** Readiness probe: "tcp:3000", "http://127.0.0.1:3000/health", "log:/listening/", "delay:2s". */

@@ -11,14 +11,7 @@ export const PM2_FIXED: Record<string, { values: readonly unknown[]; expected: s
 
 /** pm2 keys that bgrun does not support, and why: refused rather than silently ignored. */
 export const PM2_UNSUPPORTED: Record<string, string> = {
-  out_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  error_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  log_file: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  output: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  error: "bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
   pid_file: 'bgrun keeps pidfiles in its state folder',
-  log_date_format: 'bgrun writes what the program writes, without timestamps',
-  time: 'bgrun writes what the program writes, without timestamps',
   node_args: 'in a bgrun.config file, use interpreterArgs (pm2 files read it as pm2 does)',
   interpreter_args: 'in a bgrun.config file, use interpreterArgs (pm2 files read it as pm2 does)',
   exec_interpreter: 'in a bgrun.config file, use interpreter (pm2 files read it as pm2 does)',

@@ -23,7 +23,7 @@ export type UnitSource = Pick<
   ProcessRecord,
   'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes' | 'outLog' | 'errLog'
 > &
-  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn'>> &
+  Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn' | 'logTime' | 'compressLogs'>> &
   FleetSource;
 
 export interface UnitOptions {
@@ -210,6 +210,10 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
       `# bgrun rotated these logs past ${formatSize(source.maxLogBytes)}; under systemd, rotate them with logrotate (copytruncate),`,
       '# or log to the journal instead (StandardOutput=journal).',
     );
+  }
+  if (source.compressLogs) service.push('# bgrun gzipped rotated copies (--compress-logs): logrotate does with "compress".');
+  if (source.logTime) {
+    service.push("# bgrun recorded when each line was written (--log-time); the journal does (StandardOutput=journal, 'journalctl -u' shows the times).");
   }
   service.push(
     'KillMode=control-group',

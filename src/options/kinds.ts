@@ -403,3 +403,23 @@ export const execMode: ValueKind<true | undefined> = {
     return undefined;
   },
 };
+
+/** A log file: relative to the current folder on the command line, to the config file's folder in a config. */
+export const logFile: ValueKind<string> = {
+  placeholder: '<file>',
+  complete: 'files',
+  fromText: (words) => path.resolve(last(words)),
+  fromValue: (value, context) => path.resolve(context.baseDir, requireString(value)),
+};
+
+/** pm2's `time: true` and `log_date_format: "<format>"`: either turns times on (bgrun's times are ISO 8601; the format is not used). */
+export const pm2LogTime: ValueKind<true | undefined> = {
+  placeholder: '',
+  boolean: true,
+  fromText: () => true,
+  fromValue(value) {
+    if (typeof value === 'string') return true;
+    if (typeof value !== 'boolean') throw expected('true or false (time), or a date format (log_date_format)', value);
+    return value ? true : undefined;
+  },
+};

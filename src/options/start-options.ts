@@ -218,7 +218,7 @@ export const START_OPTIONS: readonly StartOption[] = [
       label: 'log rotation',
       value(r) {
         const limits = logLimits(r);
-        return limits ? `past ${formatBytes(limits.maxBytes)}, ${limits.maxFiles} copies kept` : 'never';
+        return limits ? `past ${formatBytes(limits.maxBytes)}, ${limits.maxFiles} copies kept${r.compressLogs ? ' (gzipped)' : ''}` : 'never';
       },
     },
   }),
@@ -233,6 +233,55 @@ export const START_OPTIONS: readonly StartOption[] = [
       missing: (o) => (o.restart ?? 'no') === 'no' && !o.maxLogBytes,
       message: (size) => `needs ${size.name} for a plain program (supervised programs rotate at 10M by default)`,
     },
+  }),
+  option({
+    key: 'compressLogs',
+    flag: 'compress-logs',
+    field: 'compressLogs',
+    kind: kinds.flag,
+    help: 'gzip rotated copies (x.log.1.gz); logs and --since read them',
+  }),
+  option({
+    key: 'outLog',
+    flag: 'out-log',
+    pm2: { key: 'out_file' },
+    field: 'outLog',
+    kind: kinds.logFile,
+    help: 'write stdout to this file (default: the state folder); rotation, logs and flush work on it',
+  }),
+  option({
+    key: 'errLog',
+    flag: 'err-log',
+    pm2: { key: 'error_file' },
+    field: 'errLog',
+    kind: kinds.logFile,
+    help: 'write stderr to this file',
+  }),
+  option({
+    key: 'log',
+    flag: 'log',
+    pm2: { key: 'log_file' },
+    field: 'log',
+    kind: kinds.logFile,
+    conflicts: 'outLog',
+    help: 'write stdout and stderr both to this one file',
+  }),
+  option({
+    key: 'sharedLog',
+    flag: 'shared-log',
+    field: 'sharedLog',
+    kind: kinds.flag,
+    help: 'let other programs started with --shared-log log to the same files (refused otherwise)',
+    show: { label: 'shared log', value: (r) => (r.sharedLog ? 'yes (--shared-log)' : 'no') },
+  }),
+  option({
+    key: 'logTime',
+    flag: 'log-time',
+    pm2: { key: 'time', aliases: ['log_date_format'], kind: kinds.pm2LogTime },
+    field: 'logTime',
+    kind: kinds.flag,
+    help: "record when each line is written, for 'logs -t' and 'logs --since'",
+    show: { label: 'log times', value: (r) => (r.logTime ? 'recorded (logs -t)' : 'no') },
   }),
   option({
     key: 'dependsOn',

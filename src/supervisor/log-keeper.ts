@@ -22,6 +22,10 @@ import { plainLogsNeedKeeping } from './needs.js';
 export const OBSERVE_MS = 100;
 /** Rotations of one log more often than this per second are summed up in supervisor.log every SUMMARY_MS instead of one line each. */
 const QUIET_RATE = 5;
+/** A pause of the watch shorter than this is not worth closing and opening it again. */
+const PAUSE_MIN_MS = 5;
+/** A writer faster than this (bytes per ms: 1 MB/s) is watched without pauses: it reaches any limit soon. */
+const PAUSE_MAX_RATE = 1000;
 const SUMMARY_MS = 10_000;
 
 function keptBy(r: ProcessRecord): boolean {
@@ -42,6 +46,11 @@ interface Kept {
   scheduled: boolean;
   rotating: boolean;
   timer: NodeJS.Timeout | null;
+  /** Set while the watch is paused (the log is far from its limit): when it resumes. */
+  rearm: NodeJS.Timeout | null;
+  lastCheckAt: number;
+  /** Growth seen between the last two checks, in bytes per ms. */
+  rate: number;
   stats: { since: number; rotations: number; copied: number; dropped: number; lastLogged: number[] };
 }
 
@@ -86,7 +95,7 @@ export class LogKeeper {
       k.limits = want.limits;
       k.compress = want.compress;
       k.times = want.times;
-      if (!k.watcher) this.watch(k);
+      if (!k.watcher && !k.rearm) this.watch(k);
       this.check(k);
     }
   }
@@ -116,6 +125,9 @@ export class LogKeeper {
       scheduled: false,
       rotating: false,
       timer: null,
+      rearm: null,
+      lastCheckAt: Date.now(),
+      rate: 0,
       stats: { since: Date.now(), rotations: 0, copied: 0, dropped: 0, lastLogged: [] },
     };
     this.kept.set(file, k);
@@ -127,6 +139,8 @@ export class LogKeeper {
     k.watcher = null;
     if (k.timer) clearTimeout(k.timer);
     k.timer = null;
+    if (k.rearm) clearTimeout(k.rearm);
+    k.rearm = null;
     this.flushStats(k, true);
     this.kept.delete(k.file);
   }
@@ -149,8 +163,33 @@ export class LogKeeper {
     k.scheduled = true;
     setImmediate(() => {
       k.scheduled = false;
-      if (this.kept.get(k.file) === k) this.check(k);
+      if (this.kept.get(k.file) !== k) return;
+      this.check(k);
+      this.pace(k);
     });
+  }
+
+  /**
+   * A notification per write costs a callback per write: at an ordinary rate, far
+   * from the limit, the watch pauses for half the time the log needs to reach its
+   * limit at its current rate (at most OBSERVE_MS), then checks and watches again.
+   * Close to the limit, or for a runaway writer, it stays on.
+   */
+  private pace(k: Kept): void {
+    let delay = OBSERVE_MS;
+    if (k.limits) {
+      const remaining = k.limits.maxBytes - k.lastSize;
+      delay = k.rate > 0 ? Math.min(OBSERVE_MS, remaining / k.rate / 2) : OBSERVE_MS;
+    }
+    if (delay < PAUSE_MIN_MS || k.rate > PAUSE_MAX_RATE || !k.watcher) return;
+    k.watcher.close();
+    k.watcher = null;
+    k.rearm = setTimeout(() => {
+      k.rearm = null;
+      if (this.kept.get(k.file) !== k) return;
+      this.watch(k);
+      this.check(k);
+    }, delay);
   }
 
   private check(k: Kept): void {
@@ -161,6 +200,10 @@ export class LogKeeper {
       return;
     }
     if (size < k.lastSize) k.lastEntryOffset = 0; // emptied by a flush (which emptied the index too)
+    const now = Date.now();
+    // The fastest recent growth, decaying: one slow interval does not make a fast writer look calm.
+    if (now > k.lastCheckAt) k.rate = Math.max(Math.max(0, size - k.lastSize) / (now - k.lastCheckAt), k.rate / 2);
+    k.lastCheckAt = now;
     k.lastSize = size;
     if (k.times) this.observe(k, size);
     if (k.limits && size > k.limits.maxBytes && !k.rotating) void this.rotate(k, k.limits);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import { rotatedFiles } from '../../src/core/logs/rotate.js';
-import { fixture, readText, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
+import { fixture, isAlive, readText, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
 import { LONG, startJson } from '../helpers/proc.js';
 
 test.after.always(sweepAll);
@@ -79,4 +80,17 @@ test('at an ordinary rate (100 KB/s) rotation keeps every line, and no marker is
   t.log(`${numbers.length} lines over ${rotatedFiles(log).length} copies, ${missing} missing`);
   t.true(missing <= 2, `${missing} lines lost`);
   for (const copy of rotatedFiles(log)) t.true(fs.statSync(copy).size <= 2 * 64 * KB, `${copy} is at most twice the limit`);
+});
+
+test('the keeper comes for a plain program with a limit and leaves with it; a plain program without one has no resident process', async (t) => {
+  const box = sandbox(t);
+  const supervisorFile = path.join(box.home, 'supervisor.json');
+  await startJson(t, box, ['--name', 'free', '--', 'sleep', '60']);
+  t.false(fs.existsSync(supervisorFile), 'no supervisor for a program without limits or times');
+  await startJson(t, box, ['--name', 'kept', '--max-log-size', '1M', '--', 'sleep', '60']);
+  const pid = JSON.parse(fs.readFileSync(supervisorFile, 'utf8')).pid as number;
+  t.true(isAlive(pid));
+  t.is((await box.run(['stop', 'kept'])).exitCode, 0);
+  await waitFor(() => !isAlive(pid), { timeout: LONG, what: 'the supervisor leaving once no log needs keeping' });
+  t.false(fs.existsSync(supervisorFile));
 });

@@ -26,7 +26,8 @@ function outLog(box: Sandbox, name: string): string {
 test('logs --follow keeps following across rotations and loses nothing that reached the file', async (t) => {
   const box = sandbox(t);
   // The supervisor rotates on its tick (500 ms); 4K fills up in well under that.
-  const started = await box.run(['start', '--restart', 'always', '--name', 'f', '--max-log-size', '4k', '--max-log-files', '2', NUMBERED], {
+  // Five copies: the log keeper rotates as the log grows (several times between two polls of the follower).
+  const started = await box.run(['start', '--restart', 'always', '--name', 'f', '--max-log-size', '4k', '--max-log-files', '5', NUMBERED], {
     env: { BATCH: '2', INTERVAL: '5' },
   });
   t.is(started.exitCode, 0, started.stderr);
@@ -102,7 +103,7 @@ test('logs --since selects by the times at the start of lines, and says when the
   t.false(both.stdout.includes('no times here'));
   t.is(
     both.stderr,
-    `bgrun: no line of ${path.join(box.home, 'logs', 'st.err.log')} starts with a time, so --since cannot select any; it needs the program to print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`,
+    `bgrun: no line of ${path.join(box.home, 'logs', 'st.err.log')} starts with a time, so --since cannot select any; start the program with --log-time for bgrun to record when each line is written, or have it print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`,
   );
   const bad = await box.run(['logs', 'st', '--since', 'yesterday']);
   t.is(bad.exitCode, 2);

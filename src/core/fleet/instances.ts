@@ -17,6 +17,7 @@ import type { ProcessRecord } from '../records/record.js';
 import { deleteRecordEnv, readRecordEnv, writeRecordEnv } from '../records/record-env.js';
 import { deleteRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
 import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
+import { copyLogPath } from '../logs/log-paths.js';
 import { observe } from '../lifecycle/status.js';
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -65,8 +66,9 @@ export function freshCopy(paths: StatePaths, base: ProcessRecord, app: string, i
     nextStartAt: null,
     readyAt: null,
     startError: null,
-    outLog: outLogFile(paths, logName),
-    errLog: errLogFile(paths, logName),
+    // The user's own log file (--out-log): each copy its own, out-0.log …, unless merged.
+    outLog: base.outLog === outLogFile(paths, app) ? outLogFile(paths, logName) : base.mergeLogs ? base.outLog : copyLogPath(base.outLog, index),
+    errLog: base.errLog === errLogFile(paths, app) ? errLogFile(paths, logName) : base.mergeLogs ? base.errLog : copyLogPath(base.errLog, index),
     pidFile: pidFileOf(paths, name),
     launcher: base.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     supervisedBy: null,

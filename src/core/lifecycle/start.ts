@@ -4,6 +4,7 @@ import { AlreadyRunningError, StartError, describeSystemError } from '../../erro
 import type { Context } from '../context.js';
 import { readEnvFile } from '../processes/env-file.js';
 import { recordedLogLimits } from '../logs/limits.js';
+import { checkLogOwners, checkLogPath, chosenLogPaths } from '../logs/log-paths.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { nameFromModule, nameFromProgram, uniqueName, validateName } from '../records/names.js';
 import { ensureState, errLogFile, outLogFile, pidFileOf } from '../paths.js';
@@ -49,6 +50,17 @@ export interface StartOptions {
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`, default 5). */
   maxLogFiles?: number;
+  /** Log files of the user's choosing (absolute; `--out-log`, `--err-log`); default: the state folder's. */
+  outLog?: string;
+  errLog?: string;
+  /** `--log`: both streams into this one file (absolute); not with outLog or errLog. */
+  log?: string;
+  /** `--log-time`: the supervisor keeps a time index of each log, for `logs -t` and `--since`. */
+  logTime?: boolean;
+  /** `--compress-logs`: rotated copies are gzipped (x.log.1.gz). */
+  compressLogs?: boolean;
+  /** `--shared-log`: the log paths may be shared with other programs that say so too. */
+  sharedLog?: boolean;
   /** Recorded for `resurrect`'s order; waiting for them is the caller's (config start, library `start`). */
   dependsOn?: string[];
   /** Where it comes from; default: the command line in the current folder. */
@@ -145,6 +157,8 @@ export function prepareStart(ctx: Context, options: StartOptions): PreparedStart
   });
   if (options.name !== undefined) validateName(options.name);
   if (options.namespace) validateName(options.namespace);
+  const logPaths = chosenLogPaths(options);
+  for (const file of new Set([logPaths.outLog, logPaths.errLog])) if (file !== undefined) checkLogPath(file);
   ensureState(ctx.paths);
   return { cwd, envFiles, args, command, python, script: options.module ?? options.script };
 }
@@ -190,8 +204,11 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     signal: null,
     // Started again after a fix: the same record, its runs counted.
     restarts: previous ? previous.restarts + 1 : 0,
-    outLog: outLogFile(ctx.paths, name),
-    errLog: errLogFile(ctx.paths, name),
+    outLog: chosenLogPaths(options).outLog ?? outLogFile(ctx.paths, name),
+    errLog: chosenLogPaths(options).errLog ?? errLogFile(ctx.paths, name),
+    ...(options.logTime ? { logTime: true } : {}),
+    ...(options.compressLogs ? { compressLogs: true } : {}),
+    ...(options.sharedLog ? { sharedLog: true } : {}),
     pidFile: pidFileOf(ctx.paths, name),
     launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
     supervisedBy: null,
@@ -253,6 +270,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
       }
     }
     const fresh = newRecord(ctx, options, prepared, name, previous);
+    if (options.outLog !== undefined || options.errLog !== undefined || options.log !== undefined) checkLogOwners(fresh, readRecords(ctx.paths).records);
     // Before the record: a record is never without its environment (a leftover env file alone is harmless).
     writeRecordEnv(ctx.paths, name, plainEnv(ctx.env));
     writeRecord(ctx.paths, fresh);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 
 const CHUNK = 64 * 1024;
 
@@ -252,3 +253,16 @@ function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
     fs.closeSync(fd);
   }
 }
+
+/** A log file's content; a compressed copy (x.log.1.gz) is uncompressed. Empty when it cannot be read. */
+export function readLogFile(file: string): Buffer {
+  try {
+    const data = fs.readFileSync(file);
+    if (!file.endsWith('.gz')) return data;
+    const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+    return gunzipSync(data);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+

@@ -279,6 +279,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
     /** Bytes of the log already in the named copy (x.log.1), for a rotation cut short by a full disk. */
     let copiedSoFar = 0;
     let appendFd: number | null = null;
+    let release = () => {};
     let dst: fs.promises.FileHandle;
     try {
       dst = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, 0o600);
@@ -286,7 +287,8 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       fail(file, `cannot create ${temp}`, error);
     }
     try {
-      const buf = Buffer.allocUnsafe(CHUNK);
+      const buf = takeBuffer();
+      release = () => giveBuffer(buf);
       const plan = new CopyPlan(options.maxBytes, dst.fd);
       let position = 0;
       let passes = 0;
@@ -385,11 +387,27 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       fail(file, 'copy failed', error);
     } finally {
       closeQuietly(appendFd);
+      release();
       await dst.close().catch(() => {});
     }
   } finally {
     await src.close().catch(() => {});
   }
+}
+
+/**
+ * One copy buffer kept between rotations: a process that rotates a fast writer's log
+ * a hundred times a second (the supervisor) would otherwise allocate 100 MB a second
+ * for the garbage collector to chase.
+ */
+let spare: Buffer | null = null;
+function takeBuffer(): Buffer {
+  const buf = spare ?? Buffer.allocUnsafe(CHUNK);
+  spare = null;
+  return buf;
+}
+function giveBuffer(buf: Buffer): void {
+  spare = buf;
 }
 
 /**

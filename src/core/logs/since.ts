@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { readRange, readTail } from './read.js';
+import { readLogFile, readRange, readTail } from './read.js';
 import { rotatedFiles } from './rotate.js';
 
 /**
@@ -65,19 +64,15 @@ export function logSeries(file: string): string[] {
 }
 
 function readLines(file: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
+  let text = readLogFile(file).toString('utf8');
   if (text.endsWith('\n')) text = text.slice(0, -1);
   return text === '' ? [] : text.split('\n');
 }
 
 /** The time of the first stamped line among the first lines of a file, read from its start only. */
 function firstTime(file: string): number | null {
-  for (const line of readRange(file, 0, 64 * 1024).toString('utf8').split('\n')) {
+  const head = file.endsWith('.gz') ? readLogFile(file).subarray(0, 64 * 1024) : readRange(file, 0, 64 * 1024);
+  for (const line of head.toString('utf8').split('\n')) {
     const t = lineTime(line);
     if (t !== null) return t;
   }
@@ -133,7 +128,8 @@ export function readTailAcross(file: string, count: number, end?: number): strin
   let lines = readTail(file, count, end);
   if (lines.length >= count) return lines;
   for (const copy of rotatedFiles(file)) {
-    lines = [...readTail(copy, count - lines.length), ...lines];
+    const older = copy.endsWith('.gz') ? readLines(copy).slice(-(count - lines.length)) : readTail(copy, count - lines.length);
+    lines = [...older, ...lines];
     if (lines.length >= count) break;
   }
   return lines;

@@ -94,8 +94,14 @@ export function resetTimeIndex(log: string): void {
 }
 
 /**
+ * A file's modification time as an upper bound of its writes: the kernel stamps it
+ * from a coarse clock (one scheduler tick, up to 10 ms, behind the real time).
+ */
+export const MTIME_SLACK_MS = 10;
+
+/**
  * The time of a line that ends at byte `end` (exclusive): the first entry at
- * or after it, else `fallback` (the file's modification time). Binary search.
+ * or after it, else `fallback` (the file's modification time plus MTIME_SLACK_MS). Binary search.
  */
 export function timeAt(index: TimeIndex | null, end: number, fallback: number): number {
   if (!index) return fallback;
@@ -107,8 +113,7 @@ export function timeAt(index: TimeIndex | null, end: number, fallback: number): 
     if (offsets[mid]! < end) lo = mid + 1;
     else hi = mid;
   }
-  // Never later than the file's own modification time, which bounds every byte in it.
-  return lo < offsets.length ? Math.min(times[lo]!, fallback) : fallback;
+  return lo < offsets.length ? times[lo]! : fallback;
 }
 
 export interface Segment {

@@ -136,10 +136,11 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
   t.is(check({ apps: [{ script: 'a.js', instances: 1 }] })[0]!.instances, undefined, 'one instance is a single program');
   t.is(message(t, { apps: [{ script: 'a.js', increment_var: 'PORT' }] }), 'bgrun.config.json: apps[0].increment_var: is for copies of an app: add instances');
   t.is(message(t, { apps: [{ script: 'a.js', watch: ['src'] }] }), 'bgrun.config.json: apps[0].watch: expected false: bgrun does not watch files, got an array');
-  t.is(
-    message(t, { apps: [{ script: 'a.js', out_file: './out.log' }] }),
-    "bgrun.config.json: apps[0].out_file: pm2's out_file is not supported: bgrun keeps logs in its state folder; read them with 'bgrun logs <name>'",
-  );
+  t.is(check({ apps: [{ script: 'a.js', out_file: './out.log' }] })[0]!.outLog, '/srv/project/out.log');
+  t.like(check({ apps: [{ script: 'a.js', log_file: 'all.log', time: true }] })[0]!, { log: '/srv/project/all.log', logTime: true });
+  t.is(check({ apps: [{ script: 'a.js', log_date_format: 'YYYY-MM-DD HH:mm Z' }] })[0]!.logTime, true);
+  t.is(message(t, { apps: [{ script: 'a.js', outLog: 'o.log', log: 'all.log' }] }), 'bgrun.config.json: apps[0].log: give either outLog or log, not both');
+  t.is(message(t, { apps: [{ script: 'a.js', outLog: 'a.log', out_file: 'b.log' }] }), 'bgrun.config.json: apps[0].out_file: give either outLog or out_file, not both');
   t.is(message(t, { apps: [{ script: 'a.js', restart: 'always', autorestart: true }] }), 'bgrun.config.json: apps[0].autorestart: give either restart or autorestart, not both');
   t.is(message(t, { apps: [{ script: 'a.js', env_production: 'prod' }] }), 'bgrun.config.json: apps[0].env_production: expected an object of variables such as { "PORT": "3000" }, got "prod"');
   t.is(

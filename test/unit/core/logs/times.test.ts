@@ -22,8 +22,6 @@ test('a line gets the time of the first entry at or after its end, else the fall
   t.is(timeAt(index, 11, 9999), 2000);
   t.is(timeAt(index, 35, 9999), 3000);
   t.is(timeAt(index, 36, 9999), 9999);
-  // Never later than the file's modification time.
-  t.is(timeAt(index, 35, 2500), 2500);
   t.is(timeAt(null, 1, 42), 42);
 });
 
