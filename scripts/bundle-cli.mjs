@@ -55,11 +55,11 @@ if (shared === code) throw new Error('bundle-cli: no built-in import to share; e
 // On Nodes without a compile cache, bin/load-cli.js compiles the bundle through node:vm with
 // a code cache, and a dynamic import() in code compiled that way has no module loader to call
 // (without an experimental option that prints a warning and fails once the cache is used).
-// The two import()s the CLI needs (config files written as ES modules, and the YAML parser for
-// pm2 process files) go through a file that Node loads itself.
+// The import()s the CLI needs (config files written as ES modules, the YAML parser for pm2
+// process files, the YAML writer of export kubernetes) go through a file that Node loads itself.
 const dynamicImport = /(?<![\w$.])import\(/g;
 const imports = shared.match(dynamicImport)?.length ?? 0;
-if (imports !== 2) throw new Error(`bundle-cli: expected two dynamic import()s in the bundle (config files, yaml), found ${imports}; update this script`);
+if (imports !== 3) throw new Error(`bundle-cli: expected three dynamic import()s in the bundle (config files, yaml twice), found ${imports}; update this script`);
 const bundled = shared.replace(dynamicImport, '__bgrunImport(');
 fs.mkdirSync(path.dirname(outfile), { recursive: true });
 fs.writeFileSync(outfile, bundled);

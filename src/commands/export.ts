@@ -1,25 +1,46 @@
-import { stringValue } from '../cli-args.js';
+import { type Parsed, listValue, stringValue } from '../cli-args.js';
+import type { Context } from '../core/context.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { type Command, JSON_OPTION } from './command.js';
+import { type Command, type Io, JSON_OPTION } from './command.js';
 import { quoteArg } from './format.js';
 
-const FORMATS = ['systemd'];
+const FORMATS = ['systemd', 'kubernetes'];
+/** Options of one format only: refused with the other. */
+const KUBERNETES_ONLY = ['image', 'namespace', 'workdir', 'job', 'dockerfile', 'config'];
+const SYSTEMD_ONLY = ['user'];
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write a native systemd unit per program, equivalent to what bgrun runs',
-  usage: 'bgrun export systemd <pid|name|all>... [--user] [--output <dir>]',
+  summary: 'write a native systemd unit, or Kubernetes manifests, per program, equivalent to what bgrun runs',
+  usage:
+    'bgrun export systemd|kubernetes <pid|name|all>...\n       bgrun export systemd <pid|name|all>... [--user] [--output <dir>]\n       bgrun export kubernetes <name|all>...|--config <file> --image <image>|--dockerfile [--namespace <ns>] [--output <dir|file.yaml>]',
   options: [
-    { name: 'user', type: 'boolean', description: 'user units (systemctl --user, WantedBy=default.target) instead of system units' },
-    { name: 'output', short: 'o', type: 'string', value: '<dir>', description: 'write bgrun-<name>.service files there (default: print them)' },
+    { name: 'user', type: 'boolean', description: 'systemd: user units (systemctl --user, WantedBy=default.target) instead of system units' },
+    {
+      name: 'output',
+      short: 'o',
+      type: 'string',
+      value: '<dir>',
+      description: 'write the files there (systemd: bgrun-<name>.service; kubernetes: <name>.yaml, or one file ending in .yaml) (default: print them)',
+    },
+    { name: 'image', type: 'string', value: '<image>', description: 'kubernetes: the container image that holds the app (required unless --dockerfile)' },
+    { name: 'namespace', type: 'string', value: '<ns>', description: 'kubernetes: metadata.namespace of every object' },
+    { name: 'workdir', type: 'string', value: '<dir>', description: "kubernetes: the image's working folder the app's folder becomes (default /app)" },
+    { name: 'job', type: 'list', value: '<name>', description: 'kubernetes: export this app as a Job (a program meant to finish) (repeatable)' },
+    { name: 'dockerfile', type: 'boolean', description: 'kubernetes: also write <name>.Dockerfile (Node or Python) beside the manifests' },
+    { name: 'config', type: 'string', value: '<file>', description: "kubernetes: export this config file's apps instead of started programs" },
     JSON_OPTION,
   ],
   async run(args, ctx, io) {
     const [format, ...targets] = args.positionals;
-    if (format === undefined) throw new UsageError(`missing format: ${this.usage}`);
+    if (format === undefined) throw new UsageError(`missing format: ${this.usage.split('\n')[0]}`);
     if (!FORMATS.includes(format)) throw new UsageError(`unknown export format '${format}': use ${FORMATS.join(', ')}`);
-    if (targets.length === 0) throw new UsageError(`missing target: ${this.usage}`);
+    const wrong = format === 'kubernetes' ? SYSTEMD_ONLY : KUBERNETES_ONLY;
+    const misplaced = wrong.find((name) => args.values[name] !== undefined);
+    if (misplaced) throw new UsageError(`--${misplaced} is not an option of export ${format}`);
+    if (format === 'kubernetes') return exportKubernetesCommand(args, targets, ctx, io);
+    if (targets.length === 0) throw new UsageError(`missing target: bgrun export systemd <pid|name|all>... [--user] [--output <dir>]`);
     const { exportSystemd } = await import('../export/systemd.js');
     const user = args.values.user === true;
     const output = stringValue(args.values, 'output') ?? null;
@@ -51,3 +72,66 @@ export const exportCommand: Command = {
     return 0;
   },
 };
+
+async function exportKubernetesCommand(args: Parsed, targets: string[], ctx: Context, io: Io): Promise<number> {
+  const configFile = stringValue(args.values, 'config');
+  if (targets.length === 0 && configFile === undefined) {
+    throw new UsageError('missing target: give app names, all, or --config <file>: bgrun export kubernetes <name|all>... --image <image>');
+  }
+  if (targets.length > 0 && configFile !== undefined) throw new UsageError('give either targets or --config <file>, not both');
+  const { exportKubernetes, sourcesFromConfig, sourcesFromRecords } = await import('../export/kubernetes.js');
+  let sources: import('../export/kubernetes-manifest.js').KubeSource[];
+  if (configFile !== undefined) {
+    const { loadConfig } = await import('../config/load-config.js');
+    const config = await loadConfig({ config: configFile });
+    if (!config) throw new UsageError(`config file ${configFile} not found`);
+    sources = sourcesFromConfig(ctx, config.apps);
+  } else {
+    const { resolveTargets } = await import('../core/records/targets.js');
+    sources = sourcesFromRecords(resolveTargets(ctx, targets));
+  }
+  const output = stringValue(args.values, 'output') ?? null;
+  const result = await exportKubernetes(sources, {
+    image: stringValue(args.values, 'image') ?? null,
+    namespace: stringValue(args.values, 'namespace') ?? null,
+    workdir: stringValue(args.values, 'workdir') ?? null,
+    jobs: listValue(args.values, 'job'),
+    dockerfile: args.values.dockerfile === true,
+    output,
+  });
+  // What did not carry over goes to stderr, so stdout stays the manifests when printed.
+  const say = output === null || args.values.json ? (line: string) => io.err(line) : (line: string) => io.out(line);
+  for (const app of result.apps) {
+    for (const item of app.notCarried) io.err(`bgrun: warning: '${app.name}': not carried over: ${item}`);
+  }
+  if (args.values.json) {
+    io.out(
+      JSON.stringify(
+        result.apps.map((a) => ({ name: a.name, kubernetesName: a.kubeName, kind: a.kind, file: a.file, dockerfile: a.dockerfile, image: a.image, notCarriedOver: a.notCarried, notes: a.notes, secrets: a.secrets, objects: a.objects })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (output === null) io.out(result.yaml.trimEnd());
+  else for (const file of new Set(result.apps.map((a) => a.file))) say(`wrote ${file}`);
+  for (const app of result.apps) {
+    const renamed = app.kubeName !== app.name ? ` (Kubernetes name '${app.kubeName}')` : '';
+    say(`${app.name}${renamed}: ${app.kind}${app.objects.some((o) => o.kind === 'Service') ? ' + Service' : ''}`);
+    for (const p of app.paths) say(`  ${p.from} → ${p.to} (in the image, working folder ${stringValue(args.values, 'workdir') ?? '/app'})`);
+  }
+  say("The environment 'bgrun start' ran in is not copied: only --env values, and env files as Secrets.");
+  const secrets = result.apps.flatMap((a) => a.secrets);
+  const ns = stringValue(args.values, 'namespace');
+  const nsArg = ns ? ` -n ${ns}` : '';
+  if (secrets.length > 0) {
+    say('Create the Secrets from the env files first (their values are not in the manifests):');
+    for (const s of secrets) say(`  kubectl create secret generic ${s.name}${nsArg} --from-env-file=${quoteArg(s.file)}`);
+  }
+  for (const app of result.apps) {
+    if (app.dockerfile) say(`Build: docker build -f ${quoteArg(app.dockerfile)} -t ${app.image} ${quoteArg(app.context)}`);
+  }
+  if (output !== null) say(`Apply: kubectl apply${nsArg} -f ${quoteArg(output)}`);
+  return 0;
+}

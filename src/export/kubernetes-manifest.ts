@@ -1,0 +1,333 @@
+import path from 'node:path';
+import type { AppSpec, RestartPolicy } from '../core/records/record.js';
+import { type Probe, tryParseProbe } from '../core/ready/parse.js';
+import { STOP_TIMEOUT, ExportError } from './systemd-unit.js';
+
+/**
+ * A bgrun app as Kubernetes objects: pure data, no file system, no YAML. The command
+ * (commands/export.ts, export/kubernetes.ts) gathers the apps and writes the objects;
+ * docs/kubernetes.md explains the mapping field by field.
+ */
+
+/** What an app is made of: a record's spec (copy 0 for an app with copies). */
+export type KubeSource = Pick<
+  AppSpec,
+  'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes'
+> &
+  Partial<
+    Pick<
+      AppSpec,
+      | 'ready'
+      | 'readyTimeoutMs'
+      | 'maxLogBytes'
+      | 'maxLogFiles'
+      | 'logTime'
+      | 'compressLogs'
+      | 'dependsOn'
+      | 'instances'
+      | 'instanceVar'
+      | 'incrementVar'
+      | 'mergeLogs'
+      | 'cluster'
+      | 'namespace'
+      | 'interpreter'
+      | 'module'
+    >
+  > & {
+    /** bgrun saw it finish on its own with status 0 (restart policy no): a program meant to finish. */
+    finished?: boolean;
+  };
+
+export type WorkloadKind = 'Deployment' | 'Job';
+
+export interface KubeOptions {
+  /** The container image; required. */
+  image: string;
+  /** metadata.namespace of every object; none: kubectl's current namespace. */
+  namespace?: string | null;
+  /** The image's working folder: the app's cwd becomes this (default /app). */
+  workdir?: string;
+  /** Kubernetes names of the apps exported together (kubernetes-names.ts), by bgrun name. */
+  names: Map<string, string>;
+  /** Ports of the apps exported together, by bgrun name (for dependsOn's wait). */
+  ports: Map<string, number>;
+  /** Force a kind for this app (`--job`); else the rule of workloadKind. */
+  kind?: WorkloadKind;
+  /** imagePullPolicy: IfNotPresent for an image built here (--dockerfile). */
+  localImage?: boolean;
+}
+
+export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
+
+export interface KubeExport {
+  name: string;
+  kubeName: string;
+  kind: WorkloadKind;
+  objects: KubeObject[];
+  /** bgrun settings with no Kubernetes equivalent (also in the annotation bgrun.dev/not-carried-over). */
+  notCarried: string[];
+  /** How a setting was carried over where it behaves differently (also in bgrun.dev/notes). */
+  notes: string[];
+  /** Env files, each to become a Secret with `kubectl create secret generic`. */
+  secrets: { name: string; file: string }[];
+  /** Paths of the command that were rewritten for the image: from → to. */
+  paths: { from: string; to: string }[];
+}
+
+export const DEFAULT_WORKDIR = '/app';
+/** The image that waits for a dependency's Service (busybox has nc). */
+export const WAIT_IMAGE = 'busybox:1.36';
+export const ANNOTATION = 'bgrun.dev';
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** A byte count as a Kubernetes quantity: Gi, Mi or Ki when exact, else bytes. */
+export function quantity(bytes: number): string {
+  for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * Job or Deployment. A Job when told (`--job`), when bgrun saw the program finish with
+ * status 0 under the policy `no`, or when it retries failures a limited number of times
+ * (`on-failure` with `--max-restarts`) and has no --ready probe (a server has one);
+ * everything else runs until stopped: a Deployment.
+ */
+export function workloadKind(source: KubeSource): WorkloadKind {
+  if (source.finished === true && source.restart === 'no') return 'Job';
+  if (source.restart === 'on-failure' && source.maxRestarts !== null && !source.ready && (source.instances ?? 1) <= 1) return 'Job';
+  return 'Deployment';
+}
+
+function probeOf(source: KubeSource): Probe | null {
+  if (!source.ready) return null;
+  const probe = tryParseProbe(source.ready);
+  return typeof probe === 'string' ? null : probe;
+}
+
+/** The port the app listens on: its tcp:/http: probe, else PORT from --env. */
+export function portOf(source: KubeSource): number | null {
+  const probe = probeOf(source);
+  if (probe?.kind === 'tcp') return probe.port;
+  if (probe?.kind === 'http') {
+    const port = probe.url.port === '' ? (probe.url.protocol === 'https:' ? 443 : 80) : Number(probe.url.port);
+    return port;
+  }
+  const env = source.envVars?.PORT;
+  if (env !== undefined && /^\d{1,5}$/.test(env) && Number(env) >= 1 && Number(env) <= 65535) return Number(env);
+  return null;
+}
+
+const isPython = (base: string) => /^python(\d+(\.\d+)*)?$/.test(base);
+
+/**
+ * The command inside the image: the cwd becomes `workdir`; paths under it become
+ * relative (arguments) or absolute in the image (the executable); an interpreter
+ * outside it (node, python3) is looked up on the image's PATH by its base name; a
+ * virtualenv's Python becomes `python`.
+ */
+function imageCommand(source: KubeSource, workdir: string, paths: KubeExport['paths'], notes: string[]): string[] {
+  const [exe, ...args] = source.command;
+  if (exe === undefined || exe === '') throw new ExportError(`'${source.name}': the command is empty`);
+  const cwd = source.cwd;
+  const inside = (p: string) => p === cwd || p.startsWith(cwd.endsWith('/') ? cwd : `${cwd}/`);
+  let image: string;
+  if (path.isAbsolute(exe) && inside(exe) && !/\/(\.?venv|env)\/bin\/python/.test(exe)) {
+    image = path.posix.join(workdir, path.relative(cwd, exe));
+  } else if (path.isAbsolute(exe)) {
+    const base = path.basename(exe);
+    image = isPython(base) && /\/(\.?venv|env)\/bin\//.test(exe) ? 'python' : base;
+  } else image = exe;
+  if (image !== exe) paths.push({ from: exe, to: image });
+  const out = [image];
+  for (const arg of args) {
+    if (path.isAbsolute(arg) && inside(arg)) {
+      const rel = path.relative(cwd, arg) || '.';
+      paths.push({ from: arg, to: rel });
+      out.push(rel);
+    } else {
+      if (path.isAbsolute(arg) && /^\/(home|Users|tmp)\//.test(arg)) {
+        notes.push(`the argument ${arg} is a path outside the app's folder: it must exist in the image`);
+      }
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function readinessProbe(probe: Probe | null, port: number | null): Record<string, unknown> | null {
+  if (probe?.kind === 'tcp') return { tcpSocket: { port: probe.port }, periodSeconds: 2, failureThreshold: 3 };
+  if (probe?.kind === 'http') {
+    return {
+      httpGet: {
+        path: `${probe.url.pathname}${probe.url.search}` || '/',
+        port: port ?? 80,
+        ...(probe.url.protocol === 'https:' ? { scheme: 'HTTPS' } : {}),
+      },
+      periodSeconds: 2,
+      failureThreshold: 3,
+    };
+  }
+  return null;
+}
+
+const restartName: Record<RestartPolicy, string> = { no: 'no', 'on-failure': 'on-failure', always: 'always' };
+
+/** The objects of one app, with what did not carry over. Throws ExportError for what cannot be exported. */
+export function kubernetesObjects(source: KubeSource, options: KubeOptions): KubeExport {
+  const kubeName = options.names.get(source.name);
+  if (kubeName === undefined) throw new ExportError(`'${source.name}': no Kubernetes name was made for it`);
+  if (!options.image) throw new ExportError('missing --image: the container image to run (or --dockerfile to write one)');
+  const kind = options.kind ?? workloadKind(source);
+  const workdir = options.workdir ?? DEFAULT_WORKDIR;
+  const notCarried: string[] = [];
+  const notes: string[] = [];
+  const paths: KubeExport['paths'] = [];
+  const secrets: KubeExport['secrets'] = [];
+  const probe = probeOf(source);
+  const port = portOf(source);
+  const instances = source.instances ?? 1;
+
+  const command = imageCommand(source, workdir, paths, notes);
+  const env = Object.entries(source.envVars ?? {}).map(([name, value]) => ({ name, value }));
+  const envFrom = (source.envFiles ?? []).map((file, i) => {
+    const name = `${kubeName}-env${i === 0 ? '' : `-${i + 1}`}`;
+    secrets.push({ name, file });
+    return { secretRef: { name } };
+  });
+  notes.push("the environment 'bgrun start' ran in (PATH, HOME, ...) is not copied: only --env values and env files (as Secrets)");
+
+  const container: Record<string, unknown> = {
+    name: kubeName,
+    image: options.image,
+    ...(options.localImage ? { imagePullPolicy: 'IfNotPresent' } : {}),
+    command: [command[0]],
+    ...(command.length > 1 ? { args: command.slice(1) } : {}),
+    workingDir: workdir,
+    ...(env.length > 0 ? { env } : {}),
+    ...(envFrom.length > 0 ? { envFrom } : {}),
+    ...(port !== null && kind === 'Deployment' ? { ports: [{ name: 'app', containerPort: port }] } : {}),
+  };
+
+  // Readiness.
+  if (probe) {
+    const readiness = readinessProbe(probe, port);
+    if (readiness && kind === 'Deployment') {
+      if (source.readyTimeoutMs) notes.push(`--ready-timeout ${seconds(source.readyTimeoutMs)}s → the Deployment's progressDeadlineSeconds (a rollout not ready by then is reported failed, not stopped)`);
+      container.readinessProbe = readiness;
+    } else if (probe.kind === 'log') {
+      notCarried.push(`--ready ${probe.text}: Kubernetes has no probe that reads the log; give the app a tcp: or http: probe`);
+    } else if (probe.kind === 'delay' && kind === 'Deployment') {
+      notes.push(`--ready ${probe.text} → minReadySeconds (a new pod counts as available after running that long)`);
+    } else {
+      notCarried.push(`--ready ${probe.text}: a Job has no readiness`);
+    }
+  }
+
+  // Memory.
+  if (source.maxMemoryBytes !== null && source.maxMemoryBytes !== undefined) {
+    container.resources = { limits: { memory: quantity(source.maxMemoryBytes) } };
+    notes.push(`--max-memory → resources.limits.memory ${quantity(source.maxMemoryBytes)}: Kubernetes kills the container there (OOMKilled) and restarts it; bgrun restarted it gracefully`);
+  }
+
+  // Restart policy.
+  if (kind === 'Deployment') {
+    if (source.restart !== 'always') {
+      notCarried.push(`restart policy '${restartName[source.restart]}': a Deployment restarts its container whenever it exits (use --job for a program meant to finish)`);
+    }
+    if (source.maxRestarts !== null && source.restart !== 'no') {
+      notCarried.push(`--max-restarts ${source.maxRestarts}: a Deployment never gives up (CrashLoopBackOff retries with a delay up to 5 minutes)`);
+    }
+  }
+  if (source.restart !== 'no' && source.minUptimeMs !== undefined) {
+    notes.push(`--min-uptime: the kubelet resets its restart delay after 10 minutes of running, not after ${seconds(source.minUptimeMs)}s`);
+  }
+
+  // Copies.
+  if (instances > 1 || source.cluster) {
+    notes.push(`${instances} copies → replicas: ${instances}, one pod each with its own IP${port !== null ? ', behind one Service' : ''}`);
+    notCarried.push(
+      `BGRUN_INSTANCE and ${source.instanceVar ?? 'NODE_APP_INSTANCE'}: pods of a Deployment have no copy index (a StatefulSet does)`,
+    );
+  }
+  if (source.cluster) notes.push('cluster mode (one primary forking workers that share a port) → one pod per worker behind the Service; a rollout replaces them one at a time');
+  if (source.incrementVar) notCarried.push(`--increment-var ${source.incrementVar}: every pod gets the same value (each pod has its own IP, so the same port works)`);
+  if (source.mergeLogs) notes.push('--merge-logs: kubectl logs -l app.kubernetes.io/name=… reads all pods together');
+
+  // Logs.
+  if (source.maxLogBytes) notes.push('log limits: the kubelet keeps and rotates container logs itself (containerLogMaxSize, containerLogMaxFiles of the node)');
+  if (source.logTime) notes.push('--log-time → kubectl logs --timestamps');
+  if (source.compressLogs) notCarried.push('--compress-logs: the kubelet compresses rotated logs itself');
+
+  // Dependencies.
+  const initContainers: Record<string, unknown>[] = [];
+  for (const dep of source.dependsOn ?? []) {
+    const depName = options.names.get(dep);
+    const depPort = options.ports.get(dep);
+    if (depName === undefined || depPort === undefined) {
+      notCarried.push(`dependsOn '${dep}': ${depName === undefined ? 'not exported with it' : 'it has no known port (no tcp:/http: probe, no PORT)'}, so nothing waits for it`);
+      continue;
+    }
+    initContainers.push({
+      name: `wait-for-${depName}`.slice(0, 63).replace(/-+$/, ''),
+      image: WAIT_IMAGE,
+      command: ['sh', '-c', `until nc -z -w 2 ${depName} ${depPort}; do echo waiting for ${depName}; sleep 2; done`],
+    });
+    notes.push(`dependsOn '${dep}' → an init container waiting until the Service ${depName} accepts connections on ${depPort}, at each pod start only (not when it goes away later)`);
+  }
+
+  const labels = { 'app.kubernetes.io/name': kubeName };
+  const annotations: Record<string, string> = { [`${ANNOTATION}/name`]: source.name };
+  const metadata = (extra: Record<string, string> = {}) => ({
+    name: kubeName,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    labels,
+    annotations: { ...annotations, ...extra },
+  });
+  const workloadAnnotations: Record<string, string> = {};
+  if (notCarried.length > 0) workloadAnnotations[`${ANNOTATION}/not-carried-over`] = notCarried.join('\n');
+  if (notes.length > 0) workloadAnnotations[`${ANNOTATION}/notes`] = notes.join('\n');
+
+  const podSpec: Record<string, unknown> = {
+    ...(initContainers.length > 0 ? { initContainers } : {}),
+    containers: [container],
+    terminationGracePeriodSeconds: Number.parseInt(STOP_TIMEOUT, 10),
+  };
+  const objects: KubeObject[] = [];
+  if (kind === 'Deployment') {
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: metadata(workloadAnnotations),
+      spec: {
+        replicas: instances,
+        selector: { matchLabels: labels },
+        ...(probe?.kind === 'delay' ? { minReadySeconds: seconds(probe.ms) } : {}),
+        ...(probe && probe.kind !== 'delay' && probe.kind !== 'log' && source.readyTimeoutMs ? { progressDeadlineSeconds: seconds(source.readyTimeoutMs) } : {}),
+        template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: 'Always' } },
+      },
+    });
+    if (port !== null) {
+      objects.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: metadata(),
+        spec: { selector: labels, ports: [{ name: 'app', port, targetPort: port, protocol: 'TCP' }] },
+      });
+    }
+  } else {
+    const onFailure = source.restart !== 'no';
+    objects.push({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: metadata(workloadAnnotations),
+      spec: {
+        backoffLimit: onFailure ? (source.maxRestarts ?? 6) : 0,
+        template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: onFailure ? 'OnFailure' : 'Never' } },
+      },
+    });
+  }
+  return { name: source.name, kubeName, kind, objects, notCarried, notes, secrets, paths };
+}

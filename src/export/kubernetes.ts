@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ConfigApp } from '../config/validate-config.js';
+import type { Context } from '../core/context.js';
+import { DEFAULT_MIN_UPTIME_MS } from '../core/lifecycle/start.js';
+import { resolveProgram } from '../core/processes/resolve-command.js';
+import type { ProcessRecord } from '../core/records/record.js';
+import { writeFileAtomic } from '../core/records/registry.js';
+import { UsageError, describeSystemError } from '../errors.js';
+import { bgrunVersion } from '../version.js';
+import {
+  DEFAULT_WORKDIR,
+  type KubeExport,
+  type KubeObject,
+  type KubeSource,
+  type WorkloadKind,
+  kubernetesObjects,
+  portOf,
+} from './kubernetes-manifest.js';
+import { DNS_LABEL, kubernetesNames } from './kubernetes-names.js';
+import { ExportError } from './systemd-unit.js';
+
+export interface KubernetesExportOptions {
+  /** The container image; without it, `dockerfile` must be set (the image is then `<name>:latest`). */
+  image?: string | null;
+  namespace?: string | null;
+  workdir?: string | null;
+  /** bgrun names to export as a Job whatever the rule says. */
+  jobs?: string[];
+  /** Write a Dockerfile per app beside the manifests (needs outputDir). */
+  dockerfile?: boolean;
+  /** A folder (one `<name>.yaml` per app) or a file ending in .yaml/.yml (all apps). */
+  output?: string | null;
+  /** The Node major of the generated Dockerfile (default: this Node's). */
+  nodeMajor?: number;
+}
+
+export interface KubernetesExportResult {
+  apps: (KubeExport & { file: string | null; dockerfile: string | null; context: string; image: string })[];
+  /** All objects as YAML documents (what is printed without --output). */
+  yaml: string;
+}
+
+/** The records of the targets, copies of one app as one source (copy 0's spec, the copy count). */
+export function sourcesFromRecords(records: ProcessRecord[]): KubeSource[] {
+  const byApp = new Map<string, ProcessRecord[]>();
+  for (const r of records) {
+    const key = r.app ?? r.name;
+    byApp.set(key, [...(byApp.get(key) ?? []), r]);
+  }
+  return [...byApp].map(([name, copies]) => {
+    const first = [...copies].sort((a, b) => (a.instance ?? 0) - (b.instance ?? 0))[0]!;
+    return {
+      ...first,
+      name,
+      instances: first.app ? Math.max(first.instances ?? copies.length, 1) : 1,
+      finished: copies.every((c) => c.status === 'exited' && c.exitCode === 0),
+    };
+  });
+}
+
+/** A config's apps as sources: the command bgrun would run, nothing started. */
+export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[] {
+  return apps.map((app) => {
+    const cwd = path.resolve(app.cwd ?? process.cwd());
+    const { command } = resolveProgram({
+      program: app.script,
+      args: app.args ?? [],
+      cwd,
+      env: ctx.env,
+      interpreter: app.interpreter ?? null,
+      isCommand: app.isCommand ?? false,
+      module: app.module ?? null,
+      interpreterArgs: app.interpreterArgs ?? [],
+    });
+    return {
+      name: app.name,
+      command,
+      cwd,
+      envVars: app.env ?? {},
+      envFiles: (app.envFiles ?? []).map((f) => path.resolve(cwd, f)),
+      restart: app.restart ?? 'no',
+      maxRestarts: app.maxRestarts ?? null,
+      minUptimeMs: app.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
+      maxMemoryBytes: app.maxMemoryBytes ?? null,
+      ready: app.ready ?? null,
+      readyTimeoutMs: app.readyTimeoutMs ?? null,
+      maxLogBytes: app.maxLogBytes ?? null,
+      dependsOn: app.dependsOn,
+      instances: app.instances ?? 1,
+      instanceVar: app.instanceVar,
+      incrementVar: app.incrementVar ?? null,
+      mergeLogs: app.mergeLogs,
+      cluster: app.cluster,
+      interpreter: app.interpreter ?? null,
+      module: app.module ?? undefined,
+    };
+  });
+}
+
+/** Which runtime a generated Dockerfile is for, from the command bgrun runs. */
+export function runtimeOf(source: KubeSource): 'node' | 'python' | null {
+  const exe = path.basename(source.command[0] ?? '');
+  if (exe === 'node' || exe === 'nodejs') return 'node';
+  if (/^python(\d+(\.\d+)*)?$/.test(exe) || source.module) return 'python';
+  return null;
+}
+
+/** A minimal Dockerfile: the app's folder as the build context, copied to the workdir. */
+export function dockerfileText(source: KubeSource, workdir: string, nodeMajor: number): string {
+  const runtime = runtimeOf(source);
+  const has = (file: string) => fs.existsSync(path.join(source.cwd, file));
+  const lines = [`# ${source.name}: written by bgrun export kubernetes; build context: the app's folder.`];
+  if (runtime === 'node') {
+    lines.push(`FROM node:${nodeMajor}-slim`, `WORKDIR ${workdir}`);
+    if (has('package.json')) {
+      lines.push(has('package-lock.json') ? 'COPY package.json package-lock.json ./' : 'COPY package.json ./');
+      lines.push(has('package-lock.json') ? 'RUN npm ci --omit=dev' : 'RUN npm install --omit=dev');
+    }
+  } else if (runtime === 'python') {
+    lines.push('FROM python:3-slim', 'ENV PYTHONUNBUFFERED=1', `WORKDIR ${workdir}`);
+    if (has('requirements.txt')) lines.push('COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt');
+  } else {
+    throw new UsageError(
+      `'${source.name}': --dockerfile writes Dockerfiles for Node and Python programs only; build an image yourself and give --image`,
+      'EXPORT_FAILED',
+    );
+  }
+  lines.push('COPY . .', '# The command is in the manifest (command/args).');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The YAML of the objects (one document each), with a header comment. */
+export async function toYaml(objects: KubeObject[], header: string): Promise<string> {
+  const { stringify } = await import('yaml');
+  const docs = objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }).trimEnd());
+  return `${header}\n${docs.map((d) => `---\n${d}`).join('\n')}\n`;
+}
+
+function writeFile(file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    // 0600: env values given with --env may be secrets, as in the records.
+    writeFileAtomic(file, text);
+  } catch (error) {
+    throw new ExportError(`cannot write ${file}: ${describeSystemError(error)}`);
+  }
+}
+
+/** Objects for the sources, written to `output` when given. */
+export async function exportKubernetes(sources: KubeSource[], options: KubernetesExportOptions): Promise<KubernetesExportResult> {
+  if (!options.image && !options.dockerfile) throw new UsageError('missing --image: the container image to run (or --dockerfile to write one)', 'EXPORT_FAILED');
+  if (options.namespace && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) {
+    throw new UsageError(`invalid --namespace '${options.namespace}': use lower-case letters, digits and '-' (a DNS-1123 label)`, 'EXPORT_FAILED');
+  }
+  const workdir = options.workdir ?? DEFAULT_WORKDIR;
+  if (!path.posix.isAbsolute(workdir)) throw new UsageError(`invalid --workdir '${workdir}': give an absolute path in the image`, 'EXPORT_FAILED');
+  const output = options.output ? path.resolve(options.output) : null;
+  const single = output !== null && /\.ya?ml$/i.test(output);
+  if (options.dockerfile && output === null) throw new UsageError('--dockerfile needs --output <dir>: the Dockerfiles are written beside the manifests', 'EXPORT_FAILED');
+  for (const job of options.jobs ?? []) {
+    if (!sources.some((s) => s.name === job)) throw new UsageError(`--job '${job}' is not one of the exported apps`, 'EXPORT_FAILED');
+  }
+  const names = kubernetesNames(sources.map((s) => s.name));
+  const ports = new Map<string, number>();
+  for (const s of sources) {
+    const port = portOf(s);
+    if (port !== null) ports.set(s.name, port);
+  }
+  const nodeMajor = options.nodeMajor ?? Number(process.versions.node.split('.')[0]);
+  const header = (what: string) =>
+    `# ${what}: exported from bgrun ${bgrunVersion()} (bgrun export kubernetes). Apply with: kubectl apply -f <this file>`;
+  const apps: KubernetesExportResult['apps'] = [];
+  for (const source of sources) {
+    const kubeName = names.get(source.name)!;
+    if (options.dockerfile && runtimeOf(source) === null) dockerfileText(source, workdir, 0);
+    if (!DNS_LABEL.test(kubeName)) throw new ExportError(`'${source.name}': cannot be made a Kubernetes name`);
+    const image = options.image ?? `${kubeName}:latest`;
+    const kind: WorkloadKind | undefined = options.jobs?.includes(source.name) ? 'Job' : undefined;
+    const exported = kubernetesObjects(source, {
+      image,
+      namespace: options.namespace ?? null,
+      workdir,
+      names,
+      ports,
+      ...(kind ? { kind } : {}),
+      localImage: !options.image,
+    });
+    apps.push({ ...exported, file: null, dockerfile: null, context: source.cwd, image });
+  }
+  const all = apps.flatMap((a) => a.objects);
+  const yaml = await toYaml(all, header(sources.map((s) => s.name).join(', ')));
+  if (output !== null) {
+    if (single) {
+      writeFile(output, yaml);
+      for (const app of apps) app.file = output;
+    } else {
+      for (const app of apps) {
+        const file = path.join(output, `${app.kubeName}.yaml`);
+        writeFile(file, await toYaml(app.objects, header(app.name)));
+        app.file = file;
+      }
+    }
+    if (options.dockerfile) {
+      const dir = single ? path.dirname(output) : output;
+      for (const [i, app] of apps.entries()) {
+        const file = path.join(dir, `${app.kubeName}.Dockerfile`);
+        writeFile(file, dockerfileText(sources[i]!, workdir, nodeMajor));
+        app.dockerfile = file;
+      }
+    }
+  }
+  return { apps, yaml };
+}

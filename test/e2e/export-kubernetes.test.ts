@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { parseAllDocuments } from 'yaml';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Service } from 'kubernetes-models/v1/Service';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { sandbox, sweepAll } from '../helpers/bgrun.js';
+
+test.after.always(sweepAll);
+
+test('export kubernetes of started programs: valid objects, env file values kept out, the secret command printed', async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'server.js'), "require('node:http').createServer((q, s) => s.end('ok')).listen(0); setInterval(() => {}, 1000);\n");
+  fs.writeFileSync(path.join(app, 'secret.env'), 'API_TOKEN=hunter2-do-not-print\n');
+  const started = await box.run(['start', '--name', 'My_API', '--restart', 'always', '--env-file', 'secret.env', '--env', 'PORT=8080', 'server.js'], { cwd: app });
+  t.is(started.exitCode, 0, started.stderr);
+  const out = path.join(box.dir, 'k8s');
+  const r = await box.run(['export', 'kubernetes', 'My_API', '--image', 'registry.example/api:1', '--output', out, '--dockerfile'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  t.false(`${r.stdout}${r.stderr}`.includes('hunter2'));
+  t.regex(r.stdout, /kubectl create secret generic my-api-env --from-env-file=.*secret\.env/);
+  t.regex(r.stdout, /not copied/);
+  const text = fs.readFileSync(path.join(out, 'my-api.yaml'), 'utf8');
+  t.false(text.includes('hunter2'));
+  const docs = parseAllDocuments(text).map((d) => d.toJS());
+  t.deepEqual(docs.map((d) => d.kind), ['Deployment', 'Service']);
+  for (const d of docs) t.notThrows(() => new ({ Deployment, Service, Job } as Record<string, new (v: unknown) => { validate(): void }>)[d.kind]!(d).validate());
+  t.deepEqual(docs[0].spec.template.spec.containers[0].args, ['server.js']);
+  t.regex(fs.readFileSync(path.join(out, 'my-api.Dockerfile'), 'utf8'), /^FROM node:\d+-slim$/m);
+});
+
+test('export kubernetes: missing --image, an unmappable name, a systemd option: one line, exit 2', async (t) => {
+  const box = sandbox(t);
+  const started = await box.run(['start', '--name', '___', '--', 'sleep', '30']);
+  t.is(started.exitCode, 0, started.stderr);
+  const noImage = await box.run(['export', 'kubernetes', '___']);
+  t.is(noImage.exitCode, 2);
+  t.is(noImage.stderr.trim().split('\n').length, 1);
+  t.regex(noImage.stderr, /missing --image/);
+  const badName = await box.run(['export', 'kubernetes', '___', '--image', 'x']);
+  t.is(badName.exitCode, 2);
+  t.is(badName.stderr.trim().split('\n').length, 1);
+  t.regex(badName.stderr, /no letter or digit/);
+  const wrong = await box.run(['export', 'kubernetes', '___', '--image', 'x', '--user']);
+  t.is(wrong.exitCode, 2);
+  t.regex(wrong.stderr, /--user is not an option of export kubernetes/);
+});
+
+test('export kubernetes --config: dependsOn becomes an init container waiting for the Service', async (t) => {
+  const box = sandbox(t);
+  const config = path.join(box.dir, 'bgrun.config.json');
+  fs.writeFileSync(path.join(box.dir, 'api.js'), '');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      apps: [
+        { name: 'db', script: 'sleep', args: ['60'], restart: 'always', ready: 'tcp:5432' },
+        { name: 'api', script: 'api.js', restart: 'always', ready: 'http://127.0.0.1:3000/health', dependsOn: ['db'] },
+      ],
+    }),
+  );
+  const r = await box.run(['export', 'kubernetes', '--config', config, '--image', 'x:1'], { cwd: box.dir });
+  t.is(r.exitCode, 0, r.stderr);
+  const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+  t.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), ['Deployment/db', 'Service/db', 'Deployment/api', 'Service/api']);
+  t.regex(docs[2].spec.template.spec.initContainers[0].command[2], /nc -z -w 2 db 5432/);
+});
