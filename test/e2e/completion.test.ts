@@ -81,7 +81,7 @@ test('bash: completes commands, options, option values and the names of current 
     '--restart',
     'always no on-failure',
     'KILL',
-    'systemd',
+    'kubernetes systemd',
     'all web worker',
     path.join(box.dir, 'bin'),
     'bash fish zsh',

@@ -165,7 +165,7 @@ test('export: unknown names, formats and missing arguments', async (t) => {
   t.is(missing.stderr.split('\n')[0], "bgrun: no process named 'nope'; see 'bgrun list'");
   const format = await box.run(['export', 'docker', 'x']);
   t.is(format.exitCode, 2);
-  t.is(format.stderr.split('\n')[0], "bgrun: unknown export format 'docker': use systemd");
+  t.is(format.stderr.split('\n')[0], "bgrun: unknown export format 'docker': use systemd, kubernetes");
   const none = await box.run(['export']);
   t.is(none.exitCode, 2);
   t.regex(none.stderr, /^bgrun: missing format: bgrun export systemd/);
