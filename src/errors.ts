@@ -81,7 +81,9 @@ export class AlreadyRunningError extends BgrunError {
   constructor(appName: string, pid: number) {
     super(
       'ALREADY_RUNNING',
-      `'${appName}' is already running (pid ${pid}); use 'bgrun restart ${appName}', or --name to start another`,
+      pid > 0
+        ? `'${appName}' is already running (pid ${pid}); use 'bgrun restart ${appName}', or --name to start another`
+        : `'${appName}' is already being started (by another bgrun, or by the supervisor); wait for it, or use --name to start another`,
     );
     this.appName = appName;
     this.pid = pid;

@@ -11,8 +11,15 @@ export function parseDuration(text: string, what = 'duration'): number {
       'INVALID_DURATION',
     );
   }
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+  const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+  if (ms > MAX_DURATION_MS) {
+    throw new UsageError(`invalid ${what} '${text}': at most ${MAX_DURATION_MS} ms (24 days), the longest a timer can wait`, 'INVALID_DURATION');
+  }
+  return ms;
 }
+
+/** Node's timers wait at most 2^31 - 1 ms; a longer one fires after 1 ms (with only a warning). */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
 
 export function formatDuration(ms: number): string {
   const s = Math.floor(ms / 1000);

@@ -69,7 +69,9 @@ function ensureDir(dir: string, home: string): void {
     // The home may be a link the user made on purpose (its target is checked); links planted inside it are refused.
     st = dir === home ? fs.statSync(dir) : fs.lstatSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ENOTDIR: a file in the path; creating says so.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
       throw new StateError(`cannot read ${what} ${dir}: ${describeSystemError(error)}; set BGRUN_HOME to a folder of your own`, error);
     }
   }

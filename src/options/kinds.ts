@@ -6,7 +6,7 @@
  * restart policies, duration and size units live here and in the core parsers only.
  */
 import path from 'node:path';
-import { parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
 import { parseEnvAssignment } from '../core/processes/env-file.js';
 import { parseProbe, tryParseProbe } from '../core/ready/parse.js';
@@ -200,7 +200,7 @@ export const duration: ValueKind<number> = {
   placeholder: '<duration>',
   fromText: (words, flag) => parseDuration(last(words), flag),
   fromValue(value) {
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value);
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_DURATION_MS) return Math.round(value);
     if (typeof value === 'string') {
       try {
         return parseDuration(value);

@@ -117,7 +117,7 @@ test('bad durations are usage errors (exit 2)', async (t) => {
 
 test('invalid names are usage errors (exit 2) and start nothing', async (t) => {
   const box = sandbox(t);
-  const rule = "use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.', not all digits, not 'all'";
+  const rule = "use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-', not all digits, not 'all'";
   for (const name of ['../x', '123', 'all', '.hidden', 'a/b', 'x'.repeat(65), '']) {
     await expectError(t, box, ['start', '--name', name, fixture('ready.js')], 2, `bgrun: invalid name '${name}': ${rule}`);
   }

@@ -148,12 +148,12 @@ test('--env without KEY=VALUE and a malformed --env-file are refused before anyt
   const box = sandbox(t);
   const bad = await box.run(['start', '--env', 'NO.EQUALS', fixture('ready.js')]);
   t.is(bad.exitCode, 2);
-  t.is(firstLine(bad.stderr), "bgrun: invalid --env 'NO.EQUALS': use KEY=VALUE with a key of letters, digits and '_'");
+  t.is(firstLine(bad.stderr), "bgrun: invalid --env: expected KEY=VALUE, and the argument has no '=' (it is not shown: it may be a secret)");
   const garbage = path.join(box.dir, 'garbage.env');
   fs.writeFileSync(garbage, 'OK=1\nthis is not a line\n');
   const badFile = await box.run(['start', '--env-file', garbage, fixture('ready.js')]);
   t.is(badFile.exitCode, 1);
-  t.is(firstLine(badFile.stderr), `bgrun: ${garbage}:2: expected KEY=VALUE, got 'this is not a line'`);
+  t.is(firstLine(badFile.stderr), `bgrun: ${garbage}:2: expected KEY=VALUE (a name of letters, digits, '_', '.' or '-', then '='); the line is not shown, it may hold a secret`);
   t.deepEqual(processesOfHome(box.home), []);
   t.false(fs.existsSync(path.join(box.home, 'records', 'ready.json')));
 });

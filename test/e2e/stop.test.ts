@@ -153,7 +153,7 @@ test('bad stop input: unknown name, stranger pid, invalid signal, bad timeout, n
     [['stop', 'all', '--signal', 'BOGUS'], 2, "bgrun: unknown signal 'BOGUS'; use a name such as TERM, INT or HUP"],
     [['stop', 'all', '--timeout', 'soon'], 2, "bgrun: invalid --timeout 'soon': use milliseconds or a number with ms, s, m or h (for example 500ms, 10s, 2m)"],
     [['stop'], 2, 'bgrun: missing target: bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]'],
-    [['stop', '../x'], 2, "bgrun: invalid name '../x': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.', not all digits, not 'all'"],
+    [['stop', '../x'], 2, "bgrun: invalid name '../x': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-', not all digits, not 'all'"],
   ];
   for (const [args, code, line] of cases) {
     const result = await box.run(args);

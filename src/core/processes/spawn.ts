@@ -36,6 +36,13 @@ export function spawnDetached(spec: SpawnSpec): Promise<ChildProcess> {
       new StartError('CWD_NOT_FOUND', `working folder ${spec.cwd} is unusable: ${describeSystemError(error)}`, { cause: error }),
     );
   }
+  // The pidfile first: nothing is open yet if it is refused (a link planted in its place).
+  try {
+    resetPidFile(spec.pidFile);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'it is a symbolic link, which bgrun does not follow in its state folder; remove it' : describeSystemError(error);
+    return Promise.reject(new StartError('SPAWN_FAILED', `cannot write the pidfile ${spec.pidFile}: ${why}`, { cause: error }));
+  }
   const out = openLog(spec.outLog);
   let err: number;
   try {
@@ -44,7 +51,6 @@ export function spawnDetached(spec: SpawnSpec): Promise<ChildProcess> {
     fs.closeSync(out);
     return Promise.reject(error);
   }
-  resetPidFile(spec.pidFile);
   let child: ChildProcess;
   try {
     child = spawn('/bin/sh', ['-c', PIDFILE_THEN_EXEC, spec.pidFile, ...spec.command], {

@@ -11,9 +11,10 @@ const RESERVED = new Set(['all', '.', '..']);
  * path is built from them; all digits are refused so a bare number always means a pid.
  */
 export function validateName(name: string): string {
-  if (!NAME.test(name) || /^\d+$/.test(name) || RESERVED.has(name) || name.startsWith('.')) {
+  // Not starting with '-' either: such a name could never be given as a target (it reads as an option).
+  if (!NAME.test(name) || /^\d+$/.test(name) || RESERVED.has(name) || name.startsWith('.') || name.startsWith('-')) {
     throw new UsageError(
-      `invalid name '${name}': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.', not all digits, not 'all'`,
+      `invalid name '${name}': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-', not all digits, not 'all'`,
       'INVALID_NAME',
     );
   }

@@ -80,7 +80,7 @@ test('wrong types name the path of the key and what was expected', (t) => {
     [{ apps: [{ script: 'a.js', minUptime: '1s' }] }, 'apps[0].minUptime: needs a supervised program: add restart: "on-failure" or restart: "always"'],
     [{ apps: [{ script: 'a.js', ready: 'port 80' }] }, 'apps[0].ready: expected tcp:PORT, tcp:HOST:PORT, http://HOST:PORT/PATH, log:/REGEX/ or delay:DURATION, got "port 80"'],
     [{ apps: [{ script: 'a.js', readyTimeout: '5s' }] }, 'apps[0].readyTimeout: needs ready: the probe to wait for'],
-    [{ apps: [{ name: 'all', script: 'a.js' }] }, "apps[0].name: invalid name 'all': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.', not all digits, not 'all'"],
+    [{ apps: [{ name: 'all', script: 'a.js' }] }, "apps[0].name: invalid name 'all': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-', not all digits, not 'all'"],
     [{ apps: [{ name: 'a', script: 'a.js', dependsOn: 'b' }, { name: 'bb', script: 'b.js' }] }, 'apps[0].dependsOn[0]: no app named "b" in this config (did you mean "bb"?)'],
     [{ apps: [{ name: 'a', script: 'a.js', dependsOn: ['a'] }] }, 'apps[0].dependsOn[0]: "a" cannot depend on itself'],
     [{ apps: 'web' }, 'apps: expected a list of apps, got "web"'],
@@ -142,7 +142,7 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
   t.is(message(t, { apps: [{ script: 'a.js', outLog: 'o.log', log: 'all.log' }] }), 'bgrun.config.json: apps[0].log: give either outLog or log, not both');
   t.is(message(t, { apps: [{ script: 'a.js', outLog: 'a.log', out_file: 'b.log' }] }), 'bgrun.config.json: apps[0].out_file: give either outLog or out_file, not both');
   t.is(message(t, { apps: [{ script: 'a.js', restart: 'always', autorestart: true }] }), 'bgrun.config.json: apps[0].autorestart: give either restart or autorestart, not both');
-  t.is(message(t, { apps: [{ script: 'a.js', env_production: 'prod' }] }), 'bgrun.config.json: apps[0].env_production: expected an object of variables such as { "PORT": "3000" }, got "prod"');
+  t.is(message(t, { apps: [{ script: 'a.js', env_production: 'prod' }] }), 'bgrun.config.json: apps[0].env_production: expected an object of variables such as { "PORT": "3000" }, got a string');
   t.is(
     message(t, { apps: [{ script: 'a.js', env_file: '.env' }] }),
     "bgrun.config.json: apps[0].env_file: pm2's env_file is not supported: for a .env file use envFile (env_<name> is a pm2 environment)",
