@@ -11,7 +11,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outfile = path.join(root, 'dist', 'bundle', 'cli.cjs');
 
 const result = await build({
-  entryPoints: [path.join(root, 'src', 'cli.ts')],
+  entryPoints: [path.join(root, 'src', 'bin.ts')],
   outfile,
   write: false,
   bundle: true,

@@ -1,79 +1,25 @@
+/**
+ * The command line: parses argv, finds the command in the command table, runs it, and is
+ * the one place that turns an error into a line on stderr and an exit status. Importing
+ * it runs nothing; src/bin.ts (the CLI bundle's entry) calls main().
+ */
 import { formatOptions, parseArgs } from './cli-args.js';
 import type { Command, Io } from './commands/command.js';
-import { type Context, createContext } from './core/context.js';
-import { BgrunError, EXIT_FAILURE, EXIT_USAGE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
-import { isTerminal, writeErr, writeOut } from './stdio.js';
+import { COMMAND_TABLE, type CommandEntry, PM2_VERBS, findCommand, listedSummary } from './commands/table.js';
+import { type Context, createContext } from './context.js';
+import { BgrunError, EXIT_FAILURE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
 import { bgrunVersion } from './version.js';
 
-/** Commands load on demand: `bgrun list` never pays for what `start` needs. */
-export const COMMANDS: Record<string, () => Promise<Command>> = {
-  start: async () => (await import('./commands/start.js')).start,
-  list: async () => (await import('./commands/list.js')).list,
-  stop: async () => (await import('./commands/stop.js')).stop,
-  restart: async () => (await import('./commands/restart.js')).restart,
-  logs: async () => (await import('./commands/logs.js')).logs,
-  show: async () => (await import('./commands/show.js')).show,
-  rm: async () => (await import('./commands/rm.js')).rm,
-  flush: async () => (await import('./commands/flush.js')).flush,
-  supervisor: async () => (await import('./commands/supervisor.js')).supervisor,
-  export: async () => (await import('./commands/export.js')).exportCommand,
-  save: async () => (await import('./commands/save.js')).save,
-  resurrect: async () => (await import('./commands/resurrect.js')).resurrect,
-  startup: async () => (await import('./commands/startup.js')).startup,
-  unstartup: async () => (await import('./commands/startup.js')).unstartup,
-  reset: async () => (await import('./commands/reset.js')).reset,
-  ping: async () => (await import('./commands/ping.js')).ping,
-  update: async () => (await import('./commands/update.js')).update,
-  apply: async () => (await import('./commands/apply.js')).apply,
-  reload: async () => (await import('./commands/reload.js')).reload,
-  scale: async () => (await import('./commands/scale.js')).scale,
-  import: async () => (await import('./commands/import.js')).importCommand,
-  completion: async () => (await import('./commands/completion.js')).completion,
-  run: async () => (await import('./commands/run.js')).run,
-  monit: async () => (await import('./commands/monit.js')).monit,
-  __names: async () => (await import('./commands/completion.js')).names,
-};
-
-/** pm2's verbs that are a bgrun command with options: `pm2 jlist` is `bgrun list --json`. */
-export const PM2_VERBS: Record<string, string[]> = { jlist: ['list', '--json'], prettylist: ['list', '--json'] };
-
-export const ALIASES: Record<string, string> = { describe: 'show', top: 'monit', ls: 'list', ps: 'list', status: 'show', delete: 'rm', doctor: 'supervisor', startOrReload: 'apply', startOrRestart: 'apply' };
-
-const SUMMARIES: [string, string][] = [
-  ['start', 'start a program detached, with logs and a pidfile'],
-  ['list', 'show managed programs (aliases: ls, ps)'],
-  ['logs', "print or follow a program's logs"],
-  ['stop', 'stop programs and their whole process tree'],
-  ['restart', 'stop, then start again from the same record'],
-  ['apply', 'make what runs match a config file (start, reload, scale, remove; --dry-run)'],
-  ['reload', 'replace copies one at a time, each once the one before is ready (no downtime)'],
-  ['scale', 'start or stop copies of an app to reach N (the highest indexes first)'],
-  ['show', 'everything known about one program (alias: status)'],
-  ['rm', 'stop and forget programs (alias: delete)'],
-  ['flush', "empty programs' logs, rotated copies included"],
-  ['supervisor', 'the supervisor of --restart programs: pid, version, memory (alias: doctor)'],
-  ['export', 'write a native systemd unit per program (export systemd <name|all>)'],
-  ['save', "remember which programs run now, for 'bgrun resurrect'"],
-  ['resurrect', 'start the saved programs that are not running'],
-  ['reset', 'set the restart counters of programs back to 0'],
-  ['ping', 'whether the supervisor is up (pm2 ping)'],
-  ['update', 'replace the supervisor by one of this bgrun; it adopts the running programs (pm2 update)'],
-  ['import', "bring pm2's saved apps over (import pm2), or write them as a bgrun.config.json"],
-  ['startup', "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup"],
-  ['run', 'run apps in the foreground (containers, development), output prefixed by app'],
-  ['monit', 'a live full-screen view of every program (alias: top)'],
-  ['completion', 'print a bash, zsh or fish completion script'],
-];
-
 function usage(): string {
-  const width = Math.max(...SUMMARIES.map(([n]) => n.length));
+  const listed = COMMAND_TABLE.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.name.length));
   return [
     'bgrun: run programs in the background, safely',
     '',
     'Usage: bgrun <command> [options]',
     '',
     'Commands:',
-    ...SUMMARIES.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
+    ...listed.map((c) => `  ${c.name.padEnd(width)}  ${listedSummary(c)}`),
     '',
     'Examples:',
     '  bgrun start server.js --port 3000     (options after the script go to it)',
@@ -88,12 +34,12 @@ function usage(): string {
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
+function commandHelp(entry: CommandEntry, command: Command): string {
   const options = [
     ...command.options,
     { name: 'help', short: 'h', type: 'boolean' as const, description: 'show this help' },
   ];
-  return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${formatOptions(options)}`;
+  return `${entry.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${formatOptions(options)}`;
 }
 
 /**
@@ -130,7 +76,7 @@ function wantsJson(argv: string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
-function report(error: unknown, io: Io, json: boolean): number {
+export function report(error: unknown, io: Io, json: boolean): number {
   if (process.env.BGRUN_DEBUG === '1' && error instanceof Error) io.err(error.stack ?? String(error));
   if (error instanceof BgrunError) {
     if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
@@ -163,15 +109,15 @@ export async function main(given: string[], io: Io): Promise<number> {
   // A guess until the arguments are parsed: a usage error is reported as JSON if --json appears.
   let json = wantsJson(rest);
   try {
-    const load = COMMANDS[ALIASES[first] ?? first];
-    if (!load) throw new UsageError(`unknown command '${first}'; run 'bgrun --help' for the list`);
-    const command = await load();
+    const entry = findCommand(first);
+    if (!entry) throw new UsageError(`unknown command '${first}'; run 'bgrun --help' for the list`);
+    const command = await entry.load();
     // --help before the program only: after it, it belongs to the program.
     const helpAt = rest.findIndex((a) => a === '--help' || a === '-h');
     if (helpAt >= 0) {
       const parsedUpTo = parseArgs(rest.slice(0, helpAt), command.options, { stopAtPositional: command.stopAtPositional });
       if (!command.stopAtPositional || (parsedUpTo.positionals.length === 0 && !parsedUpTo.dashDash)) {
-        io.out(commandHelp(command));
+        io.out(commandHelp(entry, command));
         return 0;
       }
     }
@@ -186,23 +132,3 @@ export async function main(given: string[], io: Io): Promise<number> {
     return report(error, io, json);
   }
 }
-
-let color: boolean | undefined;
-const io: Io = {
-  out: writeOut,
-  err: writeErr,
-  // Asked only by commands that print tables or names: the others never look at the terminal.
-  get color() {
-    color ??= !process.env.NO_COLOR && process.env.TERM !== 'dumb' && isTerminal(1);
-    return color;
-  },
-};
-
-main(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = report(error, io, false) || EXIT_USAGE;
-  },
-);

@@ -4,7 +4,7 @@
  *   import { start, list, stop } from 'bgrun';
  *   const web = await start({ script: 'server.js', name: 'web' });
  */
-import { type ContextOptions, createContext } from './core/context.js';
+import { type ContextOptions, createContext } from './context.js';
 import type { LaunchResult } from './core/lifecycle/launch.js';
 import { listApps } from './core/lifecycle/list.js';
 import { type FlushOptions, type FlushResult, flushLogs } from './core/logs/flush.js';

@@ -29,8 +29,6 @@ function doneLine(step: ApplyStepResult): string {
 
 export const apply: Command = {
   name: 'apply',
-  aliases: ['startOrReload', 'startOrRestart'],
-  summary: 'make what runs match a config file: start, reload, scale and remove apps; leave the rest alone',
   usage: 'bgrun apply [file] [--env <profile>] [--dry-run]',
   options: [
     { name: 'env', short: 'e', type: 'list', value: '<profile>', description: "merge the apps' env_<profile> over env" },

@@ -10,9 +10,8 @@ export interface Io {
 }
 
 export interface Command {
+  /** As in the command table (table.ts), which holds its aliases and summary. */
   name: string;
-  aliases?: string[];
-  summary: string;
   usage: string;
   options: OptionSpec[];
   /** Options end at the program: start's program keeps its own options. */

@@ -6,25 +6,20 @@ import type { Command } from './command.js';
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
-/** The spec from the CLI's own command table, so every command and option is completed. */
+/** The spec from the command table (table.ts), so every command and option is completed. */
 async function buildSpec(): Promise<CompletionSpec> {
-  const { COMMANDS, ALIASES } = await import('../cli.js');
+  const { COMMAND_TABLE } = await import('./table.js');
   const { completionCommand } = await import('../completion/spec.js');
   const commands = [];
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    if (name.startsWith('_')) continue; // hidden helpers such as __names
-    const command = await load();
-    const aliases = Object.entries(ALIASES)
-      .filter(([, target]) => target === name)
-      .map(([alias]) => alias);
-    commands.push(completionCommand(command, aliases));
+  for (const entry of COMMAND_TABLE) {
+    if (entry.hidden) continue; // helpers such as __names
+    commands.push(completionCommand(await entry.load(), entry));
   }
   return { commands };
 }
 
 export const completion: Command = {
   name: 'completion',
-  summary: 'print a shell completion script: commands, options and program names',
   usage: 'bgrun completion bash|zsh|fish',
   options: [],
   noSupervisor: true,
@@ -45,7 +40,6 @@ export const completion: Command = {
 /** Hidden: the names of managed programs, one per line, for the completion scripts. Reads file names only. */
 export const names: Command = {
   name: '__names',
-  summary: 'names of managed programs, one per line (for shell completion)',
   usage: 'bgrun __names',
   options: [],
   noSupervisor: true,

@@ -12,7 +12,6 @@ const SYSTEMD_ONLY = ['user'];
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write a native systemd unit, or Kubernetes manifests, per program, equivalent to what bgrun runs',
   usage:
     'bgrun export systemd|kubernetes <pid|name|all>...\n       bgrun export systemd <pid|name|all>... [--user] [--output <dir>]\n       bgrun export kubernetes <name|all>...|--config <file> --image <image>|--dockerfile [--namespace <ns>] [--output <dir|file.yaml>]',
   options: [

@@ -6,7 +6,6 @@ import { formatBytes } from './format.js';
 
 export const flush: Command = {
   name: 'flush',
-  summary: "empty programs' logs in place (a running program keeps logging) and remove their rotated copies",
   usage: 'bgrun flush <pid|name|all>... [--out | --err] [--keep-rotated] [--json]',
   options: [
     { name: 'out', type: 'boolean', description: 'stdout log only' },

@@ -7,7 +7,6 @@ import { printOutcome } from './config-apps.js';
 
 export const importCommand: Command = {
   name: 'import',
-  summary: "bring pm2's saved apps over: start them under bgrun, or write a bgrun.config.json",
   usage: 'bgrun import pm2 [--dump <file>] [--print [--output <file>]]',
   options: [
     { name: 'dump', type: 'string', value: '<file>', description: "pm2's saved list (default: $PM2_HOME/dump.pm2, else ~/.pm2/dump.pm2; 'pm2 save' writes it)" },

@@ -4,8 +4,6 @@ import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor, 
 
 export const list: Command = {
   name: 'list',
-  aliases: ['ls', 'ps'],
-  summary: 'show managed programs: pid, status, uptime, restarts, cpu, memory',
   usage: 'bgrun list [--json]',
   options: [JSON_OPTION],
   async run(args, ctx, io) {

@@ -68,7 +68,6 @@ function untilInterrupted(): { signal: AbortSignal; done: () => void } {
 
 export const logs: Command = {
   name: 'logs',
-  summary: "print programs' last log lines, or follow them",
   usage: 'bgrun logs <pid|name|all>... [--lines N] [--since <duration|time>] [-t] [--follow] [--out | --err]',
   options: [
     { name: 'lines', short: 'n', type: 'string', value: '<N>', description: 'how many lines, per program (default 15)' },

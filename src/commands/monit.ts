@@ -4,8 +4,6 @@ import type { Command } from './command.js';
 
 export const monit: Command = {
   name: 'monit',
-  aliases: ['top'],
-  summary: 'a live full-screen view of every program: cpu, memory, restarts, recent output (alias: top)',
   usage: [
     'bgrun monit',
     '',

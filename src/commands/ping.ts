@@ -3,7 +3,6 @@ import { type Command, JSON_OPTION } from './command.js';
 
 export const ping: Command = {
   name: 'ping',
-  summary: 'whether the supervisor is up (pm2 ping)',
   usage: 'bgrun ping [--json]',
   options: [JSON_OPTION],
   async run(args, ctx, io) {

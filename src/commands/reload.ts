@@ -8,7 +8,6 @@ import { STOP_OPTIONS, stopOptions } from './stop.js';
 
 export const reload: Command = {
   name: 'reload',
-  summary: 'replace copies one at a time, each once the one before is ready (no downtime); a single program is restarted',
   usage: 'bgrun reload <name|@namespace|all>... [--update-env] [--wait <duration>]',
   options: [
     ...STOP_OPTIONS,

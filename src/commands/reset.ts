@@ -5,7 +5,6 @@ import { requireTargets } from './stop.js';
 
 export const reset: Command = {
   name: 'reset',
-  summary: 'set the restart counters of programs back to 0',
   usage: 'bgrun reset <pid|name|all>...',
   options: [],
   async run(args, ctx, io) {

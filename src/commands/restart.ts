@@ -8,7 +8,6 @@ import { STOP_OPTIONS, stopOptions } from './stop.js';
 
 export const restart: Command = {
   name: 'restart',
-  summary: 'stop, then start again from the same record',
   usage: 'bgrun restart <pid|name|all>... [--update-env] [--wait <duration>]',
   options: [
     ...STOP_OPTIONS,

@@ -5,7 +5,6 @@ import { type Command, JSON_OPTION } from './command.js';
 
 export const resurrect: Command = {
   name: 'resurrect',
-  summary: "start the programs saved with 'bgrun save' that are not running",
   usage: 'bgrun resurrect [--wait <duration>] [--json]',
   options: [
     { name: 'wait', type: 'string', value: '<duration>', description: 'watch each for a crash this long (default 500ms, 0 to skip)' },

@@ -6,8 +6,6 @@ import { STOP_OPTIONS, requireTargets, stopOptions } from './stop.js';
 
 export const rm: Command = {
   name: 'rm',
-  aliases: ['delete'],
-  summary: 'stop programs if they run and forget them (their logs are kept)',
   usage: 'bgrun rm <pid|name|all>...   bgrun rm <config file> [--only <app>]',
   options: [...STOP_OPTIONS, ONLY_OPTION],
   async run(args, ctx, io) {

@@ -78,7 +78,6 @@ async function chooseApps(args: Parsed): Promise<{ apps: ConfigApp[]; label: str
 
 export const run: Command = {
   name: 'run',
-  summary: 'run apps in the foreground (containers, development): prefixed output, stops on a signal',
   usage: [
     'bgrun run [options] <script> [args...]',
     '       bgrun run [options] -- <command> [args...]',

@@ -2,7 +2,6 @@ import { type Command, JSON_OPTION } from './command.js';
 
 export const save: Command = {
   name: 'save',
-  summary: "remember which programs run now, for 'bgrun resurrect' (and boot)",
   usage: 'bgrun save [--json]',
   options: [JSON_OPTION],
   async run(args, ctx, io) {

@@ -8,7 +8,6 @@ import { STOP_OPTIONS, stopOptions } from './stop.js';
 
 export const scale: Command = {
   name: 'scale',
-  summary: 'start or stop copies of an app to reach N (the highest indexes go first)',
   usage: 'bgrun scale <app> <N|+N>',
   options: [...STOP_OPTIONS, { name: 'wait', type: 'string', value: '<duration>', description: 'watch each new copy for a crash this long (default 500ms)' }, JSON_OPTION],
   async run(args, ctx, io) {

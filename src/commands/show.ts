@@ -10,8 +10,6 @@ import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor }
 
 export const show: Command = {
   name: 'show',
-  aliases: ['status'],
-  summary: 'everything bgrun knows about one program',
   usage: 'bgrun show <pid|name> [--json]',
   options: [JSON_OPTION],
   async run(args, ctx, io) {

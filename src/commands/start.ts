@@ -50,7 +50,6 @@ function pm2ArgumentForm(given: Parsed, specs: OptionSpec[]): { args: Parsed; no
 
 export const start: Command = {
   name: 'start',
-  summary: 'start a program detached, with logs and a pidfile',
   usage:
     'bgrun start [options] <script> [args...]\n       bgrun start [options] -m <module> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
   stopAtPositional: true,

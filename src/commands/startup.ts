@@ -14,7 +14,6 @@ const formatCommand = (args: string[]) => ['systemctl', ...args].join(' ');
 
 export const startup: Command = {
   name: 'startup',
-  summary: "run 'bgrun resurrect' at boot: a systemd unit, or a crontab line without systemd",
   usage: 'bgrun startup [--user] [--print] [--init systemd|cron]',
   options: [
     { name: 'user', type: 'boolean', description: 'a systemd user unit (the default unless root; root gets a system unit)' },
@@ -61,7 +60,6 @@ export const startup: Command = {
 
 export const unstartup: Command = {
   name: 'unstartup',
-  summary: "stop running 'bgrun resurrect' at boot: remove what 'bgrun startup' installed",
   usage: 'bgrun unstartup [--user]',
   options: [{ name: 'user', type: 'boolean', description: 'the user unit (the default unless root)' }],
   async run(args, ctx, io) {

@@ -32,7 +32,6 @@ export function requireTargets(args: Parsed, usage: string): string[] {
 
 export const stop: Command = {
   name: 'stop',
-  summary: 'stop programs and their whole process tree',
   usage: 'bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]',
   options: [...STOP_OPTIONS, TARGETS_CONFIG_OPTION, ONLY_OPTION],
   async run(args, ctx, io) {

@@ -8,8 +8,6 @@ import { formatBytes, formatStatus } from './format.js';
 
 export const supervisor: Command = {
   name: 'supervisor',
-  aliases: ['doctor'],
-  summary: 'whether the supervisor runs, its pid, version, uptime, memory, and what it supervises',
   usage: 'bgrun supervisor [--json]',
   options: [JSON_OPTION],
   async run(args, ctx, io) {

@@ -2,7 +2,6 @@ import { type Command, JSON_OPTION } from './command.js';
 
 export const update: Command = {
   name: 'update',
-  summary: 'replace the supervisor by one of this bgrun; it adopts the running programs (pm2 update)',
   usage: 'bgrun update [--json]',
   options: [JSON_OPTION],
   // It replaces the supervisor itself: no revival first.

@@ -37,7 +37,6 @@ export interface CompletionSpec {
 /** The subset of a Command the spec needs; commands/command.ts's Command has these. */
 export interface CommandLike {
   name: string;
-  summary: string;
   usage: string;
   options: OptionSpec[];
   stopAtPositional?: boolean;
@@ -68,7 +67,8 @@ function completeValue(option: OptionSpec): ValueCompletion {
 const HELP: CompletionOption = { long: 'help', short: 'h', description: 'show help', takesValue: false, value: { kind: 'none' } };
 
 /** Reads the first line of a usage text: `bgrun <name> <first argument>…`. */
-export function completionCommand(command: CommandLike, aliases: string[]): CompletionCommand {
+/** `entry`: the command's name, aliases and summary in the command table. */
+export function completionCommand(command: CommandLike, entry: { aliases: readonly string[]; summary: string }): CompletionCommand {
   const firstLine = command.usage.split('\n')[0] ?? '';
   const words = firstLine.trim().split(/\s+/);
   const first = words[0] === 'bgrun' && words[1] === command.name ? words[2] : undefined;
@@ -76,8 +76,8 @@ export function completionCommand(command: CommandLike, aliases: string[]): Comp
   const names = /<(pid\|)?name\|all>/.test(command.usage) ? 'names-and-all' : /<(pid\|)?name\b/.test(command.usage) ? 'names' : 'none';
   return {
     name: command.name,
-    aliases,
-    summary: command.summary,
+    aliases: [...entry.aliases],
+    summary: entry.summary,
     options: [
       ...command.options.map((o) => ({
         long: o.name,

@@ -2,7 +2,7 @@
  * The supervisor process of supervised mode: one per state folder, started on
  * demand by the CLI (src/supervisor/ensure.ts), exits by itself when idle.
  */
-import { createContext } from '../core/context.js';
+import { createContext } from '../context.js';
 import { bgrunVersion } from '../version.js';
 import { Supervisor } from './supervisor.js';
 import { readSupervisorInfo } from './supervisor-file.js';

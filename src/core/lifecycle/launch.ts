@@ -148,8 +148,8 @@ async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): P
     if (kept && !result.exitedCleanly) await keepLogs(ctx);
     return result;
   }
-  const { launchSupervised } = await import('../../supervisor/delegate.js');
-  return launchSupervised(ctx, record, waitMs);
+  if (!ctx.supervisor) throw new StartError('SPAWN_FAILED', `cannot start '${record.name}' supervised: this bgrun was built without its supervisor`);
+  return ctx.supervisor.launch(ctx, record, waitMs);
 }
 
 /**
@@ -159,8 +159,7 @@ async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): P
  */
 async function keepLogs(ctx: Context): Promise<void> {
   try {
-    const { ensureSupervisor } = await import('../../supervisor/ensure.js');
-    await ensureSupervisor(ctx);
+    await ctx.supervisor?.ensure(ctx);
   } catch {
     // the next bgrun command revives it (cli.ts), and rotates meanwhile
   }
