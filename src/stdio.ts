@@ -8,6 +8,14 @@ import { createRequire } from 'node:module';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** Where a command writes; the CLI gives it the process streams, tests may give others. */
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Colours only on a terminal and never with NO_COLOR. */
+  color: boolean;
+}
+
 /**
  * Writes all of `text` to fd. A pipe left non-blocking by another process says EAGAIN when
  * full: wait a little and go on, as a blocking write would. Other errors are thrown.

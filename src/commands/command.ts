@@ -1,13 +1,9 @@
 import type { OptionSpec, Parsed } from '../cli-args.js';
 import type { Context } from '../core/context.js';
 
-/** Where a command writes; the CLI gives it the process streams, tests may give others. */
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Colours only on a terminal and never with NO_COLOR. */
-  color: boolean;
-}
+import type { Io } from '../stdio.js';
+
+export type { Io };
 
 export interface Command {
   /** As in the command table (table.ts), which holds its aliases and summary. */

@@ -4,7 +4,7 @@
  * terminal and the output is not JSON: piped or redirected, nothing is written. Lines
  * printed while it shows go through `io` (see withProgress), which clears it first.
  */
-import type { Io } from '../commands/command.js';
+import type { Io } from '../stdio.js';
 import { isTerminal, writeAll } from '../stdio.js';
 
 const REDRAW_MS = 100;

@@ -5,8 +5,8 @@ import path from 'node:path';
 import test from 'ava';
 import { ROOT } from '../helpers/bgrun.js';
 
-/** Entry points: the only modules that act when loaded (the CLI bundle's, the supervisor's). */
-const ENTRIES = new Set(['bin.ts', 'supervisor/main.ts']);
+/** Entry points: the only modules that act when loaded (the CLI bundle's, the supervisor's, a cluster primary's). */
+const ENTRIES = new Set(['bin.ts', 'supervisor/main.ts', 'cluster/primary.ts']);
 
 function modules(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
