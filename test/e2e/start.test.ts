@@ -84,9 +84,11 @@ test('-- hands over a command and its arguments, options included', async (t) =>
   await waitForMatch(info.outLog, new RegExp(`^hello world --name ${info.pid}$`, 'm'), 'hello line');
 });
 
+// With no `--` after them, options after the program are the program's. (`start app.js --name x -- args`,
+// pm2's order, gives bgrun the options before the `--`: test/e2e/pm2-verbs.test.ts.)
 test("options go before the program; the program's own options after it reach it untouched", async (t) => {
   const box = sandbox(t);
-  const result = await box.run(['start', '--name', 'x', fixture('ready.js'), '--name', 'y', '--json', '--wait', 'soon', '--', 'z']);
+  const result = await box.run(['start', '--name', 'x', fixture('ready.js'), '--name', 'y', '--json', '--wait', 'soon', 'z']);
   t.is(result.exitCode, 0, result.stderr);
   // --json after the program is the program's: bgrun prints its human output.
   const match = /^started x \(pid (\d+)\)$/m.exec(result.stdout);
@@ -94,8 +96,8 @@ test("options go before the program; the program's own options after it reach it
   const pid = Number(match![1]);
   const record = box.record('x');
   t.is(record.pid, pid);
-  t.deepEqual(record.args, ['--name', 'y', '--json', '--wait', 'soon', '--', 'z']);
-  await waitForMatch(record.outLog as string, /args=\["--name","y","--json","--wait","soon","--","z"\]/, 'ready line');
+  t.deepEqual(record.args, ['--name', 'y', '--json', '--wait', 'soon', 'z']);
+  await waitForMatch(record.outLog as string, /args=\["--name","y","--json","--wait","soon","z"\]/, 'ready line');
   t.throws(() => box.record('y'));
 });
 
