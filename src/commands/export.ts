@@ -121,6 +121,7 @@ async function exportKubernetesCommand(args: Parsed, targets: string[], ctx: Con
     for (const p of app.paths) say(`  ${p.from} → ${p.to} (in the image, working folder ${stringValue(args.values, 'workdir') ?? '/app'})`);
   }
   say("The environment 'bgrun start' ran in is not copied: only --env values, and env files as Secrets.");
+  say('Logs: the container\'s stdout and stderr (kubectl logs), kept and rotated by the kubelet; no log files are written.');
   const secrets = result.apps.flatMap((a) => a.secrets);
   const ns = stringValue(args.values, 'namespace');
   const nsArg = ns ? ` -n ${ns}` : '';

@@ -86,6 +86,8 @@ export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[]
       ready: app.ready ?? null,
       readyTimeoutMs: app.readyTimeoutMs ?? null,
       maxLogBytes: app.maxLogBytes ?? null,
+      ...(app.logTime ? { logTime: true } : {}),
+      ...(app.compressLogs ? { compressLogs: true } : {}),
       dependsOn: app.dependsOn,
       instances: app.instances ?? 1,
       instanceVar: app.instanceVar,

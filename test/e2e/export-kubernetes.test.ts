@@ -23,6 +23,7 @@ test('export kubernetes of started programs: valid objects, env file values kept
   t.false(`${r.stdout}${r.stderr}`.includes('hunter2'));
   t.regex(r.stdout, /kubectl create secret generic my-api-env --from-env-file=.*secret\.env/);
   t.regex(r.stdout, /not copied/);
+  t.regex(r.stdout, /Logs: the container's stdout and stderr/);
   const text = fs.readFileSync(path.join(out, 'my-api.yaml'), 'utf8');
   t.false(text.includes('hunter2'));
   const docs = parseAllDocuments(text).map((d) => d.toJS());
