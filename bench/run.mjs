@@ -73,7 +73,7 @@ async function commitOfBuild() {
 
 /**
  * The other build of the CLI, measured beside the one bin/bgrun.js loads: the esbuild
- * bundle (dist/bundle/cli.cjs) when bin/ loads the unbundled dist/cli.js, and the other
+ * bundle (dist/bundle/cli.cjs) when bin/ loads the unbundled dist/bin.js, and the other
  * way round. Null when there is no bundle.
  * @returns {{ entry: string, what: string } | null}
  */
@@ -82,7 +82,7 @@ function alternativeCli() {
   if (!fs.existsSync(bundle)) return null;
   const bin = fs.readFileSync(path.join(CLI_ROOT, 'bin', 'bgrun.js'), 'utf8');
   return bin.includes('cli.cjs')
-    ? { entry: path.join(CLI_ROOT, 'dist', 'cli.js'), what: 'unbundled `dist/cli.js`' }
+    ? { entry: path.join(CLI_ROOT, 'dist', 'bin.js'), what: 'unbundled `dist/bin.js`' }
     : { entry: bundle, what: 'esbuild bundle `dist/bundle/cli.cjs`' };
 }
 /** @type {{ entry: string, what: string } | null} */
