@@ -7,6 +7,8 @@ export interface OptionSpec {
   /** boolean: a flag; string: one value; list: repeatable value. */
   type: 'boolean' | 'string' | 'list';
   value?: string;
+  /** A value only in the `--name=value` form; `--name` alone gives '' (e.g. `--watch` or `--watch=src`). */
+  optionalValue?: boolean;
   description: string;
   /** Its value is the program (`start -m pkg.mod`): what follows belongs to the program, like after a script. */
   endsOptions?: boolean;
@@ -64,6 +66,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
         continue;
       }
       let value = inline;
+      if (value === undefined && spec.optionalValue) value = '';
       if (value === undefined) {
         if (i + 1 >= argv.length) throw new UsageError(`option --${spec.name} needs a value${spec.value ? ` ${spec.value}` : ''}`);
         value = argv[++i]!;
@@ -81,7 +84,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
 
 export function formatOptions(specs: OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const flag = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? ` ${s.value}` : ''}`;
+    const flag = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? (s.optionalValue ? `[=${s.value}]` : ` ${s.value}`) : ''}`;
     return [flag, s.description] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));

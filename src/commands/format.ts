@@ -19,7 +19,8 @@ const STATUS_COLOR: Record<Status, Color> = {
   errored: 'red',
 };
 
-export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'> & { leftovers?: number[] }): string {
+export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'> & { leftovers?: number[]; unhealthy?: boolean }): string {
+  if (info.status === 'running' && info.unhealthy) return 'unhealthy';
   const left = info.leftovers?.length ? `, ${info.leftovers.length} left` : '';
   if (info.status === 'exited' || info.status === 'errored') {
     if (info.signal) return `${info.status} (${info.signal})${left}`;

@@ -6,6 +6,7 @@ import { START_OPTIONS } from '../options/start-options.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
 import { fleetDetails, fleetRows } from './fleet-show.js';
+import { supervisionDetails } from './show-supervision.js';
 import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor } from './format.js';
 
 export const show: Command = {
@@ -20,6 +21,7 @@ export const show: Command = {
     const { processes, records } = await listApps(ctx);
     const info = processes.find((p) => p.name === target!.name)!;
     const record = records.find((r) => r.name === target!.name)!;
+    const supervision = await supervisionDetails(record);
     const details = {
       ...info,
       desired: record.desired,
@@ -37,6 +39,7 @@ export const show: Command = {
       /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
       logRotation: logLimits(record),
       ...fleetDetails(record, ctx.paths),
+      ...supervision.json,
     };
     if (args.values.json) {
       io.out(JSON.stringify(details, null, 2));
@@ -68,6 +71,7 @@ export const show: Command = {
       ['out log', info.outLog],
       ['err log', info.errLog],
       ['pidfile', info.pidFile],
+      ...supervision.rows,
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, value] of rows) io.out(`${k.padEnd(width)}  ${value}`);

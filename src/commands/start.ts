@@ -7,6 +7,7 @@ import { type StartOptions, startApp, startExisting } from '../core/lifecycle/st
 import { isValidName } from '../core/records/names.js';
 import { readRecord } from '../core/records/registry.js';
 import { UsageError } from '../errors.js';
+import { START_OPTIONS } from '../options/start-options.js';
 import { startOptionsFromCli } from '../options/validate.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { CONFIG_OPTION, ONLY_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
@@ -90,7 +91,11 @@ export const start: Command = {
       }
       return 0;
     }
-    printStarted(await startApp(ctx, options), io, v.json === true, 'started');
+    const result = await startApp(ctx, options);
+    printStarted(result, io, v.json === true, 'started');
+    // --watch, --health…: the supervisor does them; say that the program is supervised, and why.
+    const implied = v.restart === undefined ? START_OPTIONS.find((o) => o.supervision === 'implied' && o.flag !== null && v[o.flag] !== undefined) : undefined;
+    if (implied && v.json !== true) io.out(`  supervised: --restart ${result.record.restart} (implied by --${implied.flag})`);
     if (note) io.err(note);
     return 0;
   },

@@ -13,7 +13,7 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
     return;
   }
   if (result.exitedCleanly) {
-    io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code 0 (pid ${r.pid})`);
+    io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code ${r.exitCode ?? 0} (pid ${r.pid})`);
   } else {
     // No pid: with --wait 0 a supervised program that ended at once is reported between two runs.
     const pid = r.pid === null ? 'ended at once; the supervisor restarts it' : `pid ${r.pid}`;

@@ -8,8 +8,8 @@ import type { Command } from './command.js';
 import { ONLY_OPTION, TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
-  { name: 'signal', short: 's', type: 'string', value: '<SIG>', description: 'signal to send first (default SIGTERM)' },
-  { name: 'timeout', short: 't', type: 'string', value: '<duration>', description: 'then SIGKILL after this long (default 10s)' },
+  { name: 'signal', short: 's', type: 'string', value: '<SIG>', description: "signal to send first (default: the program's --stop-signal, else TERM)" },
+  { name: 'timeout', short: 't', type: 'string', value: '<duration>', description: "then SIGKILL after this long (default: the program's --kill-timeout, else 10s)" },
 ];
 
 export function stopOptions(args: Parsed): StopOptions {

@@ -83,8 +83,9 @@ export function completionCommand(command: CommandLike, entry: { aliases: readon
         long: o.name,
         short: o.short ?? null,
         description: o.description,
-        takesValue: o.type !== 'boolean',
-        value: completeValue(o),
+        // `--watch[=<path>]`: alone it is complete, so the next word is not its value.
+        takesValue: o.type !== 'boolean' && o.optionalValue !== true,
+        value: o.optionalValue ? ({ kind: 'none' } as const) : completeValue(o),
       })),
       HELP,
     ],

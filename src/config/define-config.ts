@@ -94,8 +94,41 @@ export interface AppConfig {
   instances?: 1 | '1';
   /** Accepted as fork only: there is no cluster mode. */
   exec_mode?: 'fork' | 'fork_mode';
-  /** Accepted as false only: bgrun does not watch files. */
-  watch?: false;
+  /** Restart on changes: true for the app's folder, or paths relative to it (README, Supervision). */
+  watch?: boolean | string | string[];
+  /** Globs never watched (pm2: ignore_watch). */
+  watchIgnore?: string | string[];
+  ignore_watch?: string | string[];
+  /** Settle time before the one restart (pm2: watch_delay). */
+  watchDelay?: Duration;
+  watch_delay?: Duration;
+  /** Follow symbolic links in watched folders (pm2: watch_options.followSymlinks). */
+  watchFollowSymlinks?: boolean;
+  watch_options?: { followSymlinks?: boolean };
+  /** Restart on a cron schedule, or start it when it is not running (pm2: cron_restart). */
+  cronRestart?: string;
+  cron_restart?: string;
+  /** Exit codes that mean done: never restarted (pm2: stop_exit_codes). */
+  stopExitCodes?: number | number[] | string;
+  stop_exit_codes?: number | number[] | string;
+  /** Every stop of it sends SIGKILL after this long (pm2: kill_timeout). */
+  killTimeout?: Duration;
+  kill_timeout?: Duration;
+  /** The signal of a graceful stop ("SIGINT"). */
+  stopSignal?: string;
+  /** A fixed delay before each automatic restart (pm2: restart_delay). */
+  restartDelay?: Duration;
+  restart_delay?: Duration;
+  /** The first step of the doubling restart backoff (pm2: exp_backoff_restart_delay). */
+  expBackoffRestartDelay?: Duration;
+  exp_backoff_restart_delay?: Duration;
+  /** Health check that restarts it: "tcp:3000", "http://127.0.0.1:3000/health", "log:/alive/", "cmd:./check.sh". */
+  health?: string;
+  healthInterval?: Duration;
+  healthTimeout?: Duration;
+  healthRetries?: number;
+  /** Shell command run after every exit no stop asked for, with BGRUN_NAME, BGRUN_EVENT… */
+  onExit?: string;
   /** pm2 environments, used by `pm2 start --env <name>` only; bgrun checks and ignores them, as pm2 does without --env. */
   [environment: `env_${string}`]: Record<string, string | number | boolean> | undefined;
 }

@@ -5,9 +5,7 @@
  * with a bgrun meaning are in the option table, options/start-options.ts). An option that
  * gives one of these a meaning removes it from here.
  */
-export const PM2_FIXED: Record<string, { values: readonly unknown[]; expected: string }> = {
-  watch: { values: [false], expected: 'false: bgrun does not watch files' },
-};
+export const PM2_FIXED: Record<string, { values: readonly unknown[]; expected: string }> = {};
 
 /** pm2 keys that bgrun does not support, and why: refused rather than silently ignored. */
 export const PM2_UNSUPPORTED: Record<string, string> = {
@@ -15,15 +13,8 @@ export const PM2_UNSUPPORTED: Record<string, string> = {
   node_args: 'in a bgrun.config file, use interpreterArgs (pm2 files read it as pm2 does)',
   interpreter_args: 'in a bgrun.config file, use interpreterArgs (pm2 files read it as pm2 does)',
   exec_interpreter: 'in a bgrun.config file, use interpreter (pm2 files read it as pm2 does)',
-  kill_timeout: "give 'bgrun stop --timeout <duration>' instead",
-  restart_delay: 'bgrun restarts with an exponential backoff of its own',
-  exp_backoff_restart_delay: 'bgrun restarts with an exponential backoff of its own',
-  cron_restart: 'bgrun has no scheduled restarts',
   wait_ready: 'use ready, e.g. ready: "tcp:3000" or ready: "log:/listening/"',
   listen_timeout: 'use readyTimeout together with ready',
-  stop_exit_codes: "bgrun's restart: \"on-failure\" already leaves exit code 0 alone",
-  ignore_watch: 'bgrun does not watch files',
-  watch_options: 'bgrun does not watch files',
   shutdown_with_message: 'bgrun stops with a signal',
   source_map_support: 'pass interpreter: "node --enable-source-maps"',
   vizion: 'bgrun does not track versions',

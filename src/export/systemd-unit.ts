@@ -1,6 +1,8 @@
 import { type FleetSource, fleetUnitLines } from './systemd-fleet.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { BgrunError } from '../errors.js';
+import type { SupervisionSettings } from '../core/supervision.js';
+import { supervisionUnitLines } from './systemd-supervision.js';
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, effectiveMaxRestarts } from '../supervisor/policy.js';
 
 /**
@@ -24,7 +26,8 @@ export type UnitSource = Pick<
   'name' | 'command' | 'cwd' | 'envVars' | 'envFiles' | 'restart' | 'maxRestarts' | 'minUptimeMs' | 'maxMemoryBytes' | 'outLog' | 'errLog'
 > &
   Partial<Pick<ProcessRecord, 'ready' | 'maxLogBytes' | 'dependsOn' | 'logTime' | 'compressLogs'>> &
-  FleetSource;
+  FleetSource &
+  SupervisionSettings;
 
 export interface UnitOptions {
   /** A user unit (`systemctl --user`): WantedBy=default.target and no User=. */
@@ -149,11 +152,14 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
   const unitName = unitNameOf(source.name);
   const limits = startLimits(source);
   const runAs = options.user ? null : (options.runAs ?? null);
+  const supervision = supervisionUnitLines(source);
+  const stopTimeout = supervision.killTimeoutMs === null ? STOP_TIMEOUT : timeSpan(supervision.killTimeoutMs);
+  const stopSignal = supervision.killSignal ?? 'SIGTERM';
   const header = [
     `# ${unitName}: the program '${source.name}', exported from bgrun${options.bgrunVersion ? ` ${options.bgrunVersion}` : ''}.`,
     '#',
     '# It runs what bgrun runs: the same command, working folder and log files,',
-    `# the restart policy '${source.restart}' and the same stop (SIGTERM to the whole group, SIGKILL after ${STOP_TIMEOUT}).`,
+    `# the restart policy '${source.restart}' and the same stop (${stopSignal} to the whole group, SIGKILL after ${stopTimeout}).`,
     '#',
     '# Environment: only the variables given with --env (Environment=) and the',
     '# --env-file files (EnvironmentFile=, read again at every start) are here.',
@@ -183,8 +189,8 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
   service.push(...fleet.comments);
   for (const [key, value] of fleet.env) service.push(`Environment=${environmentAssignment(key, value)}`);
   service.push(`ExecStart=${execStartLine(source.command)}`);
-  service.push(`Restart=${source.restart}`, `RestartSec=${timeSpan(BACKOFF_BASE_MS)}`);
-  if (source.restart !== 'no') {
+  service.push(`Restart=${source.restart}`, `RestartSec=${timeSpan(supervision.restartSecMs ?? BACKOFF_BASE_MS)}`);
+  if (source.restart !== 'no' && supervision.doubles) {
     service.push(
       `# bgrun doubles the delay after each quick crash, up to ${timeSpan(BACKOFF_MAX_MS)}; systemd >= 254 can too:`,
       `#RestartSteps=${Math.ceil(Math.log2(BACKOFF_MAX_MS / BACKOFF_BASE_MS))}`,
@@ -216,8 +222,10 @@ export function systemdUnit(source: UnitSource, options: UnitOptions): SystemdUn
     service.push("# bgrun recorded when each line was written (--log-time); the journal does (StandardOutput=journal, 'journalctl -u' shows the times).");
   }
   service.push(
+    ...supervision.lines,
     'KillMode=control-group',
-    `TimeoutStopSec=${STOP_TIMEOUT}`,
+    ...(supervision.killSignal ? [`KillSignal=${supervision.killSignal}`] : []),
+    `TimeoutStopSec=${stopTimeout}`,
     `StandardOutput=append:${unitPath(source.outLog, 'the log file')}`,
     `StandardError=append:${unitPath(source.errLog, 'the log file')}`,
   );

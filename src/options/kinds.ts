@@ -61,6 +61,8 @@ export interface ValueKind<T> {
   repeatable?: boolean;
   /** A flag on the command line: it takes no value (fromText gets []). */
   boolean?: boolean;
+  /** `--flag` alone or `--flag=value` (never the next word): `--watch`, `--watch=src`; alone, fromText gets ''. */
+  optionalValue?: boolean;
   /** Its value is the program (`-m pkg.mod`): what follows on the command line is the program's. */
   endsOptions?: boolean;
   /** The words a value is one of, for completion. */

@@ -31,6 +31,7 @@ import type { ProcessRecord } from '../core/records/record.js';
 import { formatBytes } from '../core/size.js';
 import { DEFAULT_INSTANCE_VAR } from '../core/fleet/instance-env.js';
 import * as kinds from './kinds.js';
+import * as sup from './supervision-kinds.js';
 import type { ValueKind } from './kinds.js';
 
 /** Fields of StartOptions an option can set. */
@@ -90,6 +91,18 @@ const copies: StartOption['needs'] = {
   key: 'instances',
   missing: (_o, given) => !given('instances'),
   message: (instances) => `is for copies of an app: add ${instances.usage}`,
+};
+
+/** Options of a watch, of a health check: nothing to do without it. */
+const watching: StartOption['needs'] = {
+  key: 'watch',
+  missing: (o) => o.watch === undefined,
+  message: (watch) => `needs ${watch.name}: what to watch`,
+};
+const checking: StartOption['needs'] = {
+  key: 'health',
+  missing: (o) => o.health === undefined,
+  message: (health) => `needs ${health.name}: the probe to run`,
 };
 
 const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '-');
@@ -333,6 +346,142 @@ export const START_OPTIONS: readonly StartOption[] = [
     field: 'namespace',
     kind: kinds.namespace,
     help: "a group for 'list' and for targets written @<ns> (stop @<ns>, logs @<ns>…)",
+  }),
+  // The supervisor's settings (issue 13; README "Supervision"): each makes bgrun supervise the program.
+  option({
+    key: 'watch',
+    flag: 'watch',
+    pm2: { key: 'watch' },
+    field: 'watch',
+    kind: sup.watchPaths,
+    help: 'restart it when files change under its folder, or under <path> (repeatable)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'watchIgnore',
+    flag: 'watch-ignore',
+    pm2: { key: 'ignore_watch' },
+    field: 'watchIgnore',
+    kind: sup.globs,
+    help: 'never watch these (repeatable; node_modules, .git and logs always ignored)',
+    supervision: 'implied',
+    needs: watching,
+  }),
+  option({
+    key: 'watchDelay',
+    flag: 'watch-delay',
+    pm2: { key: 'watch_delay' },
+    field: 'watchDelayMs',
+    kind: kinds.duration,
+    help: 'wait for changes to settle this long before the restart (default 500ms)',
+    supervision: 'implied',
+    needs: watching,
+  }),
+  option({
+    key: 'watchFollowSymlinks',
+    flag: 'watch-follow-symlinks',
+    pm2: { key: 'watch_options', kind: sup.watchOptions },
+    field: 'watchFollowSymlinks',
+    kind: kinds.flag,
+    help: 'follow symbolic links inside watched folders',
+    supervision: 'implied',
+    needs: watching,
+  }),
+  option({
+    key: 'cronRestart',
+    flag: 'cron-restart',
+    pm2: { key: 'cron_restart' },
+    field: 'cronRestart',
+    kind: sup.cron,
+    help: 'restart it on this cron schedule, or start it if it is not running ("0 3 * * *")',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'stopExitCodes',
+    flag: 'stop-exit-codes',
+    pm2: { key: 'stop_exit_codes' },
+    field: 'stopExitCodes',
+    kind: sup.exitCodes,
+    help: 'exit codes that mean done: never restarted (e.g. 0,3)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'killTimeout',
+    flag: 'kill-timeout',
+    pm2: { key: 'kill_timeout' },
+    field: 'killTimeoutMs',
+    kind: sup.positiveDuration,
+    help: 'every stop of it sends SIGKILL after this long (default 10s)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'stopSignal',
+    flag: 'stop-signal',
+    field: 'stopSignal',
+    kind: sup.signal,
+    help: 'signal of a graceful stop (default TERM)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'restartDelay',
+    flag: 'restart-delay',
+    pm2: { key: 'restart_delay' },
+    field: 'restartDelayMs',
+    kind: kinds.duration,
+    help: 'wait this long before each automatic restart (instead of the backoff)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'expBackoffRestartDelay',
+    flag: 'exp-backoff-restart-delay',
+    pm2: { key: 'exp_backoff_restart_delay' },
+    field: 'expBackoffRestartDelayMs',
+    kind: sup.positiveDuration,
+    help: 'first step of the doubling restart backoff (default 100ms)',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'health',
+    flag: 'health',
+    field: 'health',
+    kind: sup.healthProbe,
+    help: 'health check: tcp:PORT, http://host:port/path, log:/regex/ or cmd:<command>',
+    supervision: 'implied',
+  }),
+  option({
+    key: 'healthInterval',
+    flag: 'health-interval',
+    field: 'healthIntervalMs',
+    kind: sup.positiveDuration,
+    help: 'run the health check this often (default 10s)',
+    supervision: 'implied',
+    needs: checking,
+  }),
+  option({
+    key: 'healthTimeout',
+    flag: 'health-timeout',
+    field: 'healthTimeoutMs',
+    kind: sup.positiveDuration,
+    help: 'a check taking longer fails (default 5s)',
+    supervision: 'implied',
+    needs: checking,
+  }),
+  option({
+    key: 'healthRetries',
+    flag: 'health-retries',
+    field: 'healthRetries',
+    kind: sup.retries,
+    help: 'restart it after N failed checks in a row (default 3)',
+    supervision: 'implied',
+    needs: checking,
+  }),
+  option({
+    key: 'onExit',
+    flag: 'on-exit',
+    field: 'onExit',
+    kind: sup.shellCommand,
+    help: 'run this shell command after every exit no stop asked for (BGRUN_* variables)',
+    supervision: 'implied',
   }),
   option({
     key: 'execMode',

@@ -42,11 +42,13 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
   const out: Partial<StartOptions> = {};
   const target = out as Record<string, unknown>;
   const isGiven = (key: string) => front.given(optionByKey(key)!) !== undefined;
+  // --watch, --health, --on-exit…: the supervisor does them, so they make the program supervised (on-failure).
+  const implied = START_OPTIONS.find((o) => o.supervision === 'implied' && (keys === undefined || keys.includes(o.key)) && ![undefined, false].includes(front.given(o)?.value as undefined));
   for (const option of START_OPTIONS) {
     if (keys !== undefined && !keys.includes(option.key)) continue;
     const given = front.given(option);
     if (given === undefined) continue;
-    if (option.supervision === 'needs-restart' && (out.restart ?? 'no') === 'no') {
+    if (option.supervision === 'needs-restart' && (out.restart ?? (implied ? 'on-failure' : 'no')) === 'no') {
       throw front.fail(
         option,
         given,
@@ -56,6 +58,9 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
     if (option.needs?.missing(out, isGiven)) {
       const other = optionByKey(option.needs.key)!;
       throw front.fail(option, given, option.needs.message({ name: front.name(other), usage: front.usage(other) }));
+    }
+    if (option === implied && out.restart === 'no') {
+      throw front.fail(option, given, `needs supervision: drop ${front.setting(restartOption, 'no')} (it implies ${front.setting(restartOption, 'on-failure')})`);
     }
     const value = front.parse(option, given);
     if (option.field !== undefined && value !== undefined) target[option.field] = value;

@@ -85,7 +85,8 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
   }
   const crashed = current.pid !== firstPid || current.status !== 'running' || current.restarts !== restarts;
   if (!crashed) return { record: current, exitedCleanly: false };
-  if (current.exitCode === 0 && current.signal === null) {
+  // Exit 0, or a code of --stop-exit-codes: the program says it is done, not that it failed.
+  if (current.signal === null && (current.exitCode === 0 || (current.exitCode !== null && (current.stopExitCodes ?? []).includes(current.exitCode)))) {
     return { record: current, exitedCleanly: true };
   }
   const error = new ExitedAtStartError({

@@ -18,7 +18,13 @@ export function isFailure(end: RunEnd): boolean {
   return end.signal !== null || end.exitCode !== 0;
 }
 
-export function shouldRestart(policy: RestartPolicy, end: RunEnd): boolean {
+/** An exit with one of `--stop-exit-codes` means done: never restarted, whatever the policy. */
+export function isStopExit(end: RunEnd, stopExitCodes: readonly number[] | undefined): boolean {
+  return end.signal === null && end.exitCode !== null && (stopExitCodes ?? []).includes(end.exitCode);
+}
+
+export function shouldRestart(policy: RestartPolicy, end: RunEnd, stopExitCodes?: readonly number[]): boolean {
+  if (isStopExit(end, stopExitCodes)) return false;
   if (policy === 'always') return true;
   if (policy === 'on-failure') return isFailure(end);
   return false;
@@ -29,9 +35,21 @@ export function nextFailures(previous: number, uptimeMs: number, minUptimeMs: nu
   return uptimeMs >= minUptimeMs ? 0 : previous + 1;
 }
 
-/** 100 ms, 200 ms, 400 ms… capped at 30 s; after a long run, 100 ms again. */
-export function backoffDelay(failures: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+/** 100 ms, 200 ms, 400 ms… capped at 30 s; after a long run, 100 ms again. `base` is the first step. */
+export function backoffDelay(failures: number, base = BACKOFF_BASE_MS): number {
+  return Math.min(Math.max(BACKOFF_MAX_MS, base), base * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * The wait before an automatic restart: the doubling backoff from
+ * `--exp-backoff-restart-delay` (pm2's exp_backoff_restart_delay) when given, else a fixed
+ * `--restart-delay` (pm2's restart_delay) when given, else the default backoff. As in
+ * pm2, the backoff wins when both are given.
+ */
+export function restartDelay(failures: number, settings: { restartDelayMs?: number; expBackoffRestartDelayMs?: number }): number {
+  if (settings.expBackoffRestartDelayMs !== undefined) return backoffDelay(failures, settings.expBackoffRestartDelayMs);
+  if (settings.restartDelayMs !== undefined) return settings.restartDelayMs;
+  return backoffDelay(failures);
 }
 
 export function effectiveMaxRestarts(policy: RestartPolicy, maxRestarts: number | null): number {

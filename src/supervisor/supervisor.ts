@@ -7,8 +7,13 @@ import type { ProcessRecord } from '../core/records/record.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
 import { terminateTree } from '../core/processes/terminate.js';
-import { backoffDelay, givesUp, nextFailures, type RunEnd, shouldRestart } from './policy.js';
 import { LogKeeper } from './log-keeper.js';
+import { DEFAULT_KILL_TIMEOUT_MS } from '../core/supervision.js';
+import { Schedules } from './cron.js';
+import { HealthChecks } from './health.js';
+import { ExitHooks, type HookEvent } from './hooks.js';
+import { givesUp, isFailure, isStopExit, nextFailures, restartDelay, type RunEnd, shouldRestart } from './policy.js';
+import { Watches } from './watch.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
 
@@ -20,6 +25,9 @@ const TICK_MS = 500;
 const MEMORY_TICKS = 2;
 /** Idle this many ticks in a row before exiting, so a start right after a stop finds us. */
 const IDLE_TICKS = 4;
+
+/** Why the supervisor itself stopped a run it will start again at once. */
+type PlannedRestart = 'memory' | 'unhealthy' | 'watch' | 'cron';
 
 interface Run {
   pid: number;
@@ -36,8 +44,14 @@ export class Supervisor {
   private readonly reportedCorrupt = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly overMemory = new Map<string, number>();
-  /** Names being restarted because of max-memory: that exit is not a crash. */
-  private readonly memoryRestarts = new Set<string>();
+  /** Names being restarted on purpose (max-memory, health, watch, cron): that exit is not a crash. */
+  private readonly planned = new Map<string, PlannedRestart>();
+  /** What broke in a program's supervision after its start, by feature, for `show` (supervisionError). */
+  private readonly problems = new Map<string, Map<string, string>>();
+  private readonly watches: Watches;
+  private readonly schedules: Schedules;
+  private readonly health: HealthChecks;
+  private readonly hooks: ExitHooks;
   private reconciling: Promise<void> | null = null;
   private again = false;
   private idleTicks = 0;
@@ -50,6 +64,15 @@ export class Supervisor {
     private readonly log: (line: string) => void,
   ) {
     this.keeper = new LogKeeper(ctx, log);
+    const report = (feature: string) => (name: string, problem: string | null) => this.report(name, feature, problem);
+    this.watches = new Watches(ctx.paths.home, log, (name, files) => this.onWatchChange(name, files), report('watch'));
+    this.schedules = new Schedules(log, (name) => this.restartOrStart(name, 'cron', 'its --cron-restart schedule'), report('cron'));
+    this.health = new HealthChecks(ctx, log, {
+      unhealthy: (name, pid, reason) => this.restartGracefully(name, pid, 'unhealthy', `its health check failed: ${reason}`),
+      changed: (name, pid, unhealthy, reason) => this.setHealth(name, pid, unhealthy, reason),
+      ready: (name, pid) => this.markReady(name, pid),
+    }, report('health'));
+    this.hooks = new ExitHooks(ctx.paths, log, report('hook'));
   }
 
   start(): void {
@@ -65,6 +88,10 @@ export class Supervisor {
     if (this.interval) clearInterval(this.interval);
     this.keeper.close();
     for (const timer of this.timers.values()) clearTimeout(timer);
+    this.watches.closeAll();
+    this.schedules.closeAll();
+    this.health.closeAll();
+    this.hooks.shutdown();
     for (const run of this.runs.values()) run.child?.unref();
     process.exit(0);
   }
@@ -116,7 +143,8 @@ export class Supervisor {
     // Logs past their limit are rotated, and time indexes written, as the logs grow (log-keeper.ts).
     this.keeper.sync(records);
     await this.rotateOwnLog();
-    const busy = needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null);
+    await this.syncFeatures(records);
+    const busy = needsSupervisor(records) || ([...this.runs.values()].some((run) => run.child !== null) || this.hooks.busy);
     this.idleTicks = busy ? 0 : this.idleTicks + 1;
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
   }
@@ -164,6 +192,99 @@ export class Supervisor {
       await this.onExit(name, lost, { exitCode: null, signal: null });
     }
     // Otherwise it ended and its policy said no restart: nothing to do.
+  }
+
+  /** Watches, schedules and health checks follow the records (a new supervisor resumes them all from there). */
+  private async syncFeatures(records: ProcessRecord[]): Promise<void> {
+    // The records of this pass may predate a launch it made: health checks want the current pid.
+    const current = records.map((r) => {
+      const run = this.runs.get(r.name);
+      return run && r.pid !== run.pid ? (readRecord(this.ctx.paths, r.name) ?? r) : r;
+    });
+    try {
+      this.watches.sync(current);
+      this.schedules.sync(current);
+      this.health.sync(current);
+    } catch (error) {
+      this.log(`error: ${(error as Error).message}`);
+    }
+  }
+
+  /** A settled burst of changes: restart a running program, start one that ended. */
+  private onWatchChange(name: string, files: string[]): void {
+    const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
+    this.restartOrStart(name, 'watch', `${files.length === 1 ? 'a change' : `${files.length} changes`} (${shown})`);
+  }
+
+  /** Restarts the program gracefully if it runs; starts it if it ended (exited, or given up on) and was not stopped. */
+  private restartOrStart(name: string, why: PlannedRestart, reason: string): void {
+    if (this.stopping) return;
+    const run = this.runs.get(name);
+    if (run) {
+      this.restartGracefully(name, run.pid, why, reason);
+      return;
+    }
+    this.startAgain(name, reason).catch((error: unknown) => this.log(`error starting ${name}: ${(error as Error).message}`));
+  }
+
+  private async startAgain(name: string, reason: string): Promise<void> {
+    const go = await withLock(this.ctx.paths, () => {
+      const record = readRecord(this.ctx.paths, name);
+      if (!record || record.desired !== 'running' || record.restart === 'no') return false;
+      if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return false;
+      // A fresh start: the crash loop so far no longer counts.
+      writeRecord(this.ctx.paths, { ...record, failures: 0, nextStartAt: null });
+      return true;
+    });
+    if (!go) return;
+    const timer = this.timers.get(name);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(name);
+    this.log(`starting ${name}: ${reason}`);
+    await this.launch(name, true);
+  }
+
+  /** A graceful stop of its tree (its --stop-signal, --kill-timeout), then at once a start: onExit sees it planned. */
+  private restartGracefully(name: string, pid: number, why: PlannedRestart, reason: string): void {
+    const run = this.runs.get(name);
+    if (!run || run.pid !== pid || run.identity === null || this.planned.has(name)) return;
+    const record = readRecord(this.ctx.paths, name);
+    if (!record || record.desired !== 'running') return;
+    this.planned.set(name, why);
+    this.log(`restarting ${name} (pid ${pid}): ${reason}`);
+    terminateTree(run.pid, run.identity, { signal: (record.stopSignal ?? 'SIGTERM') as NodeJS.Signals, timeoutMs: record.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS }).catch(
+      (error: unknown) => {
+        this.planned.delete(name);
+        this.log(`error stopping ${name}: ${(error as Error).message}`);
+      },
+    );
+  }
+
+  private setHealth(name: string, pid: number, unhealthy: boolean, reason: string | null): void {
+    this.updateRecord(name, (r) => (r.pid === pid ? { ...r, unhealthy, healthError: reason } : null));
+  }
+
+  private markReady(name: string, pid: number): void {
+    this.updateRecord(name, (r) => (r.pid === pid ? { ...r, readyAt: new Date().toISOString() } : null));
+  }
+
+  private report(name: string, feature: string, problem: string | null): void {
+    const byFeature = this.problems.get(name) ?? new Map<string, string>();
+    if (problem === null ? !byFeature.has(feature) : byFeature.get(feature) === problem) return;
+    if (problem === null) byFeature.delete(feature);
+    else byFeature.set(feature, problem);
+    this.problems.set(name, byFeature);
+    const text = byFeature.size > 0 ? [...byFeature.values()].join('; ') : null;
+    this.updateRecord(name, (r) => ((r.supervisionError ?? null) === text ? null : { ...r, supervisionError: text }));
+  }
+
+  /** A small change of one record under the lock, in the background; null from `change`: nothing to write. */
+  private updateRecord(name: string, change: (r: ProcessRecord) => ProcessRecord | null): void {
+    withLock(this.ctx.paths, () => {
+      const record = readRecord(this.ctx.paths, name);
+      const next = record ? change(record) : null;
+      if (next) writeRecord(this.ctx.paths, next);
+    }).catch((error: unknown) => this.log(`error updating ${name}: ${(error as Error).message}`));
   }
 
   private forgetIfGone(name: string): void {
@@ -215,6 +336,7 @@ export class Supervisor {
       }
       let child: ChildProcess;
       try {
+        this.health.beforeSpawn(record);
         child = await spawnRecord(this.ctx.paths, record);
       } catch (error) {
         const reason = (error as Error).message;
@@ -254,6 +376,8 @@ export class Supervisor {
         startError: null,
         launcher: null,
         supervisedBy: String(process.pid),
+        unhealthy: false,
+        healthError: null,
       });
       this.log(`${automatic ? 'restarted' : 'started'} ${name} (pid ${pid})`);
     });
@@ -264,7 +388,10 @@ export class Supervisor {
     if (this.stopping) return;
     // Taken before the lock: waiting for it under load must not count as uptime (it would reset the backoff).
     const endedAtMs = Date.now();
-    const byMemory = this.memoryRestarts.delete(name);
+    const plan = this.planned.get(name) ?? null;
+    this.planned.delete(name);
+    let hook: HookEvent | null = null;
+    let hookRecord: ProcessRecord | null = null;
     const delay = await withLock(this.ctx.paths, () => {
       const record = readRecord(this.ctx.paths, name);
       // Restarted, removed, or already handled (a pass that read the records earlier): not ours now.
@@ -276,18 +403,23 @@ export class Supervisor {
         writeRecord(this.ctx.paths, { ...ended, status: 'stopped', nextStartAt: null });
         return null;
       }
-      if (!byMemory && !shouldRestart(record.restart, end)) {
+      // Asked for by no stop or restart: the hook hears of it (a planned watch or cron restart is no news).
+      hookRecord = { ...ended, unhealthy: false, healthError: null };
+      hook = plan === 'memory' || plan === 'unhealthy' ? plan : plan ? null : isFailure(end) && !isStopExit(end, record.stopExitCodes) ? 'crashed' : 'exited';
+      if (!plan && !shouldRestart(record.restart, end, record.stopExitCodes)) {
         writeRecord(this.ctx.paths, { ...ended, status: 'exited', nextStartAt: null, failures: 0 });
-        this.log(`${name} exited with code ${end.exitCode}; not restarted (--restart ${record.restart})`);
+        const why = isStopExit(end, record.stopExitCodes) ? `--stop-exit-codes ${record.stopExitCodes!.join(',')}` : `--restart ${record.restart}`;
+        this.log(`${name} exited with code ${end.exitCode}; not restarted (${why})`);
         return null;
       }
-      const failures = byMemory ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, endedAtMs - run.startedAt, record.minUptimeMs);
+      const failures = plan ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, endedAtMs - run.startedAt, record.minUptimeMs);
       if (givesUp(record.restart, record.maxRestarts, failures)) {
         writeRecord(this.ctx.paths, { ...ended, status: 'errored', nextStartAt: null, failures });
         this.log(`${name} crashed ${failures} times in a row; giving up (status errored)`);
+        hook = 'errored';
         return null;
       }
-      const wait = byMemory ? 0 : backoffDelay(failures);
+      const wait = plan ? 0 : restartDelay(failures, record);
       writeRecord(this.ctx.paths, {
         ...ended,
         status: 'exited',
@@ -295,32 +427,30 @@ export class Supervisor {
         nextStartAt: new Date(Date.now() + wait).toISOString(),
       });
       const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === null ? 'ended (exit code unknown)' : `exited with code ${end.exitCode}`;
-      this.log(`${name} ${how}${byMemory ? ' after exceeding --max-memory' : ''}; restarting in ${wait} ms`);
+      const because = { memory: ' after exceeding --max-memory', unhealthy: ' after failing its health check', watch: ' for a change of watched files', cron: ' on its --cron-restart schedule' };
+      this.log(`${name} ${how}${plan ? because[plan] : ''}; restarting in ${wait} ms`);
       return wait;
     });
+    if (hook && hookRecord) this.hooks.fire({ record: hookRecord, event: hook, exitCode: end.exitCode, signal: end.signal });
     if (delay !== null) this.schedule(name, delay);
   }
 
   private async checkMemory(record: ProcessRecord, run: Run): Promise<void> {
-    if (record.maxMemoryBytes === null || this.memoryRestarts.has(record.name)) return;
+    if (record.maxMemoryBytes === null || this.planned.has(record.name)) return;
     const usage = readUsage([run.pid]).get(run.pid);
     const count = usage && usage.memory > record.maxMemoryBytes ? (this.overMemory.get(record.name) ?? 0) + 1 : 0;
     this.overMemory.set(record.name, count);
     if (count < MEMORY_TICKS || run.identity === null) return;
     this.overMemory.delete(record.name);
-    this.memoryRestarts.add(record.name);
-    this.log(`${record.name} uses ${usage?.memory} bytes, over --max-memory ${record.maxMemoryBytes}; restarting it gracefully`);
     // Not awaited: the tree may take up to its timeout to stop, and other programs need watching meanwhile.
-    terminateTree(run.pid, run.identity, { timeoutMs: 10_000 }).catch((error: unknown) =>
-      this.log(`error stopping ${record.name}: ${(error as Error).message}`),
-    );
+    this.restartGracefully(record.name, run.pid, 'memory', `it uses ${usage?.memory} bytes, over --max-memory ${record.maxMemoryBytes}`);
   }
 
   /** Exits when nothing needs supervising; decided under the lock so a concurrent start finds us or a successor. */
   private async exitIfIdle(): Promise<void> {
     const idle = await withLock(this.ctx.paths, () => {
       const { records } = readRecords(this.ctx.paths, { quarantine: false });
-      if (needsSupervisor(records) || [...this.runs.values()].some((run) => run.child !== null)) return false;
+      if (needsSupervisor(records) || ([...this.runs.values()].some((run) => run.child !== null) || this.hooks.busy)) return false;
       if (readSupervisorInfo(this.ctx.paths)?.pid === process.pid) removeSupervisorInfo(this.ctx.paths);
       return true;
     });

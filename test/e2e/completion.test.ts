@@ -78,7 +78,7 @@ test('bash: completes commands, options, option values and the names of current 
     'all web worker',
     'web worker',
     'all web worker',
-    '--restart',
+    '--restart --restart-delay',
     'always no on-failure',
     'KILL',
     'kubernetes systemd',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AlreadyRunningError, StartError, describeSystemError } from '../../errors.js';
+import { AlreadyRunningError, StartError, UsageError, describeSystemError } from '../../errors.js';
+import { type SupervisionSettings, resolveSupervision, supervisionGiven } from '../supervision.js';
 import type { Context } from '../context.js';
 import { readEnvFile } from '../processes/env-file.js';
 import { recordedLogLimits } from '../logs/limits.js';
@@ -17,7 +18,7 @@ import { checkNameOwner } from '../records/origin.js';
 import { observe } from './status.js';
 
 /** What `bgrun start` takes; the library's `start()` takes the same. */
-export interface StartOptions {
+export interface StartOptions extends SupervisionSettings {
   /** A script path, or with `isCommand` a command to find on PATH. */
   script: string;
   args?: string[];
@@ -136,6 +137,18 @@ export interface PreparedStart {
   python: ReturnType<typeof resolveProgram>['python'];
   /** What the record calls the script (the module with -m). */
   script: string;
+  /** The restart policy: on-failure when a supervision setting implies it. */
+  restart: RestartPolicy;
+  /** Watch, health, hooks… as records keep them (watch paths absolute). */
+  supervision: SupervisionSettings;
+}
+
+/** The supervision settings given (watch, health, hooks…): each implies supervision. */
+function supervisionOf(options: StartOptions): SupervisionSettings {
+  const { watch, watchIgnore, watchDelayMs, watchFollowSymlinks, cronRestart, stopExitCodes, killTimeoutMs, stopSignal, restartDelayMs, expBackoffRestartDelayMs, health, healthIntervalMs, healthTimeoutMs, healthRetries, onExit } = options;
+  const all: SupervisionSettings = { watch, watchIgnore, watchDelayMs, watchFollowSymlinks, cronRestart, stopExitCodes, killTimeoutMs, stopSignal, restartDelayMs, expBackoffRestartDelayMs, health, healthIntervalMs, healthTimeoutMs, healthRetries, onExit };
+  for (const key of Object.keys(all) as (keyof SupervisionSettings)[]) if (all[key] === undefined) delete all[key];
+  return all;
 }
 
 /** Every check that needs no lock: a refused start leaves nothing behind. */
@@ -159,8 +172,16 @@ export function prepareStart(ctx: Context, options: StartOptions): PreparedStart
   if (options.namespace) validateName(options.namespace);
   const logPaths = chosenLogPaths(options);
   for (const file of new Set([logPaths.outLog, logPaths.errLog])) if (file !== undefined) checkLogPath(file);
+  let supervision = supervisionOf(options);
+  let restart = options.restart;
+  if (Object.keys(supervision).length > 0) {
+    const given = supervisionGiven(supervision);
+    if (restart === 'no') throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
+    restart ??= 'on-failure';
+    supervision = resolveSupervision(supervision, cwd, { ...ctx.env });
+  }
   ensureState(ctx.paths);
-  return { cwd, envFiles, args, command, python, script: options.module ?? options.script };
+  return { cwd, envFiles, args, command, python, script: options.module ?? options.script, restart: restart ?? 'no', supervision };
 }
 
 /** A new record with status `starting`, not yet written. */
@@ -180,13 +201,14 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     cwd: prepared.cwd,
     envVars: options.env ?? {},
     envFiles: prepared.envFiles,
-    restart: options.restart ?? 'no',
+    restart: prepared.restart,
     maxRestarts: options.maxRestarts ?? null,
     minUptimeMs: options.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
     maxMemoryBytes: options.maxMemoryBytes ?? null,
     ready: options.ready ?? null,
     readyTimeoutMs: options.readyTimeoutMs ?? null,
-    ...recordedLogLimits((options.restart ?? 'no') !== 'no', options.maxLogBytes, options.maxLogFiles),
+    ...recordedLogLimits(prepared.restart !== 'no', options.maxLogBytes, options.maxLogFiles),
+    ...prepared.supervision,
     ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
     origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
     ...(options.namespace ? { namespace: options.namespace } : {}),
@@ -210,7 +232,7 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     ...(options.compressLogs ? { compressLogs: true } : {}),
     ...(options.sharedLog ? { sharedLog: true } : {}),
     pidFile: pidFileOf(ctx.paths, name),
-    launcher: options.restart && options.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
+    launcher: prepared.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
     supervisedBy: null,
     failures: 0,
     nextStartAt: null,

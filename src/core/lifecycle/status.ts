@@ -108,6 +108,7 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       cwd: r.cwd,
       restart: r.restart,
       nextStartAt: r.nextStartAt ?? null,
+      unhealthy: r.status === 'running' && r.unhealthy === true,
       createdAt: r.createdAt,
       startedAt: r.startedAt,
       endedAt: r.endedAt,

@@ -30,6 +30,8 @@ export interface StopResult {
   leftovers?: number[];
   /** Set when the stop could not be written to the record (a full disk): why. The signals were sent all the same. */
   unrecorded?: string;
+  /** The signal of the graceful stop. */
+  signal?: string;
 }
 
 /**
@@ -89,8 +91,13 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       }
       options.progress?.begin(record.name);
       try {
-        const outcome = await terminateTree(seen.pid, seen.identity, options);
-        return { name: record.name, pid: seen.pid, wasRunning: outcome.wasRunning, escalated: outcome.escalated };
+        // The program's own --stop-signal and --kill-timeout, unless this stop names its own.
+        const outcome = await terminateTree(seen.pid, seen.identity, {
+          ...options,
+          signal: options.signal ?? (record.stopSignal as NodeJS.Signals | undefined),
+          timeoutMs: options.timeoutMs ?? record.killTimeoutMs,
+        });
+        return { name: record.name, pid: seen.pid, wasRunning: outcome.wasRunning, escalated: outcome.escalated, signal: options.signal ?? record.stopSignal ?? 'SIGTERM' };
       } finally {
         options.progress?.end(record.name);
       }
@@ -108,7 +115,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
         pid: null,
         identity: null,
         endedAt: ended ? new Date().toISOString() : current.endedAt,
-        signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (options.signal ?? 'SIGTERM')) : current.signal,
+        signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (result.signal ?? 'SIGTERM')) : current.signal,
         });
       } catch (error) {
         cannotRecord(result.name, error);

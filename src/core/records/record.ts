@@ -1,5 +1,6 @@
 /** The shape of one managed process on disk and in `list --json`. */
 import type { PythonChoice } from '../processes/python.js';
+import type { SupervisionSettings } from '../supervision.js';
 
 export type Status = 'starting' | 'running' | 'stopped' | 'exited' | 'errored';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
@@ -21,7 +22,7 @@ export interface RecordOrigin {
 }
 
 /** How to run the program again: everything `restart` needs, taken at `start`. */
-export interface AppSpec {
+export interface AppSpec extends SupervisionSettings {
   name: string;
   /** Executable and arguments exactly as spawned (interpreter resolved). */
   command: string[];
@@ -116,6 +117,12 @@ export interface ProcessRecord extends AppSpec {
   readyAt?: string | null;
   /** Supervised mode: why the supervisor could not spawn it (the command, which spawns nothing, reports it); cleared by every start. */
   startError?: string | null;
+  /** Supervised mode: the health check failed on its last run(s) (`list` shows unhealthy); cleared by a pass or a new run. */
+  unhealthy?: boolean;
+  /** Why the last health check failed. */
+  healthError?: string | null;
+  /** What of its supervision broke after the start (a watched folder removed, a hook that cannot run), for `show`. */
+  supervisionError?: string | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
@@ -134,6 +141,8 @@ export interface ProcessInfo {
   cwd: string;
   restart: RestartPolicy;
   nextStartAt: string | null;
+  /** Running, but its health check is failing (`--health`). */
+  unhealthy: boolean;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;

@@ -135,7 +135,10 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
   t.is(check({ apps: [{ script: 'a.js', instances: 3, increment_var: 'PORT' }] })[0]!.instances, 3);
   t.is(check({ apps: [{ script: 'a.js', instances: 1 }] })[0]!.instances, undefined, 'one instance is a single program');
   t.is(message(t, { apps: [{ script: 'a.js', increment_var: 'PORT' }] }), 'bgrun.config.json: apps[0].increment_var: is for copies of an app: add instances');
-  t.is(message(t, { apps: [{ script: 'a.js', watch: ['src'] }] }), 'bgrun.config.json: apps[0].watch: expected false: bgrun does not watch files, got an array');
+  t.is(
+    message(t, { apps: [{ script: 'a.js', watch: true, watch_options: { usePolling: true } }] }),
+    'bgrun.config.json: apps[0].watch_options.usePolling: bgrun watches with file change notifications, never by polling',
+  );
   t.is(check({ apps: [{ script: 'a.js', out_file: './out.log' }] })[0]!.outLog, '/srv/project/out.log');
   t.like(check({ apps: [{ script: 'a.js', log_file: 'all.log', time: true }] })[0]!, { log: '/srv/project/all.log', logTime: true });
   t.is(check({ apps: [{ script: 'a.js', log_date_format: 'YYYY-MM-DD HH:mm Z' }] })[0]!.logTime, true);
