@@ -1,4 +1,11 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; exec node -- "$0" "$@"
+// Line 2 is for sh, which runs this file first: it starts Node with `--` before this script, so
+// Node reads none of bgrun's arguments as its own. Without it, Node looks for `--env-file`
+// anywhere on its command line, even after the script (nodejs/node#54232), and exits 9
+// (`node: .env: not found`) before bgrun runs whenever that file is not in the calling folder.
+// For Node, line 2 is a string and a comment. `node bin/bgrun.js …` still works (without that
+// protection).
 // CommonJS on purpose (bin/package.json says so): Node then starts without its ES module
 // loader, which every command would otherwise pay for. The bundle is built by `npm run build`.
 // Compiling the bundle is a large part of every command, so the compiled code is kept:

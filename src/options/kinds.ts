@@ -169,6 +169,23 @@ export const files: ValueKind<string[]> = {
   },
 };
 
+/**
+ * Files of a start (env files), repeatable: like `files`, but a relative path is kept
+ * as written and resolved by the start against the program's working folder, as its
+ * script is (one rule for every path of a start, on the command line and in a config).
+ */
+export const startFiles: ValueKind<string[]> = {
+  ...files,
+  fromValue(value, context) {
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list)) throw expected('a file name or a list of file names', value);
+    return list.map((item, i) => {
+      if (typeof item !== 'string' || item === '') throw expected('a file name', item, `[${i}]`);
+      return item;
+    });
+  },
+};
+
 /** Arguments: one string split as pm2 does (quotes group words), or in a config a list. */
 export const args: ValueKind<string[]> = {
   placeholder: '<args>',

@@ -140,8 +140,8 @@ export const START_OPTIONS: readonly StartOption[] = [
     key: 'envFile',
     flag: 'env-file',
     field: 'envFiles',
-    kind: kinds.files,
-    help: 'read variables from a .env file, again at every restart (repeatable)',
+    kind: kinds.startFiles,
+    help: 'read variables from a .env file, relative to --cwd, again at every restart (repeatable)',
     show: { label: 'env files', value: (r) => list(r.envFiles) },
   }),
   option({

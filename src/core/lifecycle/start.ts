@@ -155,7 +155,8 @@ function supervisionOf(options: StartOptions): SupervisionSettings {
 export function prepareStart(ctx: Context, options: StartOptions): PreparedStart {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   checkCwd(cwd);
-  const envFiles = (options.envFiles ?? []).map((f) => path.resolve(f));
+  // Every relative path of a start is resolved against its working folder, as the script is.
+  const envFiles = (options.envFiles ?? []).map((f) => path.resolve(cwd, f));
   for (const file of envFiles) readEnvFile(file);
   const args = options.args ?? [];
   const { command, python } = resolveProgram({
