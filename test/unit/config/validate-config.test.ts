@@ -14,7 +14,7 @@ const message = (t: import('ava').ExecutionContext, value: unknown) => {
   return error?.message;
 };
 
-test('a full entry maps to start options; paths are relative to the config folder', (t) => {
+test('a full entry maps to start options; cwd is relative to the config folder, envFile to cwd', (t) => {
   const [web, db] = check({
     apps: [
       {
@@ -43,7 +43,7 @@ test('a full entry maps to start options; paths are relative to the config folde
     args: ['--port', '3000'],
     cwd: path.join(DIR, 'web'),
     env: { K: 'V', PORT: '3000', DEBUG: 'false' },
-    envFiles: [path.join(DIR, '.env')],
+    envFiles: [path.join(DIR, 'web', '.env')],
     interpreter: 'node --enable-source-maps',
     restart: 'on-failure',
     maxRestarts: 3,
