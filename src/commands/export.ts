@@ -3,7 +3,8 @@ import type { Context } from '../core/context.js';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { type Command, type Io, JSON_OPTION } from './command.js';
-import { quoteArg } from './format.js';
+import { formatStatus, quoteArg } from './format.js';
+import type { ProcessRecord } from '../core/records/record.js';
 
 const FORMATS = ['systemd', 'kubernetes'];
 /** Options of one format only: refused with the other. */
@@ -43,7 +44,18 @@ export const exportCommand: Command = {
     const { exportSystemd } = await import('../export/systemd.js');
     const user = args.values.user === true;
     const output = stringValue(args.values, 'output') ?? null;
-    const units = exportSystemd(ctx, targets, { user, outputDir: output });
+    const skipped: ProcessRecord[] = [];
+    const onlyMeantToRun = targets.length === 1 && targets[0] === 'all';
+    const units = exportSystemd(ctx, targets, {
+      user,
+      outputDir: output,
+      onlyMeantToRun,
+      onSkip: (r) => skipped.push(r),
+    });
+    if (skipped.length > 0) {
+      const list = skipped.map((r) => `${r.name} (${formatStatus(r)})`).join(', ');
+      io.err(`bgrun: skipped ${skipped.length} program${skipped.length === 1 ? '' : 's'} that ${skipped.length === 1 ? 'is' : 'are'} not meant to be running: ${list}; name them to export them anyway`);
+    }
     for (const unit of units) for (const warning of unit.warnings) io.err(`bgrun: warning: ${warning}`);
     if (args.values.json) {
       io.out(JSON.stringify(units.map((u) => ({ name: u.name, unit: u.unitName, file: u.file, text: u.text, warnings: u.warnings })), null, 2));

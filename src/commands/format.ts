@@ -19,9 +19,13 @@ const STATUS_COLOR: Record<Status, Color> = {
   errored: 'red',
 };
 
-export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'> & { leftovers?: number[]; unhealthy?: boolean }): string {
+export function formatStatus(info: Pick<ProcessInfo, 'status' | 'exitCode' | 'signal'> & { leftovers?: number[]; unhealthy?: boolean; stoppedAfter?: string | null }): string {
   if (info.status === 'running' && info.unhealthy) return 'unhealthy';
   const left = info.leftovers?.length ? `, ${info.leftovers.length} left` : '';
+  if (info.status === 'stopped' && info.stoppedAfter) {
+    if (info.signal) return `stopped (after ${info.signal})${left}`;
+    return info.exitCode === null ? `stopped (after it ${info.stoppedAfter})${left}` : `stopped (after exit ${info.exitCode})${left}`;
+  }
   if (info.status === 'exited' || info.status === 'errored') {
     if (info.signal) return `${info.status} (${info.signal})${left}`;
     if (info.exitCode !== null) return `${info.status} (${info.exitCode})${left}`;

@@ -1,4 +1,5 @@
 import { type Command, JSON_OPTION } from './command.js';
+import { formatStatus } from './format.js';
 
 export const save: Command = {
   name: 'save',
@@ -12,11 +13,14 @@ export const save: Command = {
       return 0;
     }
     const count = result.names.length;
+    const skipped = result.skipped.map((r) => `${r.name} (${formatStatus(r)})`).join(', ');
     if (count === 0) {
       io.out(`saved an empty list to ${result.file}: no program is meant to be running, so 'bgrun resurrect' will start nothing`);
+      if (skipped) io.out(`not saved (not meant to be running): ${skipped}`);
       return 0;
     }
     io.out(`saved ${count} program${count === 1 ? '' : 's'} to ${result.file}: ${result.names.join(', ')}`);
+    if (skipped) io.out(`not saved (not meant to be running): ${skipped}`);
     io.out("'bgrun resurrect' brings them back; 'bgrun startup' runs it at boot. Run 'bgrun save' again after changes.");
     return 0;
   },

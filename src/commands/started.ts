@@ -1,6 +1,7 @@
 import type { LaunchResult } from '../core/lifecycle/launch.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { describePython } from '../core/processes/python.js';
+import { type BgrunError, ExitedAtStartError, NotReadyError } from '../errors.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
 
@@ -23,4 +24,20 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
   if (r.python && r.python.chosenBy !== 'path') io.out(`  python: ${describePython(r.python)}`);
   io.out(`  out: ${r.outLog}`);
   io.out(`  err: ${r.errLog}`);
+}
+
+/**
+ * One program of several failed (`restart all`): its error on stderr as the CLI
+ * would print it, crash lines included, so the others can go on.
+ */
+export function reportFailure(io: Io, name: string, verb: string, error: BgrunError, json: boolean): void {
+  // A message that names the program says enough; another one gets "cannot restart 'web': ".
+  const message = error.message.includes(`'${name}'`) ? error.message : `cannot ${verb} '${name}': ${error.message}`;
+  if (json) io.out(JSON.stringify({ error: { code: error.code, message } }));
+  io.err(`bgrun: ${message}`);
+  const lines = error instanceof ExitedAtStartError || error instanceof NotReadyError ? error.stderrTail : [];
+  if (lines.length > 0) {
+    io.err('from its stderr:');
+    for (const line of lines) io.err(`  ${line}`);
+  }
 }

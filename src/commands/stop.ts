@@ -5,6 +5,7 @@ import { isValidSignal } from '../core/processes/terminate.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../output/progress.js';
 import type { Command } from './command.js';
+import { formatStatus } from './format.js';
 import { ONLY_OPTION, TARGETS_CONFIG_OPTION, stopTargets } from './config-apps.js';
 
 export const STOP_OPTIONS: OptionSpec[] = [
@@ -48,7 +49,7 @@ export const stop: Command = {
         io.err(`bgrun: warning: ${r.name}: the stop was done but not recorded (${r.unrecorded}); free some space and run 'bgrun stop ${r.name}' again, or a supervisor may start it again`);
       }
       if (r.leftovers) io.out(`stopped what was left of ${r.name} (pid ${r.leftovers.join(', ')}): its main process had exited`);
-      else if (!r.wasRunning) io.out(`${r.name} was not running`);
+      else if (!r.wasRunning) io.out(`${r.name} was not running${r.previous && r.previous.status !== 'stopped' ? ` (${formatStatus(r.previous)})` : ''}`);
       else io.out(`stopped ${r.name} (pid ${r.pid})${r.escalated ? ' with SIGKILL after the timeout' : ''}`);
     }
     if (results.length === 0) io.out('nothing to stop');

@@ -6,6 +6,8 @@ import type { Context } from '../core/context.js';
 import { readEnvFile } from '../core/processes/env-file.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { writeFileAtomic } from '../core/records/registry.js';
+import { intentOf } from '../core/lifecycle/intent.js';
+import { observe } from '../core/lifecycle/status.js';
 import { resolveTargets } from '../core/records/targets.js';
 import { bgrunVersion } from '../version.js';
 import { ExportError, type SystemdUnit, systemdUnit } from './systemd-unit.js';
@@ -17,6 +19,9 @@ export interface ExportOptions {
   outputDir?: string | null;
   /** System units: User=; defaults to the account running bgrun. */
   runAs?: string | null;
+  /** `export systemd all`: only programs meant to be running (not stopped, finished or errored); each other one goes to onSkip. */
+  onlyMeantToRun?: boolean;
+  onSkip?: (record: ProcessRecord) => void;
 }
 
 export interface ExportedUnit extends SystemdUnit {
@@ -55,7 +60,12 @@ function environmentWarnings(record: ProcessRecord): string[] {
 
 /** One unit per target program (names, pids or `all`), written to `outputDir` when given. */
 export function exportSystemd(ctx: Context, targets: string[], options: ExportOptions = {}): ExportedUnit[] {
-  const records = resolveTargets(ctx, targets);
+  let records = resolveTargets(ctx, targets);
+  if (options.onlyMeantToRun) {
+    const observed = records.map((r) => observe(r).record);
+    for (const r of observed) if (intentOf(r) !== 'run') options.onSkip?.(r);
+    records = observed.filter((r) => intentOf(r) === 'run');
+  }
   const runAs = options.runAs ?? os.userInfo().username;
   const units = records.map((record) => ({
     ...systemdUnit(record, { user: options.user === true, runAs, bgrunVersion: bgrunVersion() }),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AlreadyRunningError, BgrunError, StateError, describeSystemError } from '../errors.js';
 import type { Context } from '../core/context.js';
 import { DEFAULT_WAIT_MS } from '../core/lifecycle/launch.js';
+import { intentOf } from '../core/lifecycle/intent.js';
 import { listApps } from '../core/lifecycle/list.js';
 import { validateName } from '../core/records/names.js';
 import { ensureState } from '../core/paths.js';
@@ -54,6 +55,7 @@ const RUN_STATE_FIELDS = [
   'nextStartAt',
   'readyAt',
   'startError',
+  'stoppedAfter',
 ] as const;
 
 export function dumpFile(ctx: Context): string {
@@ -94,13 +96,19 @@ function recordFromSpec(saved: SavedSpec): { record: ProcessRecord; env: Record<
 export interface SaveResult {
   file: string;
   names: string[];
+  /** Programs left out: not meant to be running (stopped, finished, errored), as they were. */
+  skipped: { name: string; status: ProcessRecord['status']; exitCode: number | null; signal: string | null }[];
 }
 
 /** Writes the dump: every program whose desired state is running, whatever its status now. */
 export async function saveDump(ctx: Context): Promise<SaveResult> {
   ensureState(ctx.paths);
   const { records } = await listApps(ctx);
-  const chosen = records.filter((r) => r.desired === 'running');
+  // What is meant to be running: not what was stopped, finished (exit 0) or errored, which resurrect would only fail on at boot.
+  const chosen = records.filter((r) => intentOf(r) === 'run');
+  const skipped = records
+    .filter((r) => intentOf(r) !== 'run')
+    .map((r) => ({ name: r.name, status: r.status, exitCode: r.exitCode, signal: r.signal }));
   const dump: Dump = { version: DUMP_VERSION, savedAt: new Date().toISOString(), bgrunVersion: bgrunVersion(), programs: chosen.map((r) => specOf(ctx, r)) };
   const file = dumpFile(ctx);
   await withLock(ctx.paths, () => {
@@ -110,7 +118,7 @@ export async function saveDump(ctx: Context): Promise<SaveResult> {
       throw new StateError(`cannot write ${file}: ${describeSystemError(error)}`, error);
     }
   });
-  return { file, names: chosen.map((r) => r.name) };
+  return { file, names: chosen.map((r) => r.name), skipped };
 }
 
 /** The dump, or null when nothing was ever saved. */

@@ -119,6 +119,7 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       errLog: r.errLog,
       pidFile: r.pidFile,
       ...leftoversOf(r),
+      ...(r.status === 'stopped' && r.stoppedAfter ? { stoppedAfter: r.stoppedAfter } : {}),
       ...(r.app !== undefined ? { app: r.app, instance: r.instance } : {}),
       ...(r.namespace ? { namespace: r.namespace } : {}),
     };

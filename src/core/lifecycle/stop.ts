@@ -25,6 +25,8 @@ export interface StopResult {
   /** The pid that was stopped, or null when it was not running. */
   pid: number | null;
   wasRunning: boolean;
+  /** What it was when the stop found it (a program that was not running: how it had ended). */
+  previous?: { status: ProcessRecord['status']; exitCode: number | null; signal: string | null };
   escalated: boolean;
   /** Processes of its group that had outlived its main process, and were stopped. */
   leftovers?: number[];
@@ -87,7 +89,8 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
           }
         }
         options.progress?.end(record.name);
-        return { name: record.name, pid: null, wasRunning: false, escalated: false };
+        const previous = { status: seen.status, exitCode: seen.exitCode, signal: seen.signal };
+        return { name: record.name, pid: null, wasRunning: false, escalated: false, previous };
       }
       options.progress?.begin(record.name);
       try {
@@ -108,6 +111,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       const current = readRecord(ctx.paths, result.name);
       if (current?.desired !== 'stopped') continue; // restarted meanwhile: not ours to touch
       const ended = result.wasRunning || current.status === 'running' || current.status === 'starting';
+      const before = result.previous?.status;
       try {
         writeRecord(ctx.paths, {
         ...current,
@@ -116,6 +120,9 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
         identity: null,
         endedAt: ended ? new Date().toISOString() : current.endedAt,
         signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (result.signal ?? 'SIGTERM')) : current.signal,
+        // A program that had already ended: `stopped` keeps showing how (list: 'stopped (after exit 1)').
+        stoppedAfter: result.wasRunning ? null : before === 'exited' || before === 'errored' ? before : (current.stoppedAfter ?? null),
+        ...(!result.wasRunning && (before === 'exited' || before === 'errored') ? { exitCode: result.previous!.exitCode, signal: result.previous!.signal } : {}),
         });
       } catch (error) {
         cannotRecord(result.name, error);

@@ -123,6 +123,8 @@ export interface ProcessRecord extends AppSpec {
   healthError?: string | null;
   /** What of its supervision broke after the start (a watched folder removed, a hook that cannot run), for `show`. */
   supervisionError?: string | null;
+  /** Set by a stop that found the program already ended: its status is `stopped`, and this says it had exited or errored (exitCode/signal keep how). */
+  stoppedAfter?: 'exited' | 'errored' | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
@@ -152,6 +154,8 @@ export interface ProcessInfo {
   outLog: string;
   errLog: string;
   pidFile: string;
+  /** `stopped` after it had already ended by itself (exitCode and signal say how); only on stopped programs. */
+  stoppedAfter?: 'exited' | 'errored';
   /** Set for a copy of an app started with --instances. */
   app?: string;
   instance?: number;
