@@ -13,7 +13,9 @@ const io: Io = {
   err: writeErr,
   // Asked only by commands that print tables or names: the others never look at the terminal.
   get color() {
-    color ??= !process.env.NO_COLOR && process.env.TERM !== 'dumb' && isTerminal(1);
+    // FORCE_COLOR as Node reads it wins (0 or false: never); else NO_COLOR or TERM=dumb turn colours off; else only on a terminal.
+    const force = process.env.FORCE_COLOR;
+    color ??= force !== undefined ? !['0', 'false'].includes(force.toLowerCase()) : !process.env.NO_COLOR && process.env.TERM !== 'dumb' && isTerminal(1);
     return color;
   },
 };

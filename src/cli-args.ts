@@ -1,3 +1,4 @@
+import { suggest } from './config/suggest.js';
 import { UsageError } from './errors.js';
 import { pm2FlagHint } from './pm2-flags.js';
 
@@ -57,8 +58,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
         spec = byShort.get(key);
       }
       if (!spec) {
+        // A pm2 flag bgrun spells differently says how; else the closest of this command's options.
         const hint = arg.startsWith('--') ? pm2FlagHint(key) : null;
-        throw new UsageError(`unknown option '${arg}'; ${hint ?? 'see --help'}`);
+        const near = hint === null && arg.startsWith('--') ? suggest(key, specs.map((s) => s.name)) : null;
+        throw new UsageError(`unknown option '${arg}'; ${hint ?? (near ? `did you mean '--${near}'? See --help` : 'see --help')}`);
       }
       if (spec.type === 'boolean') {
         if (inline !== undefined) throw new UsageError(`option --${spec.name} takes no value`);

@@ -9,6 +9,7 @@ import { COMMAND_TABLE, type CommandEntry, PM2_VERBS, findCommand, listedSummary
 import { type Context, createContext } from './context.js';
 import { BgrunError, EXIT_FAILURE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
 import { bgrunVersion } from './version.js';
+import { suggest } from './config/suggest.js';
 
 function usage(): string {
   const listed = COMMAND_TABLE.filter((c) => !c.hidden);
@@ -102,7 +103,7 @@ export async function main(given: string[], io: Io): Promise<number> {
     io.out(usage());
     return 0;
   }
-  if (first === '--version' || first === '-V' || first === 'version') {
+  if (first === '--version' || first === '-V' || first === '-v' || first === 'version') {
     io.out(bgrunVersion());
     return 0;
   }
@@ -110,7 +111,10 @@ export async function main(given: string[], io: Io): Promise<number> {
   let json = wantsJson(rest);
   try {
     const entry = findCommand(first);
-    if (!entry) throw new UsageError(`unknown command '${first}'; run 'bgrun --help' for the list`);
+    if (!entry) {
+      const near = suggest(first, COMMAND_TABLE.filter((c) => !c.hidden).flatMap((c) => [c.name, ...c.aliases]));
+      throw new UsageError(`unknown command '${first}'; ${near ? `did you mean '${near}'? Run` : 'run'} 'bgrun --help' for the list`);
+    }
     const command = await entry.load();
     // --help before the program only: after it, it belongs to the program.
     const helpAt = rest.findIndex((a) => a === '--help' || a === '-h');

@@ -6,10 +6,12 @@ import { parseDuration } from '../core/duration.js';
 import { type StartOptions, startApp, startExisting } from '../core/lifecycle/start.js';
 import { isValidName } from '../core/records/names.js';
 import { readRecord } from '../core/records/registry.js';
-import { UsageError } from '../errors.js';
+import { StartError, UsageError } from '../errors.js';
 import { START_OPTIONS } from '../options/start-options.js';
 import { startOptionsFromCli } from '../options/validate.js';
 import { type Command, JSON_OPTION } from './command.js';
+import type { LaunchResult } from '../core/lifecycle/launch.js';
+import { quoteArg } from './format.js';
 import { CONFIG_OPTION, ONLY_OPTION, PROCFILE_OPTION, startFromConfig } from './config-apps.js';
 import { startOptionSpecs } from './option-specs.js';
 import { printStarted } from './started.js';
@@ -18,7 +20,8 @@ import { printStarted } from './started.js';
 function knownProgram(args: Parsed, ctx: Context, program: string): boolean {
   const onlyWaitOrJson = Object.keys(args.values).every((k) => k === 'wait' || k === 'json');
   if (args.dashDash || args.rest.length > 0 || !onlyWaitOrJson || !isValidName(program)) return false;
-  if (fs.existsSync(path.resolve(program))) return false;
+  // A file here is the program to run; a folder is not (it cannot be run), so the known program wins.
+  if (fs.statSync(path.resolve(program), { throwIfNoEntry: false })?.isDirectory() === false) return false;
   return fs.existsSync(ctx.paths.records) && readRecord(ctx.paths, program) !== null;
 }
 
@@ -91,12 +94,46 @@ export const start: Command = {
       }
       return 0;
     }
-    const result = await startApp(ctx, options);
+    const hint = note ?? (!args.dashDash && module === undefined ? bgrunOptionsNote(this.options, program, programArgs) : undefined);
+    let result: LaunchResult;
+    try {
+      result = await startApp(ctx, options);
+    } catch (error) {
+      throw withCommandLineHint(error, program);
+    }
     printStarted(result, io, v.json === true, 'started');
     // --watch, --health…: the supervisor does them; say that the program is supervised, and why.
     const implied = v.restart === undefined ? START_OPTIONS.find((o) => o.supervision === 'implied' && o.flag !== null && v[o.flag] !== undefined) : undefined;
     if (implied && v.json !== true) io.out(`  supervised: --restart ${result.record.restart} (implied by --${implied.flag})`);
-    if (note) io.err(note);
+    if (hint) io.err(hint);
     return 0;
   },
 };
+
+/**
+ * `bgrun start server.js --port 3003 --name web3`: options after the script are
+ * the script's (documented), but a pm2 user means them for bgrun. One line says
+ * so, also when other arguments are mixed in (pm2ArgumentForm only notes a tail of
+ * bgrun options); `bgrun start -- <command>` passes them without it.
+ */
+function bgrunOptionsNote(specs: OptionSpec[], program: string, programArgs: string[]): string | undefined {
+  const found = new Set<string>();
+  for (const arg of programArgs) {
+    if (arg === '--') break;
+    const long = /^--([^=]+)/.exec(arg);
+    const spec = long ? specs.find((s) => s.name === long[1]) : /^-[A-Za-z]$/.test(arg) ? specs.find((s) => s.short === arg[1]) : undefined;
+    if (spec && spec.name !== 'json') found.add(`--${spec.name}`);
+  }
+  if (found.size === 0) return undefined;
+  // Option names only: a value (--env KEY=VALUE) may be a secret.
+  const names = [...found].join(', ');
+  return `bgrun: note: ${names} went to ${program} as its arguments; bgrun's options go before the script (bgrun start ${[...found][0]} … ${program} …)`;
+}
+
+/** A whole command line given as one word ("python3 -m http.server 8083") is no file and no command: say how to give it. */
+function withCommandLineHint(error: unknown, program: string): unknown {
+  if (!(error instanceof StartError) || error.code !== 'SCRIPT_NOT_FOUND' || !/\s/.test(program.trim())) return error;
+  const words = program.trim();
+  error.message += `; to run a command line, give its words separately: bgrun start -- ${words}, or run it through a shell: bgrun start -- sh -c ${quoteArg(words)}`;
+  return error;
+}

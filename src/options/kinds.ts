@@ -176,7 +176,7 @@ export const files: ValueKind<string[]> = {
  */
 export const startFiles: ValueKind<string[]> = {
   ...files,
-  fromValue(value, context) {
+  fromValue(value) {
     const list = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(list)) throw expected('a file name or a list of file names', value);
     return list.map((item, i) => {

@@ -38,12 +38,15 @@ test('pid reuse: a recorded pid that now belongs to another process is never sig
 
   const byPid = await box.run(['stop', String(strangerPid)]);
   t.is(byPid.exitCode, 1, byPid.stdout);
-  t.is(firstLine(byPid.stderr), `bgrun: pid ${strangerPid} was not started by bgrun, so bgrun will not signal it; see 'bgrun list'`);
+  t.is(
+    firstLine(byPid.stderr),
+    `bgrun: pid ${strangerPid} is no longer 'victim' (that process ended; the pid now belongs to another one); see 'bgrun show victim'`,
+  );
   t.true(isAlive(strangerPid));
 
   const byName = await box.run(['stop', 'victim', '--timeout', '100ms']);
   t.is(byName.exitCode, 0, byName.stderr);
-  t.is(byName.stdout, 'victim was not running');
+  t.is(byName.stdout, 'victim was not running (exited)');
   t.true(isAlive(strangerPid), 'the stranger was not signalled');
   t.true(['exited', 'stopped'].includes(box.record('victim').status));
 
@@ -62,7 +65,7 @@ test('stop <pid> of a process bgrun did not start is refused', async (t) => {
   for (const command of ['stop', 'restart', 'rm', 'logs', 'show']) {
     const result = await box.run([command, String(stranger.pid)]);
     t.is(result.exitCode, 1, command);
-    t.is(firstLine(result.stderr), `bgrun: pid ${stranger.pid} was not started by bgrun, so bgrun will not signal it; see 'bgrun list'`);
+    t.is(firstLine(result.stderr), `bgrun: pid ${stranger.pid} is not a program bgrun runs; see 'bgrun list'`);
   }
   t.true(isAlive(stranger.pid!));
 });
@@ -86,7 +89,7 @@ test('zombies count as dead: a recorded pid that is a zombie is not running', as
   t.is(listed.pid, null);
   const stopped = await box.run(['stop', 'undead']);
   t.is(stopped.exitCode, 0, stopped.stderr);
-  t.is(stopped.stdout, 'undead was not running');
+  t.is(stopped.stdout, 'undead was not running (exited)');
   t.true(isAlive(parent.pid!), 'the zombie parent was not signalled');
 });
 

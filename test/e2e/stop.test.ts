@@ -149,7 +149,7 @@ test('bad stop input: unknown name, stranger pid, invalid signal, bad timeout, n
   const box = sandbox(t);
   const cases: [string[], number, string][] = [
     [['stop', 'nope'], 1, "bgrun: no process named 'nope'; see 'bgrun list'"],
-    [['stop', '1'], 1, "bgrun: pid 1 was not started by bgrun, so bgrun will not signal it; see 'bgrun list'"],
+    [['stop', '1'], 1, "bgrun: pid 1 is not a program bgrun runs; see 'bgrun list'"],
     [['stop', 'all', '--signal', 'BOGUS'], 2, "bgrun: unknown signal 'BOGUS'; use a name such as TERM, INT or HUP"],
     [['stop', 'all', '--timeout', 'soon'], 2, "bgrun: invalid --timeout 'soon': use milliseconds or a number with ms, s, m or h (for example 500ms, 10s, 2m)"],
     [['stop'], 2, 'bgrun: missing target: bgrun stop <pid|name|all>... [--signal SIG] [--timeout <duration>]'],

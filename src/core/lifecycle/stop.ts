@@ -53,6 +53,8 @@ export async function stopRecord(ctx: Context, record: ProcessRecord, options: S
  */
 export async function stopRecords(ctx: Context, records: ProcessRecord[], options: StopOptions = {}): Promise<StopResult[]> {
   if (records.length === 0) return [];
+  // How each one was before the stop marked it (once marked, an ended program reads as `stopped`).
+  const before = new Map<string, ProcessRecord>();
   // A full disk must not keep a program from being stopped (it may be what fills the disk):
   // what cannot be recorded is said, after the signals, never a reason not to send them.
   const unrecorded = new Map<string, string>();
@@ -63,6 +65,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
   const markAll = () =>
     records.map((record) => {
       const current = readRecord(ctx.paths, record.name) ?? record;
+      before.set(current.name, observe(current).record);
       const next = { ...current, desired: 'stopped' as const };
       try {
         writeRecord(ctx.paths, next);
@@ -89,7 +92,8 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
           }
         }
         options.progress?.end(record.name);
-        const previous = { status: seen.status, exitCode: seen.exitCode, signal: seen.signal };
+        const was = before.get(record.name) ?? seen;
+        const previous = { status: was.status, exitCode: was.exitCode, signal: was.signal };
         return { name: record.name, pid: null, wasRunning: false, escalated: false, previous };
       }
       options.progress?.begin(record.name);

@@ -24,9 +24,13 @@ export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[]
       const reused = (r: ProcessRecord) => holder !== null && !holder.dead && holder.identity !== r.identity;
       const record = records.find((r) => r.pid === pid && !reused(r));
       if (!record) {
+        // Named by no current program: say so, and which program it was when bgrun knows (a pid since reused).
+        const was = records.find((r) => r.pid === pid);
         throw new TargetNotFoundError(
           target,
-          `pid ${pid} was not started by bgrun, so bgrun will not signal it; see 'bgrun list'`,
+          was
+            ? `pid ${pid} is no longer '${was.name}' (that process ended; the pid now belongs to another one); see 'bgrun show ${was.name}'`
+            : `pid ${pid} is not a program bgrun runs; see 'bgrun list'`,
           'NOT_MANAGED',
         );
       }
