@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * Checks a config file (or one app given to the library's `start()`) by hand,
  * so every message names the file, the path of the bad key and what was
@@ -123,6 +124,8 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
   };
   // With a module, the record calls the module its script (as `bgrun start -m` does).
   if (options.module) options.script = options.module;
+  // Env files are relative to the app's working folder, as its script is (one rule for every path of a start).
+  if (options.envFiles) options.envFiles = options.envFiles.map((f) => path.resolve(options.cwd ?? where.baseDir, f));
   // pm2 keys that are harmless as long as they say what bgrun does anyway.
   if (Object.keys(envProfiles).length > 0) options.envProfiles = envProfiles;
   for (const [key, fixed] of Object.entries(PM2_FIXED)) {

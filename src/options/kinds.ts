@@ -171,8 +171,9 @@ export const files: ValueKind<string[]> = {
 
 /**
  * Files of a start (env files), repeatable: like `files`, but a relative path is kept
- * as written and resolved by the start against the program's working folder, as its
- * script is (one rule for every path of a start, on the command line and in a config).
+ * as written, to be resolved against the program's working folder, as its script is
+ * (one rule for every path of a start): by the start for the command line, by the
+ * config mapping (config/validate-config.ts) against the app's cwd.
  */
 export const startFiles: ValueKind<string[]> = {
   ...files,
