@@ -2,7 +2,7 @@
 // static imports have no cycles. Layers, lowest first; a module may import its own layer
 // and those below it, never one above:
 //
-//   base      errors.ts, version.ts, install-root.ts, stdio.ts, cli-args.ts, pm2-flags.ts
+//   base      errors.ts, version.ts, install-root.ts, stdio.ts, cli-args.ts, pm2-flags.ts, suggest.ts
 //   core      core/**                           (knows no supervisor, config, command)
 //   features  options/, config/, persist/, export/, supervisor/, run/, completion/, output/, cluster/, context.ts
 //   commands  commands/, monit/ (the screen of `bgrun monit`), index.ts (the library)
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src'));
 
 const LAYERS = [
-  ['base', /^(errors|version|install-root|stdio|cli-args|pm2-flags)\.ts$/],
+  ['base', /^(errors|version|install-root|stdio|cli-args|pm2-flags|suggest)\.ts$/],
   ['core', /^core\//],
   ['features', /^(options|config|persist|export|supervisor|run|completion|output|cluster)\/|^context\.ts$/],
   ['commands', /^(commands|monit)\/|^index\.ts$/],

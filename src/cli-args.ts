@@ -1,4 +1,4 @@
-import { suggest } from './config/suggest.js';
+import { suggest } from './suggest.js';
 import { UsageError } from './errors.js';
 import { pm2FlagHint } from './pm2-flags.js';
 

@@ -9,7 +9,7 @@ import { COMMAND_TABLE, type CommandEntry, PM2_VERBS, findCommand, listedSummary
 import { type Context, createContext } from './context.js';
 import { BgrunError, EXIT_FAILURE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
 import { bgrunVersion } from './version.js';
-import { suggest } from './config/suggest.js';
+import { suggest } from './suggest.js';
 
 function usage(): string {
   const listed = COMMAND_TABLE.filter((c) => !c.hidden);

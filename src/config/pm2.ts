@@ -16,7 +16,7 @@
  *   accepted with one warning line, never refused.
  */
 import { nameFromProgram } from '../core/records/names.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../suggest.js';
 
 /** pm2's own defaults for the keys where bgrun's differ (pm2 7, lib/God.js handleExit and lib/API/schema.json). */
 export const PM2_DEFAULTS = { autorestart: true, max_restarts: 16, min_uptime: 1000 } as const;

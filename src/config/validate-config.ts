@@ -18,7 +18,7 @@ import { startOptionsFromObject } from '../options/validate.js';
 import { checkCopyNames } from './fleet-keys.js';
 import { startOrder } from './order.js';
 import { PM2_FIXED, PM2_UNSUPPORTED } from './pm2-keys.js';
-import { suggest } from './suggest.js';
+import { suggest } from '../suggest.js';
 
 /** One app of a config, ready to start: StartOptions plus what ordering needs. */
 export interface ConfigApp extends StartOptions {
