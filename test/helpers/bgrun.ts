@@ -46,16 +46,27 @@ export function processesOfHome(home: string): number[] {
   return pids;
 }
 
+/**
+ * Kills every process started with this state folder, scanning again until a scan finds none: a
+ * supervisor can fork a program (a restart, a cron start) between a scan and its own SIGKILL, and
+ * that child would outlive a single pass.
+ */
 export function killHome(home: string): number {
-  const pids = processesOfHome(home);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+  let killed = 0;
+  for (let pass = 0; pass < 50; pass++) {
+    const pids = processesOfHome(home);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        // already gone
+      }
     }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
-  return pids.length;
+  return killed;
 }
 
 /** Every test gets its own state folder, and everything started with it is killed at the end, pass or fail. */
