@@ -157,7 +157,7 @@ test('a supervised program that cannot be spawned is reported with the reason, n
 
   const refused = await box.run(['restart', 'web']);
   t.is(refused.exitCode, 1);
-  t.regex(refused.stderr, /^bgrun: working folder .+ is unusable: no such file or directory$/);
+  t.regex(refused.stderr, /^bgrun: cannot restart 'web': working folder .+ is unusable: no such file or directory$/);
   const shown = await box.run(['show', 'web']);
   t.regex(shown.stdout, /^start error +working folder .+ is unusable/m);
 

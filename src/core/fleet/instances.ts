@@ -66,9 +66,18 @@ export function freshCopy(paths: StatePaths, base: ProcessRecord, app: string, i
     nextStartAt: null,
     readyAt: null,
     startError: null,
-    // The user's own log file (--out-log): each copy its own, out-0.log …, unless merged.
-    outLog: base.outLog === outLogFile(paths, app) ? outLogFile(paths, logName) : base.mergeLogs ? base.outLog : copyLogPath(base.outLog, index),
-    errLog: base.errLog === errLogFile(paths, app) ? errLogFile(paths, logName) : base.mergeLogs ? base.errLog : copyLogPath(base.errLog, index),
+    // The user's own log file (--out-log): each copy its own, out-0.log …, unless merged. A default
+    // log is the template's (named after the app) or, when scaling, the copy's the spec came from.
+    outLog: [outLogFile(paths, app), outLogFile(paths, base.name)].includes(base.outLog)
+      ? outLogFile(paths, logName)
+      : base.mergeLogs
+        ? base.outLog
+        : copyLogPath(base.outLog, index),
+    errLog: [errLogFile(paths, app), errLogFile(paths, base.name)].includes(base.errLog)
+      ? errLogFile(paths, logName)
+      : base.mergeLogs
+        ? base.errLog
+        : copyLogPath(base.errLog, index),
     pidFile: pidFileOf(paths, name),
     launcher: base.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     supervisedBy: null,

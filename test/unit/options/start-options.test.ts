@@ -49,7 +49,9 @@ test('the command line and a config give the same values', (t) => {
   );
   t.like(fromConfig({ autorestart: true, max_restarts: 1 }), { restart: 'always', maxRestarts: 1 });
   t.deepEqual(startOptionsFromCli({ env: ['A=1', 'B=x=y'], 'env-file': ['a.env'] }), { env: { A: '1', B: 'x=y' }, envFiles: ['a.env'] });
-  t.like(fromConfig({ envFile: 'a.env', cwd: 'sub' }), { envFiles: ['/base/a.env'], cwd: '/base/sub' });
+  // An env file is kept as written and resolved at start against the program's folder (cwd), as
+  // on the command line (issue 21: relative paths mean one thing); cwd itself is the config's.
+  t.like(fromConfig({ envFile: 'a.env', cwd: 'sub' }), { envFiles: ['a.env'], cwd: '/base/sub' });
 });
 
 test('the same rules, each worded for its front end', (t) => {
