@@ -407,15 +407,16 @@ export class Supervisor {
       hookRecord = { ...ended, unhealthy: false, healthError: null };
       hook = plan === 'memory' || plan === 'unhealthy' ? plan : plan ? null : isFailure(end) && !isStopExit(end, record.stopExitCodes) ? 'crashed' : 'exited';
       if (!plan && !shouldRestart(record.restart, end, record.stopExitCodes)) {
-        writeRecord(this.ctx.paths, { ...ended, status: 'exited', nextStartAt: null, failures: 0 });
+        // The line goes first: whoever sees the record's new status finds the reason already logged.
         const why = isStopExit(end, record.stopExitCodes) ? `--stop-exit-codes ${record.stopExitCodes!.join(',')}` : `--restart ${record.restart}`;
         this.log(`${name} exited with code ${end.exitCode}; not restarted (${why})`);
+        writeRecord(this.ctx.paths, { ...ended, status: 'exited', nextStartAt: null, failures: 0 });
         return null;
       }
       const failures = plan ? (record.failures ?? 0) : nextFailures(record.failures ?? 0, endedAtMs - run.startedAt, record.minUptimeMs);
       if (givesUp(record.restart, record.maxRestarts, failures)) {
-        writeRecord(this.ctx.paths, { ...ended, status: 'errored', nextStartAt: null, failures });
         this.log(`${name} crashed ${failures} times in a row; giving up (status errored)`);
+        writeRecord(this.ctx.paths, { ...ended, status: 'errored', nextStartAt: null, failures });
         hook = 'errored';
         return null;
       }
