@@ -8,7 +8,8 @@ import { type ContextOptions, createContext } from './context.js';
 import type { LaunchResult } from './core/lifecycle/launch.js';
 import { listApps } from './core/lifecycle/list.js';
 import { type FlushOptions, type FlushResult, flushLogs } from './core/logs/flush.js';
-import { parseSince, readSince, readTailAcross } from './core/logs/since.js';
+import { selectLines, timeIndexed } from './core/logs/select.js';
+import { parseSince } from './core/logs/since.js';
 import type { ProcessInfo } from './core/records/record.js';
 import { removeRecord } from './core/lifecycle/remove.js';
 import { type RestartOptions, restartRecord } from './core/lifecycle/restart.js';
@@ -79,13 +80,9 @@ export async function logs(
 ): Promise<{ out: string[]; err: string[] }> {
   const ctx = createContext(options);
   const [record] = resolveTargets(ctx, asTargets(target));
-  const lines = options.lines ?? 15;
-  if (options.since === undefined) return { out: readTailAcross(record!.outLog, lines), err: readTailAcross(record!.errLog, lines) };
-  const since = options.since instanceof Date ? options.since.getTime() : parseSince(options.since);
-  const pick = (file: string) => {
-    const found = readSince(file, since).lines;
-    return options.lines === undefined ? found : found.slice(Math.max(0, found.length - options.lines));
-  };
+  const since = options.since === undefined ? null : options.since instanceof Date ? options.since.getTime() : parseSince(options.since);
+  const pick = (file: string) =>
+    selectLines(file, { lines: options.lines, since, indexed: timeIndexed(record!, file) }).lines;
   return { out: pick(record!.outLog), err: pick(record!.errLog) };
 }
 

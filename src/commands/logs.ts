@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { stringValue } from '../cli-args.js';
 import { fileSize, followFiles } from '../core/logs/read.js';
-import { parseSince, readSince, readTailAcross } from '../core/logs/since.js';
+import { DEFAULT_LINES, type LineSelection, NO_INDEX, capLines, selectLines, timeIndexed as indexed } from '../core/logs/select.js';
+import { parseSince } from '../core/logs/since.js';
 import { type TimedLine, byTime, formatTime, timedSince, timedTail } from '../core/logs/timed.js';
-import { timesPath } from '../core/logs/times.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords } from '../core/records/registry.js';
 import { UsageError } from '../errors.js';
@@ -11,10 +11,7 @@ import { LineSplitter, createPrefixer } from '../output/prefix.js';
 import type { Command, Io } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
 
-interface Choice {
-  lines: number;
-  /** Whether --lines was given (with --since it caps the lines printed). */
-  linesGiven: boolean;
+interface Choice extends LineSelection {
   since: number | null;
   timestamps: boolean;
   follow: boolean;
@@ -35,11 +32,6 @@ function filesOf(record: ProcessRecord, c: Choice): { file: string; stream: Stre
     { file: record.outLog, stream: 'out' },
     { file: record.errLog, stream: 'err' },
   ];
-}
-
-/** Whether a log has times of its own (--log-time): its index, or its copies'. */
-function indexed(record: ProcessRecord, file: string): boolean {
-  return record.logTime === true || fs.existsSync(timesPath(file));
 }
 
 function splitterOf(splitters: Map<string, LineSplitter>, file: string): LineSplitter {
@@ -89,11 +81,10 @@ export const logs: Command = {
     const v = args.values;
     if (args.positionals.length === 0) throw new UsageError(`logs needs a program, several, or all: ${this.usage}`);
     if (v.out && v.err) throw new UsageError('--out and --err exclude each other; give neither for both');
-    const lines = v.lines === undefined ? 15 : Number(v.lines);
-    if (!Number.isInteger(lines) || lines < 0) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
+    const lines = v.lines === undefined ? undefined : Number(v.lines);
+    if (lines !== undefined && (!Number.isInteger(lines) || lines < 0)) throw new UsageError(`invalid --lines '${v.lines}': use a whole number`);
     const choice: Choice = {
       lines,
-      linesGiven: v.lines !== undefined,
       since: stringValue(v, 'since') === undefined ? null : parseSince(stringValue(v, 'since')!),
       timestamps: v.timestamps === true,
       follow: v.follow === true,
@@ -124,32 +115,16 @@ async function single(records: ProcessRecord[], c: Choice, io: Io): Promise<numb
   for (const [i, { file, record }] of files.entries()) {
     if (headers) io.out(`==> ${file} <==`);
     const timed = indexed(record, file);
-    if (c.since === null) {
-      if (!c.timestamps) {
-        for (const line of readTailAcross(file, c.lines, ends[i])) io.out(line);
-        continue;
-      }
-      const found = timedTail(file, c.lines);
-      for (const line of found.lines) io.out(`${formatTime(line.time)} ${line.text}`);
+    if (!c.timestamps) {
+      const found = selectLines(file, { ...c, indexed: timed, end: ends[i] });
+      for (const line of found.lines) io.out(line);
       for (const n of found.notes) note(n);
       continue;
     }
-    if (timed || c.timestamps) {
-      // By the recorded times; without an index, the program's own stamps, else the files' last change.
-      const found = timedSince(file, c.since, !timed);
-      const chosen = c.linesGiven ? found.lines.slice(Math.max(0, found.lines.length - c.lines)) : found.lines;
-      for (const line of chosen) io.out(c.timestamps ? `${formatTime(line.time)} ${line.text}` : line.text);
-      for (const n of found.notes) if (c.timestamps || !/has no time index/.test(n)) note(n);
-      continue;
-    }
-    const found = readSince(file, c.since);
-    // --since prints every line since then, unless --lines asks for fewer.
-    for (const line of c.linesGiven ? found.lines.slice(Math.max(0, found.lines.length - c.lines)) : found.lines) io.out(line);
-    if (!found.stamped && readTailAcross(file, 1).length > 0) {
-      io.err(
-        `bgrun: no line of ${file} starts with a time, so --since cannot select any; start the program with --log-time for bgrun to record when each line is written, or have it print ISO 8601 times (2026-11-24T03:00:00Z) at the start of its lines`,
-      );
-    }
+    // By the recorded times; without an index, the files' last change (with --since, the program's own stamps first).
+    const found = c.since === null ? timedTail(file, c.lines ?? DEFAULT_LINES) : timedSince(file, c.since, !timed);
+    for (const line of capLines(found.lines, c)) io.out(`${formatTime(line.time)} ${line.text}`);
+    for (const n of found.notes) note(n);
   }
   if (!c.follow) return 0;
 
@@ -208,14 +183,12 @@ async function many(records: ProcessRecord[], c: Choice, io: Io, allOf: Paramete
       if (seenFiles.has(file)) continue; // merged logs: read once, under the first name
       seenFiles.set(file, { name: record.name, stream });
       ends.set(file, fileSize(file));
-      const found = c.since === null ? timedTail(file, c.lines, true) : timedSince(file, c.since, !indexed(record, file));
+      const found = c.since === null ? timedTail(file, c.lines ?? DEFAULT_LINES, true) : timedSince(file, c.since, !indexed(record, file));
       for (const line of found.lines) mine.push({ ...line, name: record.name, stream });
-      if (c.timestamps || c.since !== null) for (const n of found.notes) if (c.timestamps || !/has no time index/.test(n)) notes.add(n);
+      if (c.timestamps || c.since !== null) for (const n of found.notes) if (c.timestamps || !NO_INDEX.test(n)) notes.add(n);
     }
     // -n is per program, its streams together.
-    const ordered = byTime(mine);
-    const capped = c.since === null || c.linesGiven ? ordered.slice(Math.max(0, ordered.length - c.lines)) : ordered;
-    tagged.push(...capped);
+    tagged.push(...capLines(byTime(mine), c));
   }
   for (const n of notes) io.err(`bgrun: ${n}`);
   for (const line of byTime(tagged)) {
