@@ -9,6 +9,7 @@ import { ConfigError, UsageError, describeSystemError } from '../errors.js';
 import { parseJsonWithComments } from './json-comments.js';
 import { fromPm2File } from './pm2.js';
 import { readProcfile } from './procfile.js';
+import { refuseUnsafeKeys } from './unsafe-keys.js';
 import { APP_KEYS, type ConfigApp, knownAppKey, validateConfig } from './validate-config.js';
 
 /** Looked for in this order in the current folder; pm2's ecosystem files last (pm2 looks for these). */
@@ -173,6 +174,7 @@ async function readYaml(text: string, label: string): Promise<unknown> {
 export async function loadConfigFile(found: { file: string; label: string; kind: 'config' | 'procfile' }): Promise<LoadedConfig> {
   if (found.kind === 'procfile') return { ...found, apps: readProcfile(found.file), warnings: [] };
   const value = await readConfigValue(found.file, found.label);
+  refuseUnsafeKeys(value, found.label);
   const baseDir = path.dirname(found.file);
   if (configDialect(found.file) === 'bgrun') return { ...found, apps: validateConfig(value, found.label, baseDir), warnings: [] };
   const pm2 = fromPm2File(value, found.label, knownAppKey, APP_KEYS);

@@ -17,6 +17,7 @@ import { START_OPTIONS } from '../options/start-options.js';
 import { startOptionsFromObject } from '../options/validate.js';
 import { checkCopyNames } from './fleet-keys.js';
 import { startOrder } from './order.js';
+import { refuseUnsafeKeys } from './unsafe-keys.js';
 import { PM2_FIXED, PM2_UNSUPPORTED } from './pm2-keys.js';
 import { suggest } from '../suggest.js';
 
@@ -184,5 +185,6 @@ export function validateConfig(value: unknown, source: string, baseDir: string):
 
 /** The library's `start(app)`: the same checks, with relative paths from the current folder. */
 export function libraryAppOptions(value: unknown, cwd = process.cwd()): AppStartOptions {
+  refuseUnsafeKeys(value, 'start()');
   return appToStartOptions(value, { source: 'start()', at: '', baseDir: cwd });
 }

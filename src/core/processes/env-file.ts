@@ -21,6 +21,11 @@ const BLANK = (c: string | undefined) => c === ' ' || c === '\t';
  * assignment is an error (dotenv skips it). Errors name the file, the line and the
  * key, never a value: env files hold secrets.
  */
+/** Why a variable cannot have this name, or null when it can (an assignment to `__proto__` would change a prototype and be lost). */
+export function unsafeVariableName(name: string): string | null {
+  return name === '__proto__' ? `'${name}' cannot be the name of a variable here; rename it` : null;
+}
+
 export function parseEnvFile(text: string, file: string): Record<string, string> {
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   const env: Record<string, string> = {};
@@ -58,6 +63,8 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
       fail(keyLine, "expected KEY=VALUE (a name of letters, digits, '_', '.' or '-', then '='); the line is not shown, it may hold a secret");
     }
     const name = key as string;
+    const unsafe = unsafeVariableName(name);
+    if (unsafe) fail(keyLine, unsafe);
     at = SEPARATOR.lastIndex;
     while (BLANK(src[at])) at++;
     const eol = endOfLine(at);
@@ -124,6 +131,8 @@ export function parseEnvAssignment(text: string): [string, string] {
     const shown = /^[\w.-]{1,64}$/.test(key) ? `'${key}' is not a valid name` : 'its name is not valid';
     throw new UsageError(`invalid --env: ${shown}; use KEY=VALUE with a key of letters, digits and '_', not starting with a digit`);
   }
+  const unsafe = unsafeVariableName(key);
+  if (unsafe) throw new UsageError(`invalid --env: ${unsafe}`);
   return [key, text.slice(eq + 1)];
 }
 

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { sandbox, sweepAll } from '../helpers/bgrun.js';
+import { firstLine, listJson } from '../helpers/proc.js';
+
+test.after.always(sweepAll);
+
+/** A key that would reach an object's prototype: refused with one line naming where it is, nothing started. */
+const cases: { file: string; text: string; at: string; key: string }[] = [
+  { file: 'proto.json', text: '{"apps":[{"name":"a","script":"sleep","args":["30"],"__proto__":{"x":1}}]}', at: 'apps[0].__proto__', key: '__proto__' },
+  { file: 'bgrun.config.json', text: '{"__proto__":{"apps":[]},"apps":[{"name":"a","script":"sleep"}]}', at: '__proto__', key: '__proto__' },
+  { file: 'ctor.json', text: '{"apps":[{"name":"a","script":"sleep","constructor":{"prototype":{"x":1}}}]}', at: 'apps[0].constructor', key: 'constructor' },
+  { file: 'env.json', text: '{"apps":[{"name":"a","script":"sleep","env":{"prototype":"1"}}]}', at: 'apps[0].env.prototype', key: 'prototype' },
+  { file: 'proto.yaml', text: 'apps:\n  - name: a\n    script: sleep\n    env:\n      __proto__:\n        x: 1\n', at: 'apps[0].env.__proto__', key: '__proto__' },
+  {
+    file: 'proto.config.cjs',
+    text: 'module.exports = JSON.parse(\'{"apps":[{"name":"a","script":"sleep","__proto__":{"polluted":1}}]}\');\n',
+    at: 'apps[0].__proto__',
+    key: '__proto__',
+  },
+];
+
+for (const c of cases) {
+  test(`a config key ${c.key} (${c.file}) is refused with one line naming it`, async (t) => {
+    const box = sandbox(t);
+    const file = path.join(box.dir, c.file);
+    fs.writeFileSync(file, c.text);
+    const result = await box.run(['start', file, '--wait', '0'], { cwd: box.dir });
+    t.is(result.exitCode, 1);
+    t.is(result.stderr.trim().split('\n').length, 1, result.stderr);
+    t.is(firstLine(result.stderr), `bgrun: ${file}: ${c.at}: a key named "${c.key}" is not allowed in a config (it could change how objects behave); remove it or rename it`);
+    t.deepEqual(await listJson(box), []);
+  });
+}
+
+test('a variable named __proto__ is refused (a JavaScript object cannot carry it to the program)', async (t) => {
+  const box = sandbox(t);
+  const cli = await box.run(['start', '--env', '__proto__=x', '--', 'sleep', '30']);
+  t.is(cli.exitCode, 2);
+  t.is(firstLine(cli.stderr), "bgrun: invalid --env: '__proto__' cannot be the name of a variable here; rename it");
+  const envFile = path.join(box.dir, 'bad.env');
+  fs.writeFileSync(envFile, 'A=1\n__proto__=secret\n');
+  const fromFile = await box.run(['start', '--env-file', envFile, '--', 'sleep', '30']);
+  t.not(fromFile.exitCode, 0);
+  t.is(firstLine(fromFile.stderr), `bgrun: ${envFile}:2: '__proto__' cannot be the name of a variable here; rename it`);
+  t.notRegex(fromFile.stderr, /secret/);
+  t.deepEqual(await listJson(box), []);
+});
