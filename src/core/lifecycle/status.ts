@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { claimFromPidFile, groupLeftovers } from '../processes/identity.js';
+import { claimFromPidFile, programLeftovers } from '../processes/identity.js';
 import { isSameProcessAlive, readUsage } from '../processes/process-info.js';
 import type { ProcessInfo, ProcessRecord } from '../records/record.js';
 import { withLock, readRecord, writeRecord } from '../records/registry.js';
@@ -84,8 +84,8 @@ export async function persistObserved(ctx: Context, observed: Observed[]): Promi
 
 /** A program whose main process ended but whose process group still has live members (it forked and exited). */
 function leftoversOf(r: ProcessRecord): { leftovers?: number[] } {
-  if (r.status === 'running' || r.status === 'starting' || r.pid === null) return {};
-  const left = groupLeftovers({ pid: r.pid, identity: r.identity, startedAt: r.startedAt });
+  if (r.status === 'running' || r.status === 'starting' || (r.pid === null && !r.strays)) return {};
+  const left = programLeftovers(r.pid !== null ? { pid: r.pid, identity: r.identity, startedAt: r.startedAt } : null, r.strays);
   return left.length > 0 ? { leftovers: left.map((p) => p.pid) } : {};
 }
 

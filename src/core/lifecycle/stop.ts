@@ -2,8 +2,8 @@ import type { Context } from '../context.js';
 import type { ProcessRecord } from '../records/record.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { observe } from './status.js';
-import { groupLeftovers } from '../processes/identity.js';
-import { terminateLeftovers, terminateTree } from '../processes/terminate.js';
+import { isSameProcess, programLeftovers } from '../processes/identity.js';
+import { type Tracked, snapshotTree, terminateLeftovers, terminateTree } from '../processes/terminate.js';
 
 /** A write that failed because the disk (or the user's quota) is full, or the folder became read-only. */
 function noSpace(error: unknown): boolean {
@@ -62,11 +62,21 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
     if (!noSpace(error)) throw error;
     if (!unrecorded.has(name)) unrecorded.set(name, error instanceof Error ? error.message : String(error));
   };
+  // Each live program's tree as found before any signal; its strays (processes outside its
+  // group) go into the record first, so a stop killed half-way leaves them known.
+  const trees = new Map<string, Tracked[]>();
   const markAll = () =>
     records.map((record) => {
       const current = readRecord(ctx.paths, record.name) ?? record;
-      before.set(current.name, observe(current).record);
-      const next = { ...current, desired: 'stopped' as const };
+      const seen = observe(current).record;
+      before.set(current.name, seen);
+      const tree = seen.status === 'running' && seen.pid !== null && seen.identity !== null ? snapshotTree(seen.pid, seen.identity) : [];
+      // Strays an earlier, interrupted stop recorded: still the program's own while their identity holds.
+      const known = (current.strays ?? []).filter((p) => isSameProcess(p) && !tree.some((t) => t.pid === p.pid));
+      const all = [...tree, ...known.map((p) => ({ ...p, pgid: -1 }))];
+      trees.set(current.name, all);
+      const strays = all.filter((p) => p.pgid !== seen.pid).map(({ pid, identity }) => ({ pid, identity }));
+      const next = { ...current, desired: 'stopped' as const, ...(strays.length > 0 || current.strays ? { strays } : {}) };
       try {
         writeRecord(ctx.paths, next);
       } catch (error) {
@@ -83,9 +93,10 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       const seen = observe(record).record;
       if (seen.status !== 'running' || seen.pid === null || seen.identity === null) {
         // Its main process is gone, but processes of its group may have outlived it.
-        const left = record.pid !== null ? groupLeftovers({ pid: record.pid, identity: record.identity, startedAt: record.startedAt }) : [];
+        const leader = record.pid !== null ? { pid: record.pid, identity: record.identity, startedAt: record.startedAt } : null;
+        const left = programLeftovers(leader, record.strays);
         if (left.length > 0) {
-          const outcome = await terminateLeftovers(record.pid!, left, options);
+          const outcome = await terminateLeftovers(record.pid ?? left[0]!.pid, left, options);
           if (outcome.wasRunning) {
             options.progress?.end(record.name);
             return { name: record.name, pid: null, wasRunning: true, escalated: outcome.escalated, leftovers: left.map((p) => p.pid) };
@@ -101,6 +112,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
         // The program's own --stop-signal and --kill-timeout, unless this stop names its own.
         const outcome = await terminateTree(seen.pid, seen.identity, {
           ...options,
+          also: (trees.get(record.name) ?? []).filter((p) => p.pid !== seen.pid),
           signal: options.signal ?? (record.stopSignal as NodeJS.Signals | undefined),
           timeoutMs: options.timeoutMs ?? record.killTimeoutMs,
         });
@@ -117,8 +129,9 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       const ended = result.wasRunning || current.status === 'running' || current.status === 'starting';
       const before = result.previous?.status;
       try {
+        const { strays: _done, ...rest } = current;
         writeRecord(ctx.paths, {
-        ...current,
+        ...rest,
         status: 'stopped',
         pid: null,
         identity: null,

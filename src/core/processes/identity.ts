@@ -211,3 +211,16 @@ export function groupLeftovers(leader: EndedLeader): KnownProcess[] {
   }
   return out;
 }
+
+/**
+ * What is left of a program whose main process has ended: its group's live members
+ * (groupLeftovers) and the recorded `strays`, processes of its tree outside its group that
+ * a stop found before it signalled anything and that are still the same processes. A stop
+ * killed half-way leaves those known, so the next `list` shows them and the next `stop` ends them.
+ */
+export function programLeftovers(leader: EndedLeader | null, strays: readonly KnownProcess[] | null | undefined): KnownProcess[] {
+  // A supervisor that saw the main process exit wrote its pid away: the strays are all there is to check then.
+  const out = leader ? groupLeftovers(leader) : [];
+  for (const stray of strays ?? []) if (isSameProcess(stray) && !out.some((p) => p.pid === stray.pid)) out.push(stray);
+  return out;
+}

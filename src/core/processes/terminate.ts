@@ -19,7 +19,8 @@ export interface TerminateResult {
   signalled: number;
 }
 
-interface Tracked {
+/** A process of a program's tree, with the identity it had when found and its process group. */
+export interface Tracked {
   pid: number;
   identity: string;
   pgid: number;
@@ -74,10 +75,23 @@ function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
  * against the identity taken when it was found, right before it is signalled
  * (core/processes/identity.ts, the one place that signals).
  */
-export async function terminateTree(pid: number, identity: string, options: TerminateOptions = {}): Promise<TerminateResult> {
+export async function terminateTree(pid: number, identity: string, options: TerminateOptions & { also?: Tracked[] } = {}): Promise<TerminateResult> {
   if (!isSameProcessAlive(pid, identity)) return { wasRunning: false, escalated: false, signalled: 0 };
   const leader = readProcess(pid);
-  return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }], options);
+  return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }, ...(options.also ?? [])], options);
+}
+
+/**
+ * The processes of a live program's tree (the program first), found by walking parent
+ * pids: what a stop records before it signals anything, so that a stop killed half-way
+ * leaves the ones that left the program's group known (`strays` of the record).
+ */
+export function snapshotTree(pid: number, identity: string): Tracked[] {
+  const leader = readProcess(pid);
+  if (!leader || leader.dead || leader.identity !== identity) return [];
+  const tracked = new Map<number, Tracked>([[pid, { pid, identity, pgid: leader.pgid }]]);
+  collectDescendants(tracked, pid);
+  return [...tracked.values()];
 }
 
 /**

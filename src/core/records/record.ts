@@ -125,6 +125,12 @@ export interface ProcessRecord extends AppSpec {
   supervisionError?: string | null;
   /** Set by a stop that found the program already ended: its status is `stopped`, and this says it had exited or errored (exitCode/signal keep how). */
   stoppedAfter?: 'exited' | 'errored' | null;
+  /**
+   * Processes of its tree outside its process group (they called setsid), written by a stop
+   * before it signals anything and cleared when the stop is recorded: a stop killed half-way
+   * leaves them known, and `list` and the next `stop` find them by pid and identity.
+   */
+  strays?: { pid: number; identity: string }[] | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
