@@ -10,35 +10,81 @@ export interface Dependent {
 }
 
 /**
+ * Walks from each root to what it depends on, depth first, and calls `finish` for
+ * a name after all its dependencies (post-order), each name once. Without recursion:
+ * a chain of thousands of apps must not overflow the stack (8,000 did).
+ * `depsOf(name, from)` gives a name's dependencies (it may throw for a name that does
+ * not exist); `cycle(path, name)` is called for an edge back to a name still on the
+ * path (`path` from that name on) and returns whether to skip that edge (or throws).
+ */
+export function walkDependencies(
+  roots: Iterable<string>,
+  depsOf: (name: string, from: string | null) => readonly string[],
+  cycle: (path: string[], name: string) => void,
+  finish: (name: string, kept: string[]) => void,
+): void {
+  const done = new Set<string>();
+  const stack: { name: string; deps: readonly string[]; next: number; kept: string[] }[] = [];
+  const onPath = new Map<string, number>();
+  const enter = (name: string, from: string | null): boolean => {
+    if (done.has(name)) return true;
+    const at = onPath.get(name);
+    if (at !== undefined) {
+      cycle(
+        stack.slice(at).map((frame) => frame.name),
+        name,
+      );
+      return false;
+    }
+    onPath.set(name, stack.length);
+    stack.push({ name, deps: depsOf(name, from), next: 0, kept: [] });
+    return true;
+  };
+  for (const root of roots) {
+    enter(root, null);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next < top.deps.length) {
+        const dep = top.deps[top.next++]!;
+        if (enter(dep, top.name)) top.kept.push(dep);
+        continue;
+      }
+      stack.pop();
+      onPath.delete(top.name);
+      done.add(top.name);
+      finish(top.name, top.kept);
+    }
+  }
+}
+
+/** ": a -> b -> a"; a long cycle by its length and ends, so the message stays one readable line. */
+function describeCycle(names: string[]): string {
+  if (names.length <= 12) return `: ${names.join(' -> ')}`;
+  return ` of ${names.length - 1} apps: ${[...names.slice(0, 4), '…', ...names.slice(-3)].join(' -> ')}`;
+}
+
+/**
  * The apps named in `wanted` (default: all) and everything they depend on,
  * dependencies first. Throws DEPENDENCY_CYCLE naming the cycle
  * ("dependsOn cycle: web -> api -> web").
  */
 export function startOrder<T extends Dependent>(apps: T[], wanted?: string[], source = 'config'): T[] {
   const byName = new Map(apps.map((app) => [app.name, app]));
-  const done = new Set<string>();
   const order: T[] = [];
-  const path: string[] = [];
-  const visit = (name: string, from: string | null) => {
-    if (done.has(name)) return;
-    const at = path.indexOf(name);
-    if (at >= 0) {
-      const cycle = [...path.slice(at), name].join(' -> ');
-      throw new ConfigError(`${source}: dependsOn cycle: ${cycle}`, 'DEPENDENCY_CYCLE');
-    }
-    const app = byName.get(name);
-    if (!app) {
+  walkDependencies(
+    wanted ?? apps.map((app) => app.name),
+    (name, from) => {
+      const app = byName.get(name);
+      if (app) return app.dependsOn;
       throw new ConfigError(
         from === null ? `${source}: no app named '${name}'` : `${source}: '${from}' depends on '${name}', which is not in it`,
       );
-    }
-    path.push(name);
-    for (const dep of app.dependsOn) visit(dep, name);
-    path.pop();
-    done.add(name);
-    order.push(app);
-  };
-  for (const name of wanted ?? apps.map((app) => app.name)) visit(name, null);
+    },
+    (path, name) => {
+      throw new ConfigError(`${source}: dependsOn cycle${describeCycle([...path, name])}`, 'DEPENDENCY_CYCLE');
+    },
+    (name) => order.push(byName.get(name)!),
+  );
   return order;
 }
 
@@ -55,15 +101,18 @@ export function stopOrder<T extends Dependent>(apps: T[], source = 'config'): T[
  */
 export function afterDependencies<T>(graph: Map<string, string[]>, task: (name: string, deps: T[]) => Promise<T>): Map<string, Promise<T>> {
   const started = new Map<string, Promise<T>>();
-  const run = (name: string): Promise<T> => {
-    let promise = started.get(name);
-    if (!promise) {
-      const deps = (graph.get(name) ?? []).filter((dep) => graph.has(dep));
-      promise = Promise.all(deps.map(run)).then((results) => task(name, results));
-      started.set(name, promise);
-    }
-    return promise;
-  };
-  for (const name of graph.keys()) run(name);
+  // Dependencies are walked first, so each promise is made after those it waits for (no recursion).
+  walkDependencies(
+    graph.keys(),
+    (name) => (graph.get(name) ?? []).filter((dep) => graph.has(dep)),
+    () => {}, // no cycle by contract; an edge that would close one is not waited for, so nothing hangs
+    (name, deps) => {
+      const waits = deps.map((dep) => started.get(dep)!);
+      started.set(
+        name,
+        Promise.all(waits).then((results) => task(name, results)),
+      );
+    },
+  );
   return started;
 }

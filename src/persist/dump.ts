@@ -12,7 +12,7 @@ import { isEnv, readRecordEnv, writeRecordEnv } from '../core/records/record-env
 import { readRecord, withLock, writeFileAtomic, writeRecord } from '../core/records/registry.js';
 import { startExisting } from '../core/lifecycle/start.js';
 import { observe } from '../core/lifecycle/status.js';
-import { afterDependencies } from '../config/order.js';
+import { afterDependencies, walkDependencies } from '../config/order.js';
 import { bgrunVersion } from '../version.js';
 
 /**
@@ -209,19 +209,12 @@ function dependencyGraph(specs: SavedSpec[]): Map<string, string[]> {
     declared.set(String(spec.name), deps);
   }
   const graph = new Map<string, string[]>();
-  const visiting = new Set<string>();
-  const visit = (name: string): void => {
-    visiting.add(name);
-    const kept: string[] = [];
-    for (const dep of declared.get(name) ?? []) {
-      if (!declared.has(dep) || visiting.has(dep)) continue;
-      if (!graph.has(dep)) visit(dep);
-      kept.push(dep);
-    }
-    visiting.delete(name);
-    graph.set(name, kept);
-  };
-  for (const name of declared.keys()) if (!graph.has(name)) visit(name);
+  walkDependencies(
+    declared.keys(),
+    (name) => (declared.get(name) ?? []).filter((dep) => declared.has(dep)),
+    () => {}, // the edge back is dropped
+    (name, kept) => graph.set(name, kept),
+  );
   return graph;
 }
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { startOrder, stopOrder } from '../../../src/config/order.js';
+import { afterDependencies, startOrder, stopOrder } from '../../../src/config/order.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const app = (name: string, ...dependsOn: string[]) => ({ name, dependsOn });
@@ -36,4 +36,40 @@ test('a cycle is an error that names the cycle', (t) => {
 test('an unknown name is reported', (t) => {
   t.is(t.throws(() => startOrder([app('a')], ['b']))?.message, "config: no app named 'b'");
   t.is(t.throws(() => startOrder([app('a', 'x')]))?.message, "config: 'a' depends on 'x', which is not in it");
+});
+
+/** a0 -> a1 -> … -> a<n-1>: each app depends on the next (or, reversed, on the one before). */
+const chain = (n: number, reversed = false) =>
+  Array.from({ length: n }, (_, i) => (reversed ? app(`a${i}`, ...(i > 0 ? [`a${i - 1}`] : [])) : app(`a${i}`, ...(i < n - 1 ? [`a${i + 1}`] : []))));
+
+test('a dependsOn chain of 8,000 apps is ordered without overflowing the stack, both ways', (t) => {
+  for (const reversed of [false, true]) {
+    const apps = chain(8000, reversed);
+    const order = names(startOrder(apps));
+    t.is(order.length, 8000);
+    t.is(order[0], reversed ? 'a0' : 'a7999');
+    t.is(order[7999], reversed ? 'a7999' : 'a0');
+    t.is(names(stopOrder(apps))[0], reversed ? 'a7999' : 'a0');
+    t.is(names(startOrder(apps, [reversed ? 'a7999' : 'a0'])).length, 8000);
+  }
+});
+
+test('a cycle through 8,000 apps is still its clear error, one short line', (t) => {
+  const apps = chain(8000);
+  apps[7999]!.dependsOn.push('a0');
+  const error = t.throws(() => startOrder(apps, undefined, 'big.json'), { instanceOf: ConfigError });
+  t.is(error?.code, 'DEPENDENCY_CYCLE');
+  t.is(error?.message, 'big.json: dependsOn cycle of 8000 apps: a0 -> a1 -> a2 -> a3 -> … -> a7998 -> a7999 -> a0');
+});
+
+test('afterDependencies waits along a chain of 8,000 without recursion, dependencies first', async (t) => {
+  const apps = chain(8000);
+  const ran: string[] = [];
+  const results = afterDependencies<number>(new Map(apps.map((a) => [a.name, a.dependsOn])), async (name, deps) => {
+    ran.push(name);
+    return (deps[0] ?? 0) + 1;
+  });
+  t.is(await results.get('a0'), 8000);
+  t.is(ran[0], 'a7999');
+  t.is(ran[7999], 'a0');
 });
