@@ -2,7 +2,7 @@ import { describePython } from '../core/processes/python.js';
 import { listApps } from '../core/lifecycle/list.js';
 import { logLimits } from '../core/logs/limits.js';
 import { UsageError } from '../errors.js';
-import { START_OPTIONS } from '../options/start-options.js';
+import { optionRows, supervisionFields } from '../options/show-rows.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
 import { fleetDetails, fleetRows } from './fleet-show.js';
@@ -39,6 +39,7 @@ export const show: Command = {
       /** The limits in force (a record older than rotation gets its mode's defaults); null: never rotated. */
       logRotation: logLimits(record),
       ...fleetDetails(record, ctx.paths),
+      ...supervisionFields(record),
       ...supervision.json,
     };
     if (args.values.json) {
@@ -60,7 +61,7 @@ export const show: Command = {
       ['command', info.command.map(quoteArg).join(' ')],
       ...(record.python ? [['python', describePython(record.python)] as [string, string]] : []),
       // The start options, each as its entry of the option table shows it.
-      ...START_OPTIONS.flatMap((o) => (o.show ? [[o.show.label, o.show.value(record)] as [string, string]] : [])),
+      ...optionRows(record),
       ...(record.pm2Defaults?.length
         ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
         : []),

@@ -4,7 +4,7 @@ import { listApps } from '../core/lifecycle/list.js';
 import { liveSupervisor } from '../supervisor/supervisor-file.js';
 import { bgrunVersion } from '../version.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { formatBytes, formatStatus } from './format.js';
+import { formatBytes, formatStatus, table } from './format.js';
 
 export const supervisor: Command = {
   name: 'supervisor',
@@ -34,7 +34,10 @@ export const supervisor: Command = {
     }
     io.out(`log: ${ctx.paths.supervisorLog}`);
     if (supervised.length === 0) io.out('supervises nothing');
-    for (const r of supervised) io.out(`  ${r.name}  ${formatStatus(r)}  pid ${r.pid ?? '-'}  --restart ${r.restart}  restarts ${r.restarts}`);
+    else {
+      const rows = supervised.map((r) => [r.name, formatStatus(r), r.pid === null ? '-' : String(r.pid), r.restart, String(r.restarts)]);
+      for (const line of table(rows, ['NAME', 'STATUS', 'PID', 'RESTART', 'RESTARTS'], io.color)) io.out(`  ${line}`);
+    }
     return 0;
   },
 };

@@ -30,6 +30,8 @@ import { logLimits } from '../core/logs/limits.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { formatBytes } from '../core/size.js';
 import { DEFAULT_INSTANCE_VAR } from '../core/fleet/instance-env.js';
+import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_WATCH_DELAY_MS, nextCronRun } from '../core/supervision.js';
+import { BACKOFF_MAX_MS, effectiveMaxRestarts } from '../supervisor/policy.js';
 import * as kinds from './kinds.js';
 import * as sup from './supervision-kinds.js';
 import type { ValueKind } from './kinds.js';
@@ -77,8 +79,14 @@ export interface StartOption<F extends Field = Field> {
     missing(options: Partial<StartOptions>, given: (key: string) => boolean): boolean;
     message(other: { name: string; usage: string }): string;
   };
-  /** Its row in `bgrun show` (text); the JSON shows the record's fields. */
-  show?: { label: string; value(record: ProcessRecord): string };
+  /**
+   * Its row in `bgrun show` (text): `value` null leaves the row out (not set, or moot for
+   * this program); `partOf` names the option whose row shows it too (watch's row shows
+   * --watch-ignore). `show --json` gives the record's field of every option with a row.
+   * Every option with `supervision` needs one (a unit test checks); without it, show
+   * still prints the raw value (options/show-rows.ts).
+   */
+  show?: { label: string; value(record: ProcessRecord): string | null } | { partOf: string };
 }
 
 /** Keeps each entry's kind and field in step (type-checked), then erases the field's type for the table. */
@@ -106,6 +114,18 @@ const checking: StartOption['needs'] = {
 };
 
 const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '-');
+/** A duration as show prints it: 10s, 1500ms. */
+const ms = (value: number) => (value % 1000 === 0 ? `${value / 1000}s` : `${value}ms`);
+/** A setting that only means something under the supervisor: no row for a plain program. */
+const supervised = (r: ProcessRecord, text: () => string) => (r.restart === 'no' ? null : text());
+
+function nextCron(expression: string): string {
+  try {
+    return nextCronRun(expression)?.toISOString() ?? 'never';
+  } catch {
+    return 'never';
+  }
+}
 
 /** The start options, in the order of `bgrun start --help`. */
 export const START_OPTIONS: readonly StartOption[] = [
@@ -186,6 +206,14 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.count,
     help: 'give up after N quick crashes in a row (default: 10 for on-failure, unlimited for always)',
     supervision: 'needs-restart',
+    show: {
+      label: 'max restarts',
+      value: (r) =>
+        supervised(r, () => {
+          const limit = effectiveMaxRestarts(r.restart, r.maxRestarts);
+          return `${Number.isFinite(limit) ? limit : 'unlimited'} quick crashes in a row${r.maxRestarts === null ? ' (default)' : ''}`;
+        }),
+    },
   }),
   option({
     key: 'minUptime',
@@ -195,6 +223,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.duration,
     help: 'a run this long resets the backoff and crash count (default 10s)',
     supervision: 'needs-restart',
+    show: { label: 'min uptime', value: (r) => supervised(r, () => ms(r.minUptimeMs)) },
   }),
   option({
     key: 'maxMemory',
@@ -204,6 +233,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.size,
     help: 'restart it gracefully when its memory stays above this (e.g. 300M)',
     supervision: 'needs-restart',
+    show: { label: 'max memory', value: (r) => (r.maxMemoryBytes === null ? null : `${formatBytes(r.maxMemoryBytes)} (then a graceful restart)`) },
   }),
   option({
     key: 'ready',
@@ -356,6 +386,14 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.watchPaths,
     help: 'restart it when files change under its folder, or under <path> (repeatable)',
     supervision: 'implied',
+    show: {
+      label: 'watch',
+      value(r) {
+        if (!r.watch?.length) return null;
+        const ignore = r.watchIgnore?.length ? `, ignoring ${r.watchIgnore.join(', ')}` : '';
+        return `${r.watch.join(', ')}${ignore} (settles ${ms(r.watchDelayMs ?? DEFAULT_WATCH_DELAY_MS)}${r.watchFollowSymlinks ? ', follows symlinks' : ''})`;
+      },
+    },
   }),
   option({
     key: 'watchIgnore',
@@ -366,6 +404,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'never watch these (repeatable; node_modules, .git and logs always ignored)',
     supervision: 'implied',
     needs: watching,
+    show: { partOf: 'watch' },
   }),
   option({
     key: 'watchDelay',
@@ -376,6 +415,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'wait for changes to settle this long before the restart (default 500ms)',
     supervision: 'implied',
     needs: watching,
+    show: { partOf: 'watch' },
   }),
   option({
     key: 'watchFollowSymlinks',
@@ -386,6 +426,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'follow symbolic links inside watched folders',
     supervision: 'implied',
     needs: watching,
+    show: { partOf: 'watch' },
   }),
   option({
     key: 'cronRestart',
@@ -395,6 +436,10 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.cron,
     help: 'restart it on this cron schedule, or start it if it is not running ("0 3 * * *")',
     supervision: 'implied',
+    show: {
+      label: 'cron restart',
+      value: (r) => (r.cronRestart ? `${r.cronRestart}${r.desired === 'running' ? ` (next ${nextCron(r.cronRestart)})` : ' (stopped: not scheduled)'}` : null),
+    },
   }),
   option({
     key: 'stopExitCodes',
@@ -404,6 +449,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.exitCodes,
     help: 'exit codes that mean done: never restarted (e.g. 0,3)',
     supervision: 'implied',
+    show: { label: 'stop exit codes', value: (r) => (r.stopExitCodes?.length ? r.stopExitCodes.join(', ') : null) },
   }),
   option({
     key: 'killTimeout',
@@ -413,6 +459,13 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.positiveDuration,
     help: 'every stop of it sends SIGKILL after this long (default 10s)',
     supervision: 'implied',
+    show: {
+      label: 'stop',
+      value: (r) =>
+        r.killTimeoutMs === undefined && r.stopSignal === undefined
+          ? null
+          : `${r.stopSignal ?? 'SIGTERM'}, then SIGKILL after ${ms(r.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS)}`,
+    },
   }),
   option({
     key: 'stopSignal',
@@ -421,6 +474,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.signal,
     help: 'signal of a graceful stop (default TERM)',
     supervision: 'implied',
+    show: { partOf: 'killTimeout' },
   }),
   option({
     key: 'restartDelay',
@@ -430,6 +484,13 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.duration,
     help: 'wait this long before each automatic restart (instead of the backoff)',
     supervision: 'implied',
+    show: {
+      label: 'restart delay',
+      value(r) {
+        if (r.expBackoffRestartDelayMs !== undefined) return `from ${ms(r.expBackoffRestartDelayMs)}, doubling up to ${ms(Math.max(BACKOFF_MAX_MS, r.expBackoffRestartDelayMs))}`;
+        return r.restartDelayMs === undefined ? null : `${ms(r.restartDelayMs)} before each restart`;
+      },
+    },
   }),
   option({
     key: 'expBackoffRestartDelay',
@@ -439,6 +500,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.positiveDuration,
     help: 'first step of the doubling restart backoff (default 100ms)',
     supervision: 'implied',
+    show: { partOf: 'restartDelay' },
   }),
   option({
     key: 'health',
@@ -447,6 +509,16 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.healthProbe,
     help: 'health check: tcp:PORT, http://host:port/path, log:/regex/ or cmd:<command>',
     supervision: 'implied',
+    show: {
+      label: 'health',
+      value(r) {
+        if (!r.health) return null;
+        const state = r.status !== 'running' ? '' : r.unhealthy ? ` (failing: ${r.healthError ?? 'unknown'})` : ' (passing)';
+        const every = ms(r.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS);
+        const timeout = ms(r.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
+        return `${r.health} every ${every}, timeout ${timeout}, restart after ${r.healthRetries ?? DEFAULT_HEALTH_RETRIES} failures${state}`;
+      },
+    },
   }),
   option({
     key: 'healthInterval',
@@ -456,6 +528,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'run the health check this often (default 10s)',
     supervision: 'implied',
     needs: checking,
+    show: { partOf: 'health' },
   }),
   option({
     key: 'healthTimeout',
@@ -465,6 +538,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'a check taking longer fails (default 5s)',
     supervision: 'implied',
     needs: checking,
+    show: { partOf: 'health' },
   }),
   option({
     key: 'healthRetries',
@@ -474,6 +548,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     help: 'restart it after N failed checks in a row (default 3)',
     supervision: 'implied',
     needs: checking,
+    show: { partOf: 'health' },
   }),
   option({
     key: 'onExit',
@@ -482,6 +557,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.shellCommand,
     help: 'run this shell command after every exit no stop asked for (BGRUN_* variables)',
     supervision: 'implied',
+    show: { label: 'on exit', value: (r) => r.onExit ?? null },
   }),
   option({
     key: 'execMode',
