@@ -47,9 +47,11 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   const supervisor = new Supervisor(ctx, log);
+  // At once, as before the shutdown returned: a pass in progress is not waited for.
+  supervisor.closed.then(() => process.exit(0));
   process.on('SIGUSR2', () => supervisor.wake());
-  process.on('SIGTERM', () => supervisor.shutdown('SIGTERM'));
-  process.on('SIGINT', () => supervisor.shutdown('SIGINT'));
+  process.on('SIGTERM', () => void supervisor.shutdown('SIGTERM'));
+  process.on('SIGINT', () => void supervisor.shutdown('SIGINT'));
   process.on('SIGHUP', () => {}); // no terminal to lose
   log(`supervisor ${bgrunVersion()} started for ${ctx.paths.home}`);
   supervisor.start();

@@ -58,6 +58,15 @@ export class Supervisor {
   private interval: NodeJS.Timeout | null = null;
   private stopping = false;
   private readonly keeper: LogKeeper;
+  private markClosed!: () => void;
+  /**
+   * Settles when the supervisor shut down (a signal, idle, or replaced): the entry point
+   * (main.ts) exits then. The supervisor itself never exits the process, so it can run
+   * inside another one (a test).
+   */
+  readonly closed = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
 
   constructor(
     private readonly ctx: Context,
@@ -80,9 +89,13 @@ export class Supervisor {
     this.wake();
   }
 
-  /** Leaves every program running: they never depend on the supervisor. */
-  shutdown(reason: string): void {
-    if (this.stopping) return;
+  /**
+   * Leaves every program running: they never depend on the supervisor. Resolves once
+   * the pass over the records in progress, if any, has ended. Code of that pass calls it
+   * without waiting (it would wait for itself).
+   */
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping) return this.closed;
     this.stopping = true;
     this.log(`exiting (${reason}); programs keep running`);
     if (this.interval) clearInterval(this.interval);
@@ -93,7 +106,8 @@ export class Supervisor {
     this.health.closeAll();
     this.hooks.shutdown();
     for (const run of this.runs.values()) run.child?.unref();
-    process.exit(0);
+    this.markClosed();
+    await this.reconciling;
   }
 
   /** Re-reads the records; calls that arrive meanwhile are folded into one more pass. */
@@ -118,7 +132,7 @@ export class Supervisor {
   private stillInCharge(): boolean {
     const info = readSupervisorInfo(this.ctx.paths);
     if (info?.pid === process.pid) return true;
-    this.shutdown('replaced by another supervisor');
+    void this.shutdown('replaced by another supervisor');
     return false;
   }
 
@@ -455,7 +469,7 @@ export class Supervisor {
       if (readSupervisorInfo(this.ctx.paths)?.pid === process.pid) removeSupervisorInfo(this.ctx.paths);
       return true;
     });
-    if (idle) this.shutdown('nothing to supervise');
+    if (idle) void this.shutdown('nothing to supervise');
     else this.idleTicks = 0;
   }
 }
