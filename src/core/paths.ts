@@ -45,7 +45,7 @@ export const outLogFile = (p: StatePaths, name: string) => path.join(p.logs, `${
 export const errLogFile = (p: StatePaths, name: string) => path.join(p.logs, `${name}.err.log`);
 export const pidFileOf = (p: StatePaths, name: string) => path.join(p.pids, `${name}.pid`);
 
-const ensured = new Set<string>();
+const ensured = new Map<string, 'read' | 'write'>();
 
 /**
  * Creates the state folders with mode 0700 (logs and environments may hold
@@ -55,11 +55,34 @@ const ensured = new Set<string>();
  * signal), a link inside the state folder. The state folder itself may be a link
  * the user made on purpose: the folder it points to is checked. The mode of a
  * folder bgrun did not create is never changed (docs/security.md).
+ *
+ * `access` 'write' (a start) also requires every folder to be writable, so that
+ * nothing is half done; 'read' (list, show, logs) only trusts: a logs folder that
+ * cannot be written must not stop anyone from looking. A writer of records checks
+ * what it writes with ensureWritable.
  */
-export function ensureState(p: StatePaths): void {
-  if (ensured.has(p.home)) return;
-  for (const dir of [p.home, p.records, p.envs, p.logs, p.pids]) ensureDir(dir, p.home);
-  ensured.add(p.home);
+export function ensureState(p: StatePaths, access: 'read' | 'write' = 'write'): void {
+  const done = ensured.get(p.home);
+  if (done === 'write' || done === access) return;
+  for (const dir of [p.home, p.records, p.envs, p.logs, p.pids]) {
+    ensureDir(dir, p.home);
+    if (access === 'write') ensureWritable(dir, p.home);
+  }
+  ensured.set(p.home, access);
+}
+
+/** Throws a one-line StateError saying what to do when `dir` (a folder of the state folder `home`) cannot be written. */
+export function ensureWritable(dir: string, home: string): void {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const fix = code === 'EACCES' || code === 'EPERM' ? `run 'chmod u+wx ${dir}'` : 'make it writable';
+    throw new StateError(
+      `${dir === home ? 'the state folder' : 'the folder'} ${dir} is not writable: ${describeSystemError(error)}; ${fix}, or set BGRUN_HOME to a folder you can write`,
+      error,
+    );
+  }
 }
 
 function ensureDir(dir: string, home: string): void {
@@ -102,14 +125,6 @@ function ensureDir(dir: string, home: string): void {
   if ((st.mode & 0o022) !== 0) {
     throw new StateError(
       `${what} ${dir} can be written by other users (mode ${(st.mode & 0o7777).toString(8)}), who could plant records for bgrun to act on; run 'chmod go-w ${dir}' (0700 is best) or set BGRUN_HOME to a folder of your own`,
-    );
-  }
-  try {
-    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
-  } catch (error) {
-    throw new StateError(
-      `${what} ${dir} is not writable: ${describeSystemError(error)}; set BGRUN_HOME to a folder you can write`,
-      error,
     );
   }
 }

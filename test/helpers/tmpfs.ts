@@ -37,3 +37,30 @@ export function fillDisk(dir: string): void {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Makes `dir` read-only for everyone, root too (a read-only bind mount of itself), undone
+ * at teardown; false (and the test says why) where mounting is not permitted.
+ */
+export function mountReadOnly(t: ExecutionContext, dir: string): boolean {
+  try {
+    execFileSync('mount', ['--bind', dir, dir], { stdio: 'pipe' });
+  } catch (error) {
+    t.log(`skipped: cannot bind-mount here (${String((error as { stderr?: Buffer }).stderr ?? error).trim()})`);
+    return false;
+  }
+  t.teardown(() => {
+    try {
+      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+    } catch {
+      // already unmounted
+    }
+  });
+  try {
+    execFileSync('mount', ['-o', 'remount,bind,ro', dir], { stdio: 'pipe' });
+  } catch (error) {
+    t.log(`skipped: cannot make a bind mount read-only here (${String((error as { stderr?: Buffer }).stderr ?? error).trim()})`);
+    return false;
+  }
+  return true;
+}

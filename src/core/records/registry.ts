@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, StateError, describeSystemError } from '../../errors.js';
-import { type StatePaths, ensureState, recordFile } from '../paths.js';
+import { type StatePaths, ensureState, ensureWritable, recordFile } from '../paths.js';
 import { type ProcessRecord, checkRecord } from './record.js';
 
 /**
@@ -153,7 +153,7 @@ function cacheKey(file: string): string | null {
 }
 
 function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): ReadResult {
-  ensureState(paths);
+  ensureState(paths, 'read');
   let entries: string[];
   try {
     entries = fs.readdirSync(paths.records);
@@ -208,7 +208,7 @@ function removeIfAbandoned(paths: StatePaths, entry: string): void {
 
 /** One record, or null; a corrupt one is quarantined and thrown. */
 export function readRecord(paths: StatePaths, name: string): ProcessRecord | null {
-  ensureState(paths);
+  ensureState(paths, 'read');
   const result = parseRecord(paths, name, recordFile(paths, name));
   if (result instanceof CorruptRecordError) throw result;
   return result;
@@ -245,7 +245,10 @@ const LOCK_TIMEOUT_MS = 30_000;
  * so a bgrun killed with SIGKILL delays the next command by at most that.
  */
 export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
-  ensureState(paths);
+  // The lock is made in the state folder and records are written under it: what else a holder writes it checks itself.
+  ensureState(paths, 'read');
+  ensureWritable(paths.home, paths.home);
+  ensureWritable(paths.records, paths.home);
   const { default: lockfile } = await import('proper-lockfile');
   const options = {
     realpath: false,
