@@ -27,7 +27,7 @@ export const exportCommand: Command = {
     { name: 'image', type: 'string', value: '<image>', description: 'kubernetes: the container image that holds the app (required unless --dockerfile)' },
     { name: 'namespace', type: 'string', value: '<ns>', description: 'kubernetes: metadata.namespace of every object' },
     { name: 'workdir', type: 'string', value: '<dir>', description: "kubernetes: the image's working folder the app's folder becomes (default /app)" },
-    { name: 'job', type: 'list', value: '<name>', description: 'kubernetes: export this app as a Job (a program meant to finish) (repeatable)' },
+    { name: 'job', type: 'list', value: '<name>', description: 'kubernetes: export this app as a Job, a program meant to finish (a CronJob with --cron-restart) (repeatable)' },
     { name: 'dockerfile', type: 'boolean', description: 'kubernetes: also write <name>.Dockerfile (Node or Python) beside the manifests' },
     { name: 'config', type: 'string', value: '<file>', description: "kubernetes: export this config file's apps instead of started programs" },
     JSON_OPTION,

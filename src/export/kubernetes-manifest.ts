@@ -1,7 +1,11 @@
 import path from 'node:path';
 import type { AppSpec, RestartPolicy } from '../core/records/record.js';
-import { type Probe, tryParseProbe } from '../core/ready/parse.js';
-import { STOP_TIMEOUT, ExportError } from './systemd-unit.js';
+import type { SupervisionSettings } from '../core/supervision.js';
+import { healthProbes, parseHealth, parseReady, probePort, readinessProbe, seconds } from './kubernetes-probes.js';
+import { cronJobSchedule } from './kubernetes-schedule.js';
+import { gracePeriodSeconds, stopSignalRemark, supervisionRemarks } from './kubernetes-supervision.js';
+import { CRONJOB_NAME_MAX, fitName } from './kubernetes-names.js';
+import { ExportError } from './systemd-unit.js';
 
 /**
  * A bgrun app as Kubernetes objects: pure data, no file system, no YAML. The command
@@ -33,12 +37,13 @@ export type KubeSource = Pick<
       | 'interpreter'
       | 'module'
     >
-  > & {
+  > &
+  SupervisionSettings & {
     /** bgrun saw it finish on its own with status 0 (restart policy no): a program meant to finish. */
     finished?: boolean;
   };
 
-export type WorkloadKind = 'Deployment' | 'Job';
+export type WorkloadKind = 'Deployment' | 'Job' | 'CronJob';
 
 export interface KubeOptions {
   /** The container image; required. */
@@ -51,10 +56,14 @@ export interface KubeOptions {
   names: Map<string, string>;
   /** Ports of the apps exported together, by bgrun name (for dependsOn's wait). */
   ports: Map<string, number>;
-  /** Force a kind for this app (`--job`); else the rule of workloadKind. */
-  kind?: WorkloadKind;
-  /** imagePullPolicy: IfNotPresent for an image built here (--dockerfile). */
+  /** Force a Job for this app (`--job`; a CronJob when it has a schedule); else the rule of workloadKind. */
+  kind?: 'Job';
+  /** imagePullPolicy: IfNotPresent for an image built here (no --image). */
   localImage?: boolean;
+  /** A Dockerfile is written for it (--dockerfile): the stop signal goes there. */
+  dockerfile?: boolean;
+  /** spec.timeZone of a CronJob: the zone bgrun's schedule ran in (kubernetes-schedule.ts localTimeZone). */
+  timeZone?: string | null;
 }
 
 export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
@@ -79,7 +88,6 @@ export const DEFAULT_WORKDIR = '/app';
 export const WAIT_IMAGE = 'busybox:1.36';
 export const ANNOTATION = 'bgrun.dev';
 
-const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** A byte count as a Kubernetes quantity: Gi, Mi or Ki when exact, else bytes. */
 export function quantity(bytes: number): string {
@@ -90,31 +98,32 @@ export function quantity(bytes: number): string {
 }
 
 /**
- * Job or Deployment. A Job when told (`--job`), when bgrun saw the program finish with
- * status 0 under the policy `no`, or when it retries failures a limited number of times
- * (`on-failure` with `--max-restarts`) and has no --ready probe (a server has one);
- * everything else runs until stopped: a Deployment.
+ * Job, CronJob or Deployment. A program is meant to finish when told (`--job`), when bgrun
+ * saw it finish with status 0 under a policy other than `always`, or when it retries
+ * failures a limited number of times (`on-failure` with `--max-restarts`) and has no
+ * --ready probe (a server has one): a Job. With `--cron-restart` (bgrun starts it on the
+ * schedule when it is not running: a nightly task), it is a CronJob unless it looks like a
+ * server: `--restart always`, a --ready or --health check, a known port, several copies.
+ * A server stays a Deployment and the schedule restarting it is a remark (docs/kubernetes.md
+ * shows the CronJob that does it). Everything else runs until stopped: a Deployment.
  */
-export function workloadKind(source: KubeSource): WorkloadKind {
-  if (source.finished === true && source.restart === 'no') return 'Job';
-  if (source.restart === 'on-failure' && source.maxRestarts !== null && !source.ready && (source.instances ?? 1) <= 1) return 'Job';
-  return 'Deployment';
-}
-
-function probeOf(source: KubeSource): Probe | null {
-  if (!source.ready) return null;
-  const probe = tryParseProbe(source.ready);
-  return typeof probe === 'string' ? null : probe;
-}
-
-/** The port the app listens on: its tcp:/http: probe, else PORT from --env. */
-export function portOf(source: KubeSource): number | null {
-  const probe = probeOf(source);
-  if (probe?.kind === 'tcp') return probe.port;
-  if (probe?.kind === 'http') {
-    const port = probe.url.port === '' ? (probe.url.protocol === 'https:' ? 443 : 80) : Number(probe.url.port);
-    return port;
+export function workloadKind(source: KubeSource, forced?: 'Job'): WorkloadKind {
+  const copies = source.instances ?? 1;
+  const finishes =
+    forced === 'Job' ||
+    (source.finished === true && source.restart !== 'always') ||
+    (source.restart === 'on-failure' && source.maxRestarts !== null && !source.ready && copies <= 1);
+  if (source.cronRestart) {
+    const serverLike = source.restart === 'always' || !!source.ready || !!source.health || portOf(source) !== null || copies > 1 || source.cluster === true;
+    return finishes || !serverLike ? 'CronJob' : 'Deployment';
   }
+  return finishes ? 'Job' : 'Deployment';
+}
+
+/** The port the app listens on: its --ready tcp:/http: probe, else its --health one, else PORT from --env. */
+export function portOf(source: KubeSource): number | null {
+  const port = probePort(parseReady(source.ready)) ?? probePort(parseHealth(source.health));
+  if (port !== null) return port;
   const env = source.envVars?.PORT;
   if (env !== undefined && /^\d{1,5}$/.test(env) && Number(env) >= 1 && Number(env) <= 65535) return Number(env);
   return null;
@@ -157,36 +166,28 @@ function imageCommand(source: KubeSource, workdir: string, paths: KubeExport['pa
   return out;
 }
 
-function readinessProbe(probe: Probe | null, port: number | null): Record<string, unknown> | null {
-  if (probe?.kind === 'tcp') return { tcpSocket: { port: probe.port }, periodSeconds: 2, failureThreshold: 3 };
-  if (probe?.kind === 'http') {
-    return {
-      httpGet: {
-        path: `${probe.url.pathname}${probe.url.search}` || '/',
-        port: port ?? 80,
-        ...(probe.url.protocol === 'https:' ? { scheme: 'HTTPS' } : {}),
-      },
-      periodSeconds: 2,
-      failureThreshold: 3,
-    };
-  }
-  return null;
+/** BGRUN_INSTANCE (and pm2's variable) of an Indexed Job's copy: its completion index. */
+function completionIndexEnv(source: KubeSource): Record<string, unknown>[] {
+  const index = { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } };
+  const names = ['BGRUN_INSTANCE', source.instanceVar ?? 'NODE_APP_INSTANCE'];
+  return [...new Set(names)].map((name) => ({ name, valueFrom: index }));
 }
 
 const restartName: Record<RestartPolicy, string> = { no: 'no', 'on-failure': 'on-failure', always: 'always' };
 
 /** The objects of one app, with what did not carry over. Throws ExportError for what cannot be exported. */
 export function kubernetesObjects(source: KubeSource, options: KubeOptions): KubeExport {
-  const kubeName = options.names.get(source.name);
-  if (kubeName === undefined) throw new ExportError(`'${source.name}': no Kubernetes name was made for it`);
+  const mapped = options.names.get(source.name);
+  if (mapped === undefined) throw new ExportError(`'${source.name}': no Kubernetes name was made for it`);
   if (!options.image) throw new ExportError('missing --image: the container image to run (or --dockerfile to write one)');
-  const kind = options.kind ?? workloadKind(source);
+  const kind = workloadKind(source, options.kind);
+  const kubeName = kind === 'CronJob' ? fitName(mapped, source.name, CRONJOB_NAME_MAX) : mapped;
   const workdir = options.workdir ?? DEFAULT_WORKDIR;
   const notCarried: string[] = [];
   const notes: string[] = [];
   const paths: KubeExport['paths'] = [];
   const secrets: KubeExport['secrets'] = [];
-  const probe = probeOf(source);
+  const probe = parseReady(source.ready);
   const port = portOf(source);
   const instances = source.instances ?? 1;
 
@@ -213,7 +214,7 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
 
   // Readiness.
   if (probe) {
-    const readiness = readinessProbe(probe, port);
+    const readiness = readinessProbe(probe);
     if (readiness && kind === 'Deployment') {
       if (source.readyTimeoutMs) notes.push(`--ready-timeout ${seconds(source.readyTimeoutMs)}s → the Deployment's progressDeadlineSeconds (a rollout not ready by then is reported failed, not stopped)`);
       container.readinessProbe = readiness;
@@ -222,7 +223,7 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
     } else if (probe.kind === 'delay' && kind === 'Deployment') {
       notes.push(`--ready ${probe.text} → minReadySeconds (a new pod counts as available after running that long)`);
     } else {
-      notCarried.push(`--ready ${probe.text}: a Job has no readiness`);
+      notCarried.push(`--ready ${probe.text}: a ${kind} has no readiness`);
     }
   }
 
@@ -231,6 +232,11 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
     container.resources = { limits: { memory: quantity(source.maxMemoryBytes) } };
     notes.push(`--max-memory → resources.limits.memory ${quantity(source.maxMemoryBytes)}: Kubernetes kills the container there (OOMKilled) and restarts it; bgrun restarted it gracefully`);
   }
+
+  // Health, stop, and the supervisor's other settings.
+  Object.assign(container, healthProbes(source, notes, notCarried));
+  stopSignalRemark(source, options.dockerfile === true, { notes, notCarried });
+  supervisionRemarks(source, kind, { notes, notCarried });
 
   // Restart policy.
   if (kind === 'Deployment') {
@@ -246,7 +252,9 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
   }
 
   // Copies.
-  if (instances > 1 || source.cluster) {
+  if (kind !== 'Deployment' && instances > 1) {
+    notes.push(`${instances} copies → completions and parallelism ${instances} (Indexed): each copy runs once to the end, BGRUN_INSTANCE from its completion index`);
+  } else if (instances > 1 || source.cluster) {
     notes.push(`${instances} copies → replicas: ${instances}, one pod each with its own IP${port !== null ? ', behind one Service' : ''}`);
     notCarried.push(
       `BGRUN_INSTANCE and ${source.instanceVar ?? 'NODE_APP_INSTANCE'}: pods of a Deployment have no copy index (a StatefulSet does)`,
@@ -257,9 +265,21 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
   if (source.mergeLogs) notes.push('--merge-logs: kubectl logs -l app.kubernetes.io/name=… reads all pods together');
 
   // Logs.
-  if (source.maxLogBytes) notes.push('log limits: the kubelet keeps and rotates container logs itself (containerLogMaxSize, containerLogMaxFiles of the node)');
+  if (source.maxLogBytes || source.maxLogFiles) notes.push('log limits: the kubelet keeps and rotates container logs itself (containerLogMaxSize, containerLogMaxFiles of the node)');
   if (source.logTime) notes.push('--log-time → kubectl logs --timestamps');
   if (source.compressLogs) notCarried.push('--compress-logs: the kubelet compresses rotated logs itself');
+
+  // Schedule.
+  const schedule = kind === 'CronJob' ? cronJobSchedule(source.name, source.cronRestart!) : null;
+  if (schedule) {
+    const zone = options.timeZone ? `in ${options.timeZone}, the zone bgrun ran it in` : "in the controller's time zone (usually UTC)";
+    notes.push(`--cron-restart "${source.cronRestart}" → a CronJob on "${schedule.schedule}" ${zone}; a run still going at the next time is replaced (concurrencyPolicy Replace), as bgrun restarted it`);
+    if (schedule.lost) notCarried.push(schedule.lost);
+  } else if (source.cronRestart) {
+    notCarried.push(
+      `--cron-restart "${source.cronRestart}": a Deployment has no scheduled restart; run kubectl rollout restart deployment/${kubeName} on that schedule (docs/kubernetes.md shows a CronJob doing it), or --job if the program is meant to finish`,
+    );
+  }
 
   // Dependencies.
   const initContainers: Record<string, unknown>[] = [];
@@ -279,7 +299,10 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
   }
 
   const labels = { 'app.kubernetes.io/name': kubeName };
-  const annotations: Record<string, string> = { [`${ANNOTATION}/name`]: source.name };
+  const annotations: Record<string, string> = {
+    [`${ANNOTATION}/name`]: source.name,
+    ...(source.namespace ? { [`${ANNOTATION}/namespace`]: source.namespace } : {}),
+  };
   const metadata = (extra: Record<string, string> = {}) => ({
     name: kubeName,
     ...(options.namespace ? { namespace: options.namespace } : {}),
@@ -290,10 +313,12 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
   if (notCarried.length > 0) workloadAnnotations[`${ANNOTATION}/not-carried-over`] = notCarried.join('\n');
   if (notes.length > 0) workloadAnnotations[`${ANNOTATION}/notes`] = notes.join('\n');
 
+  if (kind !== 'Deployment' && instances > 1) container.env = [...env, ...completionIndexEnv(source)];
+
   const podSpec: Record<string, unknown> = {
     ...(initContainers.length > 0 ? { initContainers } : {}),
     containers: [container],
-    terminationGracePeriodSeconds: Number.parseInt(STOP_TIMEOUT, 10),
+    terminationGracePeriodSeconds: gracePeriodSeconds(source),
   };
   const objects: KubeObject[] = [];
   if (kind === 'Deployment') {
@@ -319,15 +344,26 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
     }
   } else {
     const onFailure = source.restart !== 'no';
-    objects.push({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: metadata(workloadAnnotations),
-      spec: {
-        backoffLimit: onFailure ? (source.maxRestarts ?? 6) : 0,
-        template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: onFailure ? 'OnFailure' : 'Never' } },
-      },
-    });
+    const jobSpec = {
+      backoffLimit: onFailure ? (source.maxRestarts ?? 6) : 0,
+      ...(instances > 1 ? { completions: instances, parallelism: instances, completionMode: 'Indexed' } : {}),
+      template: { metadata: { labels }, spec: { ...podSpec, restartPolicy: onFailure ? 'OnFailure' : 'Never' } },
+    };
+    if (kind === 'Job') objects.push({ apiVersion: 'batch/v1', kind: 'Job', metadata: metadata(workloadAnnotations), spec: jobSpec });
+    else {
+      objects.push({
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: metadata(workloadAnnotations),
+        spec: {
+          schedule: schedule!.schedule,
+          ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+          // bgrun restarts a run still going when the time comes: Replace does the same.
+          concurrencyPolicy: 'Replace',
+          jobTemplate: { metadata: { labels }, spec: jobSpec },
+        },
+      });
+    }
   }
   return { name: source.name, kubeName, kind, objects, notCarried, notes, secrets, paths };
 }

@@ -23,10 +23,19 @@ const MAX = 63;
 
 const shortHash = (name: string) => createHash('sha256').update(name).digest('hex').slice(0, 5);
 
-function withHash(base: string, name: string): string {
+function withHash(base: string, name: string, max = MAX): string {
   const suffix = `-${shortHash(name)}`;
-  const head = base.slice(0, MAX - suffix.length).replace(/-+$/, '');
+  const head = base.slice(0, max - suffix.length).replace(/-+$/, '');
   return `${head}${suffix}`;
+}
+
+/**
+ * A CronJob's name is at most 52 characters (its Jobs add 11): a longer one is cut and
+ * ends with the hash, like a name longer than 63.
+ */
+export const CRONJOB_NAME_MAX = 52;
+export function fitName(kubeName: string, name: string, max: number): string {
+  return kubeName.length <= max ? kubeName : withHash(kubeName, name, max);
 }
 
 /** The name without the collision rule: `lossy` when characters were dropped or cut. */

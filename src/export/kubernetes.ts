@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ConfigApp } from '../config/validate-config.js';
 import type { Context } from '../core/context.js';
+import { SUPERVISION_FLAGS, type SupervisionSettings, parseStopSignal, supervisionGiven } from '../core/supervision.js';
 import { DEFAULT_MIN_UPTIME_MS } from '../core/lifecycle/start.js';
 import { resolveProgram } from '../core/processes/resolve-command.js';
 import type { ProcessRecord } from '../core/records/record.js';
@@ -13,11 +14,11 @@ import {
   type KubeExport,
   type KubeObject,
   type KubeSource,
-  type WorkloadKind,
   kubernetesObjects,
   portOf,
 } from './kubernetes-manifest.js';
 import { DNS_LABEL, kubernetesNames } from './kubernetes-names.js';
+import { localTimeZone } from './kubernetes-schedule.js';
 import { ExportError } from './systemd-unit.js';
 
 export interface KubernetesExportOptions {
@@ -33,6 +34,8 @@ export interface KubernetesExportOptions {
   output?: string | null;
   /** The Node major of the generated Dockerfile (default: this Node's). */
   nodeMajor?: number;
+  /** spec.timeZone of CronJobs (default: this machine's zone, the one bgrun's schedules run in). */
+  timeZone?: string | null;
 }
 
 export interface KubernetesExportResult {
@@ -79,7 +82,8 @@ export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[]
       cwd,
       envVars: app.env ?? {},
       envFiles: (app.envFiles ?? []).map((f) => path.resolve(cwd, f)),
-      restart: app.restart ?? 'no',
+      // As a start: any supervisor setting implies on-failure (core/supervision.ts).
+      restart: app.restart ?? (supervisionGiven(app).length > 0 ? 'on-failure' : 'no'),
       maxRestarts: app.maxRestarts ?? null,
       minUptimeMs: app.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS,
       maxMemoryBytes: app.maxMemoryBytes ?? null,
@@ -96,8 +100,23 @@ export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[]
       cluster: app.cluster,
       interpreter: app.interpreter ?? null,
       module: app.module ?? undefined,
+      maxLogFiles: app.maxLogFiles ?? null,
+      namespace: app.namespace ?? null,
+      ...supervisionOf(app),
     };
   });
+}
+
+/** The supervisor's settings of a config app, as a start would keep them in the record (signal named, texts trimmed). */
+function supervisionOf(app: ConfigApp): SupervisionSettings {
+  const out: SupervisionSettings = {};
+  for (const key of Object.keys(SUPERVISION_FLAGS) as (keyof SupervisionSettings)[]) {
+    if (app[key] !== undefined) (out as Record<string, unknown>)[key] = app[key];
+  }
+  if (out.stopSignal !== undefined) out.stopSignal = parseStopSignal(out.stopSignal, 'stopSignal');
+  if (out.health !== undefined) out.health = out.health.trim();
+  if (out.cronRestart !== undefined) out.cronRestart = out.cronRestart.trim();
+  return out;
 }
 
 /** Which runtime a generated Dockerfile is for, from the command bgrun runs. */
@@ -128,7 +147,10 @@ export function dockerfileText(source: KubeSource, workdir: string, nodeMajor: n
       'EXPORT_FAILED',
     );
   }
-  lines.push('COPY . .', '# The command is in the manifest (command/args).');
+  lines.push('COPY . .');
+  // The kubelet stops a container with its image's signal (Kubernetes has no field for it).
+  if (source.stopSignal && source.stopSignal !== 'SIGTERM') lines.push(`STOPSIGNAL ${source.stopSignal}`);
+  lines.push('# The command is in the manifest (command/args).');
   return `${lines.join('\n')}\n`;
 }
 
@@ -178,15 +200,16 @@ export async function exportKubernetes(sources: KubeSource[], options: Kubernete
     if (options.dockerfile && runtimeOf(source) === null) dockerfileText(source, workdir, 0);
     if (!DNS_LABEL.test(kubeName)) throw new ExportError(`'${source.name}': cannot be made a Kubernetes name`);
     const image = options.image ?? `${kubeName}:latest`;
-    const kind: WorkloadKind | undefined = options.jobs?.includes(source.name) ? 'Job' : undefined;
     const exported = kubernetesObjects(source, {
       image,
       namespace: options.namespace ?? null,
       workdir,
       names,
       ports,
-      ...(kind ? { kind } : {}),
+      ...(options.jobs?.includes(source.name) ? { kind: 'Job' as const } : {}),
       localImage: !options.image,
+      dockerfile: options.dockerfile === true,
+      timeZone: options.timeZone === undefined ? localTimeZone() : options.timeZone,
     });
     apps.push({ ...exported, file: null, dockerfile: null, context: source.cwd, image });
   }

@@ -4,9 +4,12 @@ import test from 'ava';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { type KubeObject, type KubeSource, kubernetesObjects, portOf } from '../../../src/export/kubernetes-manifest.js';
 import { DNS_LABEL, kubernetesName, kubernetesNames } from '../../../src/export/kubernetes-names.js';
-import { toYaml } from '../../../src/export/kubernetes.js';
+import { dockerfileText, sourcesFromConfig, toYaml } from '../../../src/export/kubernetes.js';
+import { cronJobSchedule } from '../../../src/export/kubernetes-schedule.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { FIXTURES } from '../../helpers/bgrun.js';
 
 const GOLDEN = path.join(FIXTURES, 'kubernetes');
@@ -14,11 +17,11 @@ const GOLDEN = path.join(FIXTURES, 'kubernetes');
 /** Every object against the Kubernetes OpenAPI schemas (kubernetes-models), and names as the API server checks them. */
 function validate(objects: KubeObject[]): void {
   for (const object of objects) {
-    const Model = { Deployment, Service, Job }[object.kind as 'Deployment' | 'Service' | 'Job'];
+    const Model = { Deployment, Service, Job, CronJob }[object.kind as 'Deployment' | 'Service' | 'Job' | 'CronJob'];
     if (!Model) throw new Error(`no schema for ${object.kind}`);
     new Model(object as never).validate();
     const name = String(object.metadata.name);
-    if (!DNS_LABEL.test(name) || name.length > 63) throw new Error(`bad name ${name}`);
+    if (!DNS_LABEL.test(name) || name.length > (object.kind === 'CronJob' ? 52 : 63)) throw new Error(`bad name ${name}`);
   }
 }
 
@@ -51,6 +54,34 @@ const cases: Record<string, KubeSource[]> = {
     },
   ],
   'log-probe': [{ ...base, name: 'worker', restart: 'always', ready: 'log:/started/' }],
+  'health-checked': [
+    // http health after a tcp readiness: livenessProbe httpGet held back by a startupProbe.
+    { ...base, name: 'api', restart: 'always', ready: 'tcp:3000', readyTimeoutMs: 20_000, health: 'http://127.0.0.1:3000/healthz', healthIntervalMs: 15_000, healthTimeoutMs: 2_000, healthRetries: 5 },
+    // tcp health alone: its port makes the Service; defaults 10s/5s/3.
+    { ...base, name: 'cache', command: ['/usr/bin/redis-server', '--port', '6379'], restart: 'always', health: 'tcp:6379' },
+    // cmd: → exec; log: has no probe.
+    { ...base, name: 'worker', restart: 'always', health: 'cmd:./check.sh --quick', healthRetries: 1 },
+    { ...base, name: 'beat', restart: 'always', health: 'log:/tick/' },
+  ],
+  scheduled: [
+    // bgrun's nightly task: --cron-restart alone (supervised with on-failure, started on the schedule).
+    { ...base, name: 'nightly', command: ['/usr/bin/node', '/srv/app/report.js'], restart: 'on-failure', cronRestart: '0 3 * * *', namespace: 'reports' },
+    // Two copies bgrun saw finish, retried on failure, seconds in the schedule: an Indexed Job every 5 minutes.
+    { ...base, name: 'sync', restart: 'on-failure', maxRestarts: 2, cronRestart: '30 */5 * * * *', instances: 2, finished: true },
+  ],
+  'scheduled-server': [{ ...base, restart: 'always', ready: 'tcp:8080', cronRestart: '@daily' }],
+  'stop-settings': [
+    {
+      ...base,
+      restart: 'always',
+      killTimeoutMs: 45_000,
+      stopSignal: 'SIGINT',
+      watch: ['/srv/app'],
+      stopExitCodes: [0, 3],
+      restartDelayMs: 2_000,
+      onExit: 'curl -fsS https://example.com/hook',
+    },
+  ],
   'depends-on': [
     { ...base, name: 'db', command: ['/usr/bin/postgres', '-D', '/srv/app/data'], restart: 'always', ready: 'tcp:5432' },
     { ...base, name: 'api', restart: 'always', ready: 'tcp:3000', dependsOn: ['db', 'cache'] },
@@ -61,7 +92,7 @@ for (const [name, sources] of Object.entries(cases)) {
   test(`golden ${name}: valid against the schemas, same as test/fixtures/kubernetes/${name}.yaml`, async (t) => {
     const names = kubernetesNames(sources.map((s) => s.name));
     const ports = new Map(sources.flatMap((s) => (portOf(s) === null ? [] : [[s.name, portOf(s)!] as const])));
-    const exports = sources.map((s) => kubernetesObjects(s, { image: 'registry.example/app:1', namespace: 'shop', names, ports }));
+    const exports = sources.map((s) => kubernetesObjects(s, { image: 'registry.example/app:1', namespace: 'shop', names, ports, timeZone: 'Europe/Berlin' }));
     const objects = exports.flatMap((e) => e.objects);
     t.notThrows(() => validate(objects));
     const yaml = await toYaml(objects, `# golden: ${name}`);
@@ -110,4 +141,80 @@ test('names: lower-cased, _ and . to -, a hash when characters were lost, collis
   const error = t.throws(() => kubernetesName('___'));
   t.regex(error!.message, /^the name '___' has no letter or digit/);
   t.false(error!.message.includes('\n'));
+});
+
+test('golden config: a config file with dependsOn, health, a schedule, a stop signal and an env file, through sourcesFromConfig', async (t) => {
+  const file = path.join(GOLDEN, 'config', 'bgrun.config.json');
+  const config = await loadConfig({ config: file });
+  const sources = sourcesFromConfig({ env: process.env } as never, config!.apps);
+  const names = kubernetesNames(sources.map((s) => s.name));
+  const ports = new Map(sources.flatMap((s) => (portOf(s) === null ? [] : [[s.name, portOf(s)!] as const])));
+  const exports = sources.map((s) => kubernetesObjects(s, { image: 'registry.example/shop:2', names, ports, timeZone: 'UTC' }));
+  const objects = exports.flatMap((e) => e.objects);
+  t.notThrows(() => validate(objects));
+  t.deepEqual(
+    exports.map((e) => e.kind),
+    ['Deployment', 'Deployment', 'CronJob'],
+  );
+  t.deepEqual(exports[1]!.secrets.map((s) => path.basename(s.file)), ['app.env']);
+  const yaml = await toYaml(objects, '# golden: config');
+  t.false(yaml.includes('placeholder'), 'env file values stay out');
+  const golden = path.join(GOLDEN, 'config.yaml');
+  if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(golden, yaml);
+  t.is(yaml, fs.readFileSync(golden, 'utf8'));
+});
+
+test('kinds with a schedule: a program meant to finish is a CronJob, a server stays a Deployment with the schedule as a remark', (t) => {
+  const names = kubernetesNames(['a']);
+  const opts = { image: 'i', names, ports: new Map() };
+  const kind = (s: Partial<KubeSource>, o = {}) => kubernetesObjects({ ...base, name: 'a', ...s }, { ...opts, ...o }).kind;
+  t.is(kind({ restart: 'on-failure', cronRestart: '0 3 * * *' }), 'CronJob', 'a nightly task');
+  t.is(kind({ restart: 'on-failure', maxRestarts: 2, cronRestart: '0 3 * * *' }), 'CronJob');
+  t.is(kind({ restart: 'always', cronRestart: '0 3 * * *', finished: true }), 'Deployment', 'always: never finishes');
+  t.is(kind({ restart: 'on-failure', cronRestart: '0 3 * * *', envVars: { PORT: '80' } }), 'Deployment', 'a known port: a server');
+  t.is(kind({ restart: 'on-failure', cronRestart: '0 3 * * *', health: 'cmd:true' }), 'Deployment', 'health-checked: a server');
+  t.is(kind({ restart: 'on-failure', cronRestart: '0 3 * * *', health: 'cmd:true', finished: true }), 'CronJob', 'seen finishing');
+  t.is(kind({ restart: 'always', cronRestart: '0 3 * * *' }, { kind: 'Job' }), 'CronJob', '--job with a schedule');
+  const server = kubernetesObjects({ ...base, name: 'a', restart: 'on-failure', ready: 'tcp:80', cronRestart: '0 3 * * *' }, opts);
+  t.is(server.kind, 'Deployment');
+  t.true(server.notCarried.some((n) => n.includes('kubectl rollout restart deployment/a')));
+});
+
+test('CronJob schedules: nicknames, a zero seconds field dropped, other seconds reported, L/W/# refused in one line', (t) => {
+  t.deepEqual(cronJobSchedule('a', '@Daily'), { schedule: '@daily', lost: null });
+  t.deepEqual(cronJobSchedule('a', ' 0  3 * * * '), { schedule: '0 3 * * *', lost: null });
+  t.deepEqual(cronJobSchedule('a', '0 */5 * * * *'), { schedule: '*/5 * * * *', lost: null });
+  t.regex(cronJobSchedule('a', '*/10 * * * * *').lost!, /seconds field '\*\/10'/);
+  const error = t.throws(() => cronJobSchedule('a', '0 0 L * *'));
+  t.regex(error!.message, /^'a': --cron-restart "0 0 L \* \*" uses L, W or #/);
+  t.false(error!.message.includes('\n'));
+});
+
+test('a CronJob name is cut to 52 characters with the hash; its Jobs still fit 63', (t) => {
+  const long = 'nightly-report-for-every-warehouse-in-the-north-region';
+  t.true(long.length > 52);
+  const e = kubernetesObjects({ ...base, name: long, cronRestart: '@daily' }, { image: 'i', names: kubernetesNames([long]), ports: new Map() });
+  t.is(e.kind, 'CronJob');
+  t.true(e.kubeName.length <= 52);
+  t.regex(e.kubeName, /^nightly-report-for-every-warehouse-in-the-n.*-[0-9a-f]{5}$/);
+  t.notThrows(() => validate(e.objects));
+});
+
+test('stop: terminationGracePeriodSeconds from --kill-timeout (10 s by default); a stop signal goes to the Dockerfile or is a remark', (t) => {
+  const names = kubernetesNames(['a']);
+  const opts = { image: 'i', names, ports: new Map() };
+  const grace = (e: ReturnType<typeof kubernetesObjects>) =>
+    ((e.objects[0]!.spec as { template: { spec: { terminationGracePeriodSeconds: number } } }).template.spec.terminationGracePeriodSeconds);
+  t.is(grace(kubernetesObjects({ ...base, name: 'a' }, opts)), 10);
+  t.is(grace(kubernetesObjects({ ...base, name: 'a', killTimeoutMs: 1_500 }, opts)), 2);
+  const remark = kubernetesObjects({ ...base, name: 'a', stopSignal: 'SIGINT' }, opts);
+  t.true(remark.notCarried.some((n) => n.startsWith('--stop-signal SIGINT')));
+  const built = kubernetesObjects({ ...base, name: 'a', stopSignal: 'SIGINT' }, { ...opts, dockerfile: true });
+  t.false(built.notCarried.some((n) => n.startsWith('--stop-signal')));
+  t.true(built.notes.some((n) => n.includes('STOPSIGNAL SIGINT')));
+  const dir = fs.mkdtempSync(path.join(FIXTURES, '..', '.tmp-k8s-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const text = dockerfileText({ ...base, name: 'a', cwd: dir, stopSignal: 'SIGINT' }, '/app', 20);
+  t.regex(text, /^STOPSIGNAL SIGINT$/m);
+  t.notRegex(dockerfileText({ ...base, name: 'a', cwd: dir, stopSignal: 'SIGTERM' }, '/app', 20), /STOPSIGNAL/);
 });
