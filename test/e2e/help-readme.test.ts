@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { pm2FlagHint } from '../../src/pm2-flags.js';
-import { ROOT, type Sandbox, sandbox } from '../helpers/bgrun.js';
+import { ROOT, type Sandbox, sandbox, sweepAll } from '../helpers/bgrun.js';
+
+test.after.always(sweepAll);
 
 /**
  * `bgrun help`, each command's `--help` and the README name the same commands and

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { ROOT, sandbox } from '../helpers/bgrun.js';
+import { ROOT, sandbox, sweepAll } from '../helpers/bgrun.js';
 import { freePort } from '../helpers/ports.js';
+
+test.after.always(sweepAll);
 
 /** The lines the README's quick start shows after `$ <command>`, up to the next `$ ` line or the block's end. */
 function shown(command: string): string[] {

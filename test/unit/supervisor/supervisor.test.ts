@@ -8,7 +8,9 @@ import { readRecord } from '../../../src/core/records/registry.js';
 import { Supervisor } from '../../../src/supervisor/supervisor.js';
 import { readSupervisorInfo, writeSupervisorInfo } from '../../../src/supervisor/supervisor-file.js';
 import { bgrunVersion } from '../../../src/version.js';
-import { fixture, isAlive, sandbox, waitFor } from '../../helpers/bgrun.js';
+import { fixture, isAlive, sandbox, sweepAll, waitFor } from '../../helpers/bgrun.js';
+
+test.after.always(sweepAll);
 
 /** Handles that keep a process alive, by kind (timers, watchers, child processes). */
 function activeKinds(): Map<string, number> {

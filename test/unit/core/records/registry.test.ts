@@ -8,7 +8,9 @@ import { ensureState, recordFile } from '../../../../src/core/paths.js';
 import type { ProcessRecord } from '../../../../src/core/records/record.js';
 import { readFileNoFollow, readRecord, readRecords, withLock, writeFileAtomic, writeRecord } from '../../../../src/core/records/registry.js';
 import { CorruptRecordError } from '../../../../src/errors.js';
-import { ROOT, fixture, sandbox } from '../../../helpers/bgrun.js';
+import { ROOT, fixture, sandbox, sweepAll } from '../../../helpers/bgrun.js';
+
+test.after.always(sweepAll);
 
 function setup(t: ExecutionContext): Context {
   const ctx = createContext({ home: sandbox(t).home, env: { PATH: process.env.PATH } });
