@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CorruptRecordError, StateError, describeSystemError } from '../../errors.js';
 import { type StatePaths, ensureState, ensureWritable, recordFile } from '../paths.js';
 import { type ProcessRecord, checkRecord } from './record.js';
+import { INDEX_MIN_RECORDS, IndexUpdate, indexedRecord, loadIndex } from './record-index.js';
 
 /**
  * The records under the state folder are the single source of truth. Writers
@@ -17,6 +18,8 @@ export interface ReadResult {
 }
 
 const NOFOLLOW_READ = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+/** Asked once: `list` checks the owner of every record file. */
+const myUid = process.getuid?.();
 
 /**
  * One buffer for every record read: `list` reads all of them, and a buffer per
@@ -32,7 +35,7 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 export function readFileNoFollow(file: string): string {
   const fd = fs.openSync(file, NOFOLLOW_READ);
   try {
-    const uid = process.getuid?.();
+    const uid = myUid;
     if (uid !== undefined) {
       const owner = fs.fstatSync(fd).uid;
       if (owner !== uid) throw Object.assign(new Error(`${file} belongs to uid ${owner}, not to uid ${uid} running bgrun`), { code: 'EOWNER', owner });
@@ -47,8 +50,11 @@ export function readFileNoFollow(file: string): string {
 
 let tmpCounter = 0;
 
-/** Writes `data` to `file` so that readers see the old or the new content, never a mix. */
-export function writeFileAtomic(file: string, data: string): void {
+/**
+ * Writes `data` to `file` so that readers see the old or the new content, never a mix.
+ * `sync: false` for a cache (the records index), which a crash may lose.
+ */
+export function writeFileAtomic(file: string, data: string, options: { sync?: boolean } = {}): void {
   // pid + counter is unique among live writers (no need to load node:crypto); a file
   // left by a killed writer whose pid came back is stale and replaced ('wx' never follows a link).
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
@@ -63,7 +69,7 @@ export function writeFileAtomic(file: string, data: string): void {
   try {
     try {
       fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
+      if (options.sync !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -165,9 +171,29 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
   for (const entry of entries) if (entry.endsWith('.tmp')) removeIfAbandoned(paths, entry);
   // Sorted by name, not file name: 'ready' before 'ready-2' ('-' sorts before '.json').
   const names = entries.filter((e) => e.endsWith('.json')).map((e) => e.slice(0, -5));
+  // Many records and no cache of its own (a command, not the supervisor): the index (record-index.ts).
+  const update = !cache && names.length >= INDEX_MIN_RECORDS ? new IndexUpdate(loadIndex(paths, readFileNoFollow)) : null;
   for (const name of names.sort()) {
     // Not path.join: the name is a file name read from this folder, and join's normalising is measurable over 200 records.
     const file = `${paths.records}${path.sep}${name}.json`;
+    if (update) {
+      const st = fs.lstatSync(file, { throwIfNoEntry: false });
+      if (!st) continue; // removed since the folder was read
+      // A link or another user's file is never served from the index: parseRecord below quarantines it.
+      const indexed = st.isFile() && st.uid === (myUid ?? st.uid) ? indexedRecord(update.previous, name, st) : null;
+      if (indexed) {
+        records.push(indexed);
+        update.kept(name);
+        continue;
+      }
+      const result = parseRecord(paths, name, file, move);
+      if (result instanceof CorruptRecordError) corrupt.push(result);
+      else if (result) {
+        records.push(result);
+        if (st.isFile()) update.read(name, result, st);
+      }
+      continue;
+    }
     const key = cache ? cacheKey(file) : null;
     const cached = key !== null ? cache?.get(name) : undefined;
     if (cached && cached.key === key) {
@@ -182,6 +208,7 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
     }
   }
   if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
+  update?.save(paths, (file, data) => writeFileAtomic(file, data, { sync: false }));
   return { records, corrupt };
 }
 
@@ -191,7 +218,7 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
  * file is left alone, whoever that pid is now.
  */
 function removeIfAbandoned(paths: StatePaths, entry: string): void {
-  const match = /\.json\.(\d+)\.\d+\.tmp$/.exec(entry);
+  const match = /\.(?:json|index)\.(\d+)\.\d+\.tmp$/.exec(entry);
   if (!match) return;
   try {
     process.kill(Number(match[1]), 0);
