@@ -234,7 +234,12 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
   }
 
   // Health, stop, and the supervisor's other settings.
-  Object.assign(container, healthProbes(source, notes, notCarried));
+  const inImage = (command: string) => {
+    const rewritten = command.split(`${source.cwd.replace(/\/+$/, '')}/`).join(`${workdir.replace(/\/+$/, '')}/`);
+    if (rewritten !== command) paths.push({ from: command, to: rewritten });
+    return rewritten;
+  };
+  Object.assign(container, healthProbes(source, notes, notCarried, inImage));
   stopSignalRemark(source, options.dockerfile === true, { notes, notCarried });
   supervisionRemarks(source, kind, { notes, notCarried });
 
@@ -287,7 +292,7 @@ export function kubernetesObjects(source: KubeSource, options: KubeOptions): Kub
     const depName = options.names.get(dep);
     const depPort = options.ports.get(dep);
     if (depName === undefined || depPort === undefined) {
-      notCarried.push(`dependsOn '${dep}': ${depName === undefined ? 'not exported with it' : 'it has no known port (no tcp:/http: probe, no PORT)'}, so nothing waits for it`);
+      notCarried.push(`dependsOn '${dep}': ${depName === undefined ? 'not exported with it' : 'it has no Service to wait for (no known port: no tcp:/http: probe, no PORT; or it is a Job)'}, so nothing waits for it`);
       continue;
     }
     initContainers.push({

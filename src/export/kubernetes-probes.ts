@@ -75,9 +75,12 @@ export function healthProbes(
   source: HealthSettings,
   notes: string[],
   notCarried: string[],
+  /** Rewrites the app's folder in a cmd: check to the image's working folder. */
+  inImage: (command: string) => string = (command) => command,
 ): { livenessProbe?: Record<string, unknown>; startupProbe?: Record<string, unknown> } {
-  const probe = parseHealth(source.health);
-  if (!probe) return {};
+  const parsed = parseHealth(source.health);
+  if (!parsed) return {};
+  const probe = parsed.kind === 'cmd' ? { ...parsed, command: inImage(parsed.command) } : parsed;
   const handler = probeHandler(probe);
   if (!handler) {
     notCarried.push(`--health ${probe.text}: Kubernetes has no probe that reads the log; give the app a tcp:, http: or cmd: check`);

@@ -16,6 +16,7 @@ import {
   type KubeSource,
   kubernetesObjects,
   portOf,
+  workloadKind,
 } from './kubernetes-manifest.js';
 import { DNS_LABEL, kubernetesNames } from './kubernetes-names.js';
 import { localTimeZone } from './kubernetes-schedule.js';
@@ -187,9 +188,11 @@ export async function exportKubernetes(sources: KubeSource[], options: Kubernete
   }
   const names = kubernetesNames(sources.map((s) => s.name));
   const ports = new Map<string, number>();
+  const forced = (s: KubeSource) => (options.jobs?.includes(s.name) ? ('Job' as const) : undefined);
+  // Only a Deployment gets a Service: a dependency on a Job or CronJob has nothing to wait for.
   for (const s of sources) {
     const port = portOf(s);
-    if (port !== null) ports.set(s.name, port);
+    if (port !== null && workloadKind(s, forced(s)) === 'Deployment') ports.set(s.name, port);
   }
   const nodeMajor = options.nodeMajor ?? Number(process.versions.node.split('.')[0]);
   const header = (what: string) =>
@@ -206,7 +209,7 @@ export async function exportKubernetes(sources: KubeSource[], options: Kubernete
       workdir,
       names,
       ports,
-      ...(options.jobs?.includes(source.name) ? { kind: 'Job' as const } : {}),
+      ...(forced(source) ? { kind: 'Job' as const } : {}),
       localImage: !options.image,
       dockerfile: options.dockerfile === true,
       timeZone: options.timeZone === undefined ? localTimeZone() : options.timeZone,

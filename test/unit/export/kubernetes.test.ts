@@ -7,7 +7,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { type KubeObject, type KubeSource, kubernetesObjects, portOf } from '../../../src/export/kubernetes-manifest.js';
 import { DNS_LABEL, kubernetesName, kubernetesNames } from '../../../src/export/kubernetes-names.js';
-import { dockerfileText, sourcesFromConfig, toYaml } from '../../../src/export/kubernetes.js';
+import { dockerfileText, exportKubernetes, sourcesFromConfig, toYaml } from '../../../src/export/kubernetes.js';
 import { cronJobSchedule } from '../../../src/export/kubernetes-schedule.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { FIXTURES } from '../../helpers/bgrun.js';
@@ -217,4 +217,30 @@ test('stop: terminationGracePeriodSeconds from --kill-timeout (10 s by default);
   const text = dockerfileText({ ...base, name: 'a', cwd: dir, stopSignal: 'SIGINT' }, '/app', 20);
   t.regex(text, /^STOPSIGNAL SIGINT$/m);
   t.notRegex(dockerfileText({ ...base, name: 'a', cwd: dir, stopSignal: 'SIGTERM' }, '/app', 20), /STOPSIGNAL/);
+});
+
+test('dependsOn a Job: no Service to wait for, so no init container, and the output says so', async (t) => {
+  const migrate: KubeSource = { ...base, name: 'migrate', restart: 'on-failure', maxRestarts: 1, envVars: { PORT: '9000' } };
+  const api: KubeSource = { ...base, name: 'api', restart: 'always', ready: 'tcp:3000', dependsOn: ['migrate'] };
+  const result = await exportKubernetes([migrate, api], { image: 'x:1', timeZone: null });
+  t.deepEqual(result.apps.map((a) => a.kind), ['Job', 'Deployment']);
+  const pod = (result.apps[1]!.objects[0]!.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+  t.is(pod.initContainers, undefined);
+  t.true(result.apps[1]!.notCarried.some((n) => n.startsWith("dependsOn 'migrate': it has no Service to wait for")));
+});
+
+test('a cmd: health check naming the app folder runs from the image working folder, and the output lists the rewrite', (t) => {
+  const e = kubernetesObjects(
+    { ...base, name: 'a', restart: 'always', health: 'cmd:/srv/app/bin/check --url http://localhost/' },
+    { image: 'i', names: kubernetesNames(['a']), ports: new Map(), workdir: '/opt/a' },
+  );
+  const container = (e.objects[0]!.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0]!;
+  t.deepEqual(container.livenessProbe, {
+    exec: { command: ['sh', '-c', '/opt/a/bin/check --url http://localhost/'] },
+    initialDelaySeconds: 10,
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold: 3,
+  });
+  t.true(e.paths.some((p) => p.to === '/opt/a/bin/check --url http://localhost/'));
 });
