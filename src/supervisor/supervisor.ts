@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
 import { rotateIfOver } from '../core/logs/rotate.js';
-import { claimFromPidFile } from '../core/processes/identity.js';
+import { type KnownProcess, claimFromPidFile, groupLeftovers } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
-import { terminateTree } from '../core/processes/terminate.js';
+import { terminateLeftovers, terminateTree } from '../core/processes/terminate.js';
 import { LogKeeper } from './log-keeper.js';
 import { DEFAULT_KILL_TIMEOUT_MS } from '../core/supervision.js';
 import { Schedules } from './cron.js';
@@ -406,13 +406,29 @@ export class Supervisor {
     this.planned.delete(name);
     let hook: HookEvent | null = null;
     let hookRecord: ProcessRecord | null = null;
+    let left: KnownProcess[] = [];
+    let stopWith: ProcessRecord | null = null;
     const delay = await withLock(this.ctx.paths, () => {
       const record = readRecord(this.ctx.paths, name);
       // Restarted, removed, or already handled (a pass that read the records earlier): not ours now.
       if (!record || record.pid !== run.pid) return null;
       if (!run.child && isSameProcessAlive(run.pid, run.identity)) return null;
       const endedAt = new Date(endedAtMs).toISOString();
-      const ended = { ...record, pid: null, identity: null, exitCode: end.exitCode, signal: end.signal, endedAt };
+      // What the run left in its process group (`sh -c 'server &'`): found now, while the
+      // record still names the run; the pid is written away below.
+      left = groupLeftovers({ pid: run.pid, identity: run.identity, startedAt: new Date(run.startedAt).toISOString() });
+      stopWith = record;
+      const known = [...(record.strays ?? []), ...left.flatMap((p) => (p.identity === null ? [] : [{ pid: p.pid, identity: p.identity }]))];
+      const ended = {
+        ...record,
+        pid: null,
+        identity: null,
+        exitCode: end.exitCode,
+        signal: end.signal,
+        endedAt,
+        // Not restarted: kept, so that list shows them and stop ends them (as for a plain program).
+        ...(known.length > 0 ? { strays: known } : {}),
+      };
       if (record.desired !== 'running') {
         writeRecord(this.ctx.paths, { ...ended, status: 'stopped', nextStartAt: null });
         return null;
@@ -437,6 +453,8 @@ export class Supervisor {
       const wait = plan ? 0 : restartDelay(failures, record);
       writeRecord(this.ctx.paths, {
         ...ended,
+        // Restarted: what the run left is ended below, so it is not kept.
+        strays: record.strays ?? null,
         status: 'exited',
         failures,
         nextStartAt: new Date(Date.now() + wait).toISOString(),
@@ -447,7 +465,23 @@ export class Supervisor {
       return wait;
     });
     if (hook && hookRecord) this.hooks.fire({ record: hookRecord, event: hook, exitCode: end.exitCode, signal: end.signal });
-    if (delay !== null) this.schedule(name, delay);
+    if (delay !== null) {
+      if (left.length > 0 && stopWith) this.endLeftovers(name, run.pid, left, stopWith);
+      this.schedule(name, delay);
+    }
+  }
+
+  /**
+   * Ends what a run that is being restarted left in its process group, gracefully (its
+   * --stop-signal, then SIGKILL after --kill-timeout), each process checked to be the same
+   * one right before each signal (core/processes/identity.ts): without this, every restart
+   * of a program that forks and exits adds one more process nobody tracks.
+   */
+  private endLeftovers(name: string, pgid: number, left: KnownProcess[], record: ProcessRecord): void {
+    this.log(`ending ${left.length} process${left.length === 1 ? '' : 'es'} that the last run of ${name} left in its process group (pid ${left.map((p) => p.pid).join(', ')})`);
+    terminateLeftovers(pgid, left, { signal: (record.stopSignal ?? 'SIGTERM') as NodeJS.Signals, timeoutMs: record.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS }).catch((error: unknown) =>
+      this.log(`error ending what ${name} left: ${(error as Error).message}`),
+    );
   }
 
   private async checkMemory(record: ProcessRecord, run: Run): Promise<void> {
