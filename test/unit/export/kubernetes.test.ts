@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -212,7 +213,7 @@ test('stop: terminationGracePeriodSeconds from --kill-timeout (10 s by default);
   const built = kubernetesObjects({ ...base, name: 'a', stopSignal: 'SIGINT' }, { ...opts, dockerfile: true });
   t.false(built.notCarried.some((n) => n.startsWith('--stop-signal')));
   t.true(built.notes.some((n) => n.includes('STOPSIGNAL SIGINT')));
-  const dir = fs.mkdtempSync(path.join(FIXTURES, '..', '.tmp-k8s-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgrun-k8s-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const text = dockerfileText({ ...base, name: 'a', cwd: dir, stopSignal: 'SIGINT' }, '/app', 20);
   t.regex(text, /^STOPSIGNAL SIGINT$/m);
@@ -243,4 +244,27 @@ test('a cmd: health check naming the app folder runs from the image working fold
     failureThreshold: 3,
   });
   t.true(e.paths.some((p) => p.to === '/opt/a/bin/check --url http://localhost/'));
+});
+
+test('--output <file>.yaml: every app in one file (0600), Dockerfiles beside it; the timeZone defaults to this machine\'s', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgrun-k8s-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const app = path.join(dir, 'app');
+  fs.mkdirSync(app);
+  const node = { ...base, cwd: app, command: ['/usr/bin/node', path.join(app, 'server.js')] };
+  const sources: KubeSource[] = [
+    { ...node, name: 'web', restart: 'always', envVars: { PORT: '8080' } },
+    { ...node, name: 'nightly', restart: 'on-failure', cronRestart: '0 3 * * *' },
+  ];
+  const file = path.join(dir, 'out', 'shop.yaml');
+  const result = await exportKubernetes(sources, { output: file, dockerfile: true });
+  t.deepEqual(result.apps.map((a) => [a.kind, a.file, a.image]), [
+    ['Deployment', file, 'web:latest'],
+    ['CronJob', file, 'nightly:latest'],
+  ]);
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
+  t.is(fs.readFileSync(file, 'utf8'), result.yaml);
+  t.deepEqual(result.apps.map((a) => a.dockerfile), [path.join(dir, 'out', 'web.Dockerfile'), path.join(dir, 'out', 'nightly.Dockerfile')]);
+  const cron = result.apps[1]!.objects[0]!.spec as { timeZone?: string };
+  t.is(cron.timeZone, Intl.DateTimeFormat().resolvedOptions().timeZone);
 });
