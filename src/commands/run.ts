@@ -17,7 +17,33 @@ const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.con
 const CONFIG_RUN_OPTIONS = new Set(['config', 'procfile', 'stop-timeout']);
 
 /** The start options `bgrun run` takes for a program on its command line. */
-const RUN_OPTION_KEYS = ['name', 'cwd', 'env', 'envFile', 'interpreter', 'restart', 'maxRestarts', 'minUptime', 'ready', 'readyTimeout'];
+const RUN_OPTION_KEYS = [
+  'name',
+  'cwd',
+  'env',
+  'envFile',
+  'interpreter',
+  'restart',
+  'maxRestarts',
+  'minUptime',
+  'ready',
+  'readyTimeout',
+  // The supervisor's settings that bgrun run does itself, with the supervisor's code.
+  'watch',
+  'watchIgnore',
+  'watchDelay',
+  'watchFollowSymlinks',
+  'cronRestart',
+  'stopExitCodes',
+  'killTimeout',
+  'stopSignal',
+  'restartDelay',
+  'expBackoffRestartDelay',
+  'health',
+  'healthInterval',
+  'healthTimeout',
+  'healthRetries',
+];
 
 /** The one app of `bgrun run <script> [args]` or `bgrun run -- <command> [args]`, from start's options. */
 function commandLineApp(args: Parsed): ConfigApp {
@@ -85,8 +111,12 @@ export const run: Command = {
     '',
     "Starts the apps as its own children, in dependsOn order (each once what it depends on is ready), and prints",
     "every line they write prefixed with their name ('web | ...'; stderr lines 'web ! ...'; a colour per app on a",
-    'terminal, none with NO_COLOR or when piped). Restart policies apply as with start. Nothing is written to the',
-    "state folder: other bgrun commands do not see these apps (use 'bgrun start' for programs they should manage).",
+    'terminal, none with NO_COLOR or when piped). Restart policies apply as with start, and so do --watch,',
+    '--cron-restart, --health (a failing app is restarted), --stop-exit-codes, --stop-signal, --kill-timeout and the',
+    'restart delays, each of which implies --restart on-failure; an app that ended and is watched or scheduled is',
+    'started again by a change or its schedule (bgrun keeps running for it). --on-exit and --max-memory are left to',
+    "the supervisor ('bgrun start'). Nothing is written to the state folder: other bgrun commands do not see these",
+    "apps (use 'bgrun start' for programs they should manage).",
     '',
     'Exit status: SIGINT, SIGTERM or SIGHUP stops every app (its process tree, SIGKILL after --stop-timeout) and',
     'bgrun exits 0; the same signal again kills them at once (exit 128+signal). When an app whose restart policy',
@@ -125,6 +155,7 @@ export const run: Command = {
       label,
       env: ctx.env,
       color: io.color,
+      stateHome: ctx.paths.home,
       stopTimeoutMs: stopTimeout === undefined ? undefined : parseDuration(stopTimeout, '--stop-timeout'),
     });
   },

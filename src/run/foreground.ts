@@ -1,8 +1,10 @@
 /**
  * `bgrun run`: the apps in the foreground, as children of this process. Their output
  * comes through pipes and is printed line by line with each app's name in front; their
- * restart policies are the supervisor's (supervisor/policy.ts); a signal stops them all.
- * Nothing is written to the state folder: bgrun run is the one authority over its apps.
+ * restart policies are the supervisor's (supervisor/policy.ts), and so are its watches,
+ * schedules and health checks (supervisor/watch.ts, cron.ts, health.ts), fed from these
+ * apps instead of records; a signal stops them all. Nothing is written to the state
+ * folder: bgrun run is the one authority over its apps.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,12 +17,17 @@ import { processIdentity } from '../core/processes/process-info.js';
 import { DEFAULT_READY_TIMEOUT_MS, type Probe, tryParseProbe } from '../core/ready/parse.js';
 import { checkProbe } from '../core/ready/probes.js';
 import { resolveCommand } from '../core/processes/resolve-command.js';
-import { DEFAULT_MIN_UPTIME_MS } from '../core/lifecycle/start.js';
+import { DEFAULT_MIN_UPTIME_MS, supervisionPolicy } from '../core/lifecycle/start.js';
+import type { RestartPolicy } from '../core/records/record.js';
+import type { SupervisionSettings } from '../core/supervision.js';
 import { isValidSignal, terminateTree } from '../core/processes/terminate.js';
 import { StartError, describeSystemError } from '../errors.js';
 import { LineSplitter, type Prefixer, type Stream, createPrefixer } from '../output/prefix.js';
 import { writeAll } from '../stdio.js';
-import { backoffDelay, givesUp, nextFailures, shouldRestart } from '../supervisor/policy.js';
+import { Schedules, type ScheduleTarget } from '../supervisor/cron.js';
+import { HealthChecks, type HealthHost, type HealthTarget, type OutputCursor } from '../supervisor/health.js';
+import { givesUp, nextFailures, restartDelay, shouldRestart } from '../supervisor/policy.js';
+import { type WatchTarget, Watches, describeChanges } from '../supervisor/watch.js';
 
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** The name bgrun's own lines are printed under. */
@@ -29,6 +36,10 @@ const READY_POLL_MS = 100;
 const READY_ATTEMPT_MS = 2000;
 /** After an app exits, how long its pipes may still deliver what it wrote last. */
 const DRAIN_MS = 200;
+/** How often watched paths are checked for removal (as the supervisor's tick does). */
+const TICK_MS = 1000;
+/** Lines a log: health probe keeps until its first look: enough for a run's first seconds. */
+const CURSOR_LINES = 1000;
 
 export interface ForegroundOptions {
   apps: ConfigApp[];
@@ -41,6 +52,33 @@ export interface ForegroundOptions {
   write?: (text: string) => void;
   /** Between an app's stop signal and SIGKILL (default 10 s). */
   stopTimeoutMs?: number;
+  /** bgrun's state folder: never watched, as under the supervisor (bgrun run writes nothing there). */
+  stateHome: string;
+}
+
+/** A log: probe's view of an app's lines: kept until its first look, then only whether one matched. */
+class LineCursor implements OutputCursor {
+  private pending: string[] | null = [];
+  private pattern: RegExp | null = null;
+  private matched = false;
+
+  push(line: string): void {
+    if (this.pattern) {
+      if (!this.matched && this.pattern.test(line)) this.matched = true;
+    } else if (this.pending) {
+      this.pending.push(line);
+      if (this.pending.length > 2 * CURSOR_LINES) this.pending.splice(0, CURSOR_LINES);
+    }
+  }
+
+  sawMatch(pattern: RegExp): boolean {
+    if (this.pending) this.matched = this.pending.some((line) => pattern.test(line));
+    this.pending = null;
+    this.pattern = pattern;
+    const matched = this.matched;
+    this.matched = false;
+    return matched;
+  }
 }
 
 interface AppRun {
@@ -48,6 +86,10 @@ interface AppRun {
   command: string[];
   cwd: string;
   env: Record<string, string>;
+  /** The app's policy: given, or on-failure when a supervision setting implies it (as with start). */
+  restart: RestartPolicy;
+  /** Watch, health, stop settings… checked, watch paths absolute. */
+  supervision: SupervisionSettings;
   probe: Probe | null;
   child: ChildProcess | null;
   identity: string | null;
@@ -60,6 +102,16 @@ interface AppRun {
   retry: NodeJS.Timeout | null;
   /** No run now and none to come (its policy said no restart). */
   finished: boolean;
+  /** This run's ready probe passed (ISO time), for the health checks that wait for it. */
+  readyAt: string | null;
+  /** The start path still waits for this run's ready probe: health checks begin after it. */
+  awaitingReady: boolean;
+  unhealthy: boolean;
+  /** Log: health probes of the current run. */
+  cursors: Set<LineCursor>;
+  /** A watch, schedule or failed health check is restarting it: its exit is no crash. */
+  planned: boolean;
+  restarting: boolean;
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -93,8 +145,16 @@ function prepare(app: ConfigApp, env: NodeJS.ProcessEnv): AppRun {
     throw new StartError('CWD_NOT_FOUND', `cannot run '${app.name}': working folder ${cwd} is unusable: ${describeSystemError(error)}`);
   }
   if (!st.isDirectory()) throw new StartError('CWD_NOT_FOUND', `cannot run '${app.name}': working folder ${cwd} is not a folder`);
-  const envFiles = (app.envFiles ?? []).map((f) => path.resolve(f));
+  // As with start: relative env files are the app's folder's.
+  const envFiles = (app.envFiles ?? []).map((f) => path.resolve(cwd, f));
   for (const file of envFiles) readEnvFile(file);
+  let policy: { restart: RestartPolicy; supervision: SupervisionSettings };
+  try {
+    policy = supervisionPolicy(app, cwd, env);
+  } catch (error) {
+    if (error instanceof Error && !error.message.includes(`'${app.name}'`)) error.message = `cannot run '${app.name}': ${error.message}`;
+    throw error;
+  }
   let command: string[];
   try {
     command = resolveCommand({
@@ -116,6 +176,7 @@ function prepare(app: ConfigApp, env: NodeJS.ProcessEnv): AppRun {
     command,
     cwd,
     env: composeEnv({ env: plainEnv(env), envFiles, envVars: app.env ?? {} }),
+    ...policy,
     probe,
     child: null,
     identity: null,
@@ -126,8 +187,20 @@ function prepare(app: ConfigApp, env: NodeJS.ProcessEnv): AppRun {
     logMatched: false,
     retry: null,
     finished: false,
+    readyAt: null,
+    awaitingReady: false,
+    unhealthy: false,
+    cursors: new Set(),
+    planned: false,
+    restarting: false,
   };
 }
+
+/** Settings bgrun run does not act on (they need the supervisor's records): named at the start. */
+const SUPERVISOR_ONLY: [keyof ConfigApp, string][] = [
+  ['onExit', '--on-exit'],
+  ['maxMemoryBytes', '--max-memory'],
+];
 
 class Foreground {
   private readonly runs: Map<string, AppRun>;
@@ -144,6 +217,10 @@ class Foreground {
     this.resolveDone = resolve;
   });
   private readonly listeners: [string, () => void][] = [];
+  private readonly watches: Watches;
+  private readonly schedules: Schedules;
+  private readonly health: HealthChecks<HealthTarget>;
+  private tick: NodeJS.Timeout | null = null;
 
   constructor(options: ForegroundOptions) {
     this.order = startOrder(options.apps, undefined, options.label);
@@ -151,10 +228,42 @@ class Foreground {
     this.prefixer = createPrefixer([...this.order.map((a) => a.name), SYSTEM_NAME], options.color);
     this.write = options.write ?? ((text) => writeAll(1, text));
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    // The supervisor's own watch, schedule and health code; what they find is printed as bgrun's lines.
+    const log = (line: string) => this.system(line);
+    const ignore = () => {};
+    this.watches = new Watches(options.stateHome, log, (name, files) => void this.restartRun(this.runs.get(name)!, describeChanges(files)), ignore);
+    this.schedules = new Schedules(log, (name) => void this.restartRun(this.runs.get(name)!, 'its --cron-restart schedule'), ignore);
+    const host: HealthHost<HealthTarget> = {
+      markOutput: (target) => () => {
+        const cursor = new LineCursor();
+        this.runs.get(target.name)?.cursors.add(cursor);
+        return cursor;
+      },
+      commandEnv: (target) => ({ env: this.runs.get(target.name)!.env, cwd: this.runs.get(target.name)!.cwd }),
+    };
+    this.health = new HealthChecks(host, log, {
+      unhealthy: (name, pid) => {
+        const run = this.runs.get(name)!;
+        if (run.child?.pid === pid) void this.restartRun(run, 'its health check failed');
+      },
+      changed: (name, pid, unhealthy) => {
+        const run = this.runs.get(name)!;
+        if (run.child?.pid === pid) run.unhealthy = unhealthy;
+      },
+      ready: (name, pid) => {
+        const run = this.runs.get(name)!;
+        if (run.child?.pid === pid) run.readyAt = new Date().toISOString();
+      },
+    }, ignore);
   }
 
   async run(): Promise<number> {
     this.listen();
+    for (const run of this.runs.values()) {
+      const unused = SUPERVISOR_ONLY.filter(([key]) => run.app[key] !== undefined && run.app[key] !== null).map(([, flag]) => flag);
+      if (unused.length > 0) this.system(`${run.app.name}: ${unused.join(', ')} not done by bgrun run (the supervisor does it: bgrun start)`);
+    }
+    this.tick = setInterval(() => this.syncFeatures(), TICK_MS);
     try {
       const graph = new Map(this.order.map((app) => [app.name, app.dependsOn]));
       const up = afterDependencies<boolean>(graph, async (name, deps) => {
@@ -166,7 +275,76 @@ class Foreground {
       this.checkAllFinished();
       return await this.done;
     } finally {
+      if (this.tick) clearInterval(this.tick);
+      this.closeFeatures();
       for (const [signal, listener] of this.listeners) process.off(signal, listener);
+    }
+  }
+
+  // Watches, schedules, health checks -----------------------------------------
+
+  /** The app as the supervisor's watch, schedule and health code read a record. */
+  private target(run: AppRun): HealthTarget & WatchTarget & ScheduleTarget {
+    const running = run.child !== null && !run.awaitingReady;
+    return {
+      ...run.supervision,
+      name: run.app.name,
+      pid: running ? (run.child!.pid ?? null) : null,
+      status: running ? 'running' : 'starting',
+      // Not launched yet (it waits for what it depends on): nothing to watch or schedule yet.
+      desired: this.stopping || run.startedAt === 0 ? 'stopped' : 'running',
+      restart: run.restart,
+      startedAt: run.child ? new Date(run.startedAt).toISOString() : null,
+      ready: run.app.ready ?? null,
+      readyAt: run.readyAt,
+      readyTimeoutMs: run.app.readyTimeoutMs ?? null,
+      unhealthy: run.unhealthy,
+    };
+  }
+
+  private syncFeatures(): void {
+    if (this.stopping) {
+      this.closeFeatures();
+      return;
+    }
+    const targets = [...this.runs.values()].map((run) => this.target(run));
+    try {
+      this.watches.sync(targets);
+      this.schedules.sync(targets);
+      this.health.sync(targets);
+    } catch (error) {
+      this.system(`error: ${(error as Error).message}`);
+    }
+  }
+
+  private closeFeatures(): void {
+    this.watches.closeAll();
+    this.schedules.closeAll();
+    this.health.closeAll();
+  }
+
+  /** Restarts the app gracefully if it runs (its exit is no crash), starts it if it ended; never during a stop. */
+  private async restartRun(run: AppRun, reason: string): Promise<void> {
+    // Never one not launched yet: it starts in dependsOn order.
+    if (this.stopping || run.restarting || run.startedAt === 0) return;
+    run.restarting = true;
+    try {
+      if (run.retry) clearTimeout(run.retry);
+      run.retry = null;
+      if (run.child) {
+        this.system(`restarting ${run.app.name}: ${reason}`);
+        run.planned = true;
+        await this.stopRun(run);
+      } else {
+        this.system(`starting ${run.app.name} again: ${reason}`);
+      }
+      if (this.stopping) return;
+      run.finished = false;
+      run.failures = 0;
+      run.restarts++;
+      await this.spawnRun(run);
+    } finally {
+      run.restarting = false;
     }
   }
 
@@ -221,6 +399,7 @@ class Foreground {
       const pattern = run.probe.pattern;
       if (lines.some((line) => pattern.test(line))) run.logMatched = true;
     }
+    for (const cursor of run.cursors) for (const line of lines) cursor.push(line);
     const prefix = this.prefixer.prefix(run.app.name, stream);
     this.emit(`${prefix}${lines.join(`\n${prefix}`)}\n`);
   }
@@ -233,9 +412,14 @@ class Foreground {
 
   /** Spawns the app and waits for its probe; false when it could not start or never became ready. */
   private async startApp(run: AppRun): Promise<boolean> {
+    // Health checks of a first run begin once this ready wait is over (no second probe beside it).
+    run.awaitingReady = run.probe !== null;
     if (!(await this.spawnRun(run))) return false;
     if (!run.probe) return true;
-    return this.awaitReady(run, run.probe);
+    const ready = await this.awaitReady(run, run.probe);
+    run.awaitingReady = false;
+    this.syncFeatures();
+    return ready;
   }
 
   private async spawnRun(run: AppRun): Promise<boolean> {
@@ -265,6 +449,8 @@ class Foreground {
     run.identity = processIdentity(pid);
     run.startedAt = Date.now();
     run.logMatched = false;
+    run.unhealthy = false;
+    run.cursors = new Set();
     const out = new LineSplitter();
     const err = new LineSplitter();
     child.stdout!.on('data', (chunk: Buffer) => this.lines(run, out.push(chunk), 'out'));
@@ -285,6 +471,7 @@ class Foreground {
     const again = run.restarts > 0 ? ' again' : '';
     this.system(`started ${run.app.name}${again} (pid ${pid}): ${run.command.map(quote).join(' ')}`);
     if (this.stopping) void this.stopRun(run);
+    else this.syncFeatures();
     return true;
   }
 
@@ -302,6 +489,7 @@ class Foreground {
             : await checkProbe(probe, { marks: [], startedAt: run.startedAt }, Math.max(1, Math.min(READY_ATTEMPT_MS, deadline - Date.now())));
         if (result === null && run.child) {
           this.system(`${run.app.name} is ready (${probe.text})`);
+          run.readyAt = new Date().toISOString();
           return true;
         }
         reason = result ?? reason;
@@ -322,11 +510,14 @@ class Foreground {
   private onExit(run: AppRun, code: number | null, signal: string | null): void {
     const name = run.app.name;
     const status = exitStatusOf(code, signal);
-    if (this.stopping) {
+    this.syncFeatures();
+    if (this.stopping || run.planned) {
+      // A restart asked for (watch, schedule, health) starts it again itself.
+      run.planned = false;
       this.system(`${name} ${describeEnd(code, signal)}`);
       return;
     }
-    const policy = run.app.restart ?? 'no';
+    const policy = run.restart;
     if (policy === 'no') {
       this.system(`${name} ${describeEnd(code, signal)}; stopping everything (its restart policy is no)`);
       void this.shutdown(status);
@@ -334,7 +525,7 @@ class Foreground {
     }
     const end = { exitCode: code, signal };
     run.failures = nextFailures(run.failures, Date.now() - run.startedAt, run.app.minUptimeMs ?? DEFAULT_MIN_UPTIME_MS);
-    if (!shouldRestart(policy, end)) {
+    if (!shouldRestart(policy, end, run.supervision.stopExitCodes)) {
       this.system(`${name} ${describeEnd(code, signal)}; not restarted (restart ${policy})`);
       run.finished = true;
       this.checkAllFinished();
@@ -345,7 +536,7 @@ class Foreground {
       void this.shutdown(status);
       return;
     }
-    const delay = backoffDelay(run.failures);
+    const delay = restartDelay(run.failures, run.supervision);
     this.system(`${name} ${describeEnd(code, signal)}; restarting in ${formatMs(delay)}`);
     run.retry = setTimeout(() => {
       run.retry = null;
@@ -355,10 +546,12 @@ class Foreground {
     }, delay);
   }
 
-  /** Every app ended for good on its own (none has restart no): nothing is left to run. */
+  /** Every app ended for good on its own (none has restart no, none is watched): nothing is left to run. */
   private checkAllFinished(): void {
     if (this.starting || this.stopping) return;
-    if ([...this.runs.values()].every((r) => r.finished && !r.child && !r.retry)) {
+    // A watched or scheduled app that ended is started again by a change or its schedule: bgrun waits for it.
+    const waits = (r: AppRun) => (r.supervision.watch?.length ?? 0) > 0 || r.supervision.cronRestart !== undefined;
+    if ([...this.runs.values()].every((r) => r.finished && !r.child && !r.retry && !r.restarting && !waits(r))) {
       this.system('every app has ended');
       this.stopping = true;
       this.resolveDone(0);
@@ -371,6 +564,7 @@ class Foreground {
     if (this.stopping) return;
     this.stopping = true;
     this.status = status;
+    this.closeFeatures();
     for (const run of this.runs.values()) {
       if (run.retry) clearTimeout(run.retry);
       run.retry = null;
@@ -386,8 +580,8 @@ class Foreground {
   private async stopRun(run: AppRun): Promise<void> {
     const child = run.child;
     if (child?.pid && run.identity) {
-      // An app's own stop signal and kill timeout (config keys stopSignal / killTimeout) where it has them.
-      const own = run.app as { stopSignal?: string | null; killTimeoutMs?: number | null };
+      // An app's own stop signal and kill timeout (--stop-signal, --kill-timeout) where it has them.
+      const own = run.supervision;
       const named = own.stopSignal ? `SIG${own.stopSignal.toUpperCase().replace(/^SIG/, '')}` : '';
       const signal = isValidSignal(named) ? named : 'SIGTERM';
       try {

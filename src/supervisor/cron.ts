@@ -8,6 +8,9 @@
 import type { ProcessRecord } from '../core/records/record.js';
 import { loadCron } from '../core/supervision.js';
 
+/** What a schedule reads of a program: a record of the supervisor, or an app of `bgrun run`. */
+export type ScheduleTarget = Pick<ProcessRecord, 'name' | 'desired' | 'restart' | 'cronRestart'>;
+
 interface Scheduled {
   expr: string;
   job: { stop(): void };
@@ -22,7 +25,7 @@ export class Schedules {
     private readonly report: (name: string, problem: string | null) => void,
   ) {}
 
-  sync(records: ProcessRecord[]): void {
+  sync(records: ScheduleTarget[]): void {
     const wanted = new Map(records.filter((r) => r.desired === 'running' && r.restart !== 'no' && r.cronRestart).map((r) => [r.name, r.cronRestart!]));
     for (const [name, s] of this.scheduled) {
       if (wanted.get(name) !== s.expr) this.unschedule(name);

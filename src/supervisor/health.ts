@@ -9,13 +9,17 @@
  * - One check at a time per program: the next is timed from the end of the last,
  *   so a slow endpoint never piles checks up.
  * - A run of its own per pid: a new run starts with a clean count.
+ *
+ * The checks read a program's settings and state (HealthTarget) and get its output and
+ * environment from a host: the supervisor's records and log files (recordHost), or the
+ * pipes of `bgrun run` (run/foreground.ts), so both run the same checks.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { Context } from '../core/context.js';
 import { composeEnv } from '../core/processes/env-file.js';
 import { type Probe, tryParseProbe } from '../core/ready/parse.js';
-import { type LogMark, checkProbe, markLogs } from '../core/ready/probes.js';
+import { checkProbe, logMatches, markLogs } from '../core/ready/probes.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecordEnv } from '../core/records/record-env.js';
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_TIMEOUT_MS } from '../core/supervision.js';
@@ -28,17 +32,76 @@ const MAX_CMD_OUTPUT = 2048;
 
 type HealthProbe = Probe | { kind: 'cmd'; text: string; command: string };
 
-interface Checking {
+/** What the checks read of a program: a record of the supervisor, or an app of `bgrun run`. */
+export type HealthTarget = Pick<
+  ProcessRecord,
+  | 'name'
+  | 'pid'
+  | 'status'
+  | 'desired'
+  | 'restart'
+  | 'startedAt'
+  | 'health'
+  | 'healthIntervalMs'
+  | 'healthTimeoutMs'
+  | 'healthRetries'
+  | 'ready'
+  | 'readyAt'
+  | 'readyTimeoutMs'
+  | 'unhealthy'
+>;
+
+/** A program's output from some point on, for log: probes. */
+export interface OutputCursor {
+  /** Whether a line matching `pattern` came since the last call (the first: since the cursor was made). */
+  sawMatch(pattern: RegExp): boolean;
+}
+
+/** Where the checks get what is not in the settings: the program's output and a cmd: check's environment. */
+export interface HealthHost<T extends HealthTarget> {
+  /**
+   * Marks where the program's output is now (before a spawn, or when checks begin);
+   * each call of the result makes a cursor of its own from that point. `lookback`: the
+   * start of this run was not seen (a program adopted by a new supervisor).
+   */
+  markOutput(target: T, lookback: boolean): () => OutputCursor;
+  /** The environment and folder of a cmd: check. */
+  commandEnv(target: T): { env: Record<string, string>; cwd: string };
+}
+
+/** The supervisor's host: log files and the environment kept beside the record. */
+export function recordHost(ctx: Context): HealthHost<ProcessRecord> {
+  return {
+    markOutput(record, lookback) {
+      const marks = markLogs([record.outLog, record.errLog], lookback ? LOG_LOOKBACK_BYTES : 0);
+      return () => {
+        const own = marks.map((m) => ({ ...m }));
+        return { sawMatch: (pattern) => logMatches(own, pattern) };
+      };
+    },
+    commandEnv(record) {
+      let env: Record<string, string>;
+      try {
+        env = composeEnv({ ...record, env: readRecordEnv(ctx.paths, record.name) });
+      } catch {
+        env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+      }
+      return { env, cwd: fs.existsSync(record.cwd) ? record.cwd : ctx.paths.home };
+    },
+  };
+}
+
+interface Checking<T extends HealthTarget> {
   pid: number;
-  record: ProcessRecord;
+  record: T;
   probe: HealthProbe | null;
   timer: NodeJS.Timeout | null;
   failures: number;
   ready: boolean;
   readyDeadline: number;
   readyProbe: Probe | null;
-  marks: LogMark[];
-  readyMarks: LogMark[];
+  output: OutputCursor;
+  readyOutput: OutputCursor;
   startedAt: number;
   done: boolean;
 }
@@ -59,23 +122,23 @@ export function parseHealthProbe(text: string): HealthProbe | string {
   return tryParseProbe(trimmed);
 }
 
-export class HealthChecks {
-  private readonly checking = new Map<string, Checking>();
-  /** Log offsets taken right before a spawn, so a log probe sees the new run's first lines. */
-  private readonly spawnMarks = new Map<string, LogMark[]>();
+export class HealthChecks<T extends HealthTarget = ProcessRecord> {
+  private readonly checking = new Map<string, Checking<T>>();
+  /** Output marked right before a spawn, so a log probe sees the new run's first lines. */
+  private readonly spawnMarks = new Map<string, () => OutputCursor>();
 
   constructor(
-    private readonly ctx: Context,
+    private readonly host: HealthHost<T>,
     private readonly log: (line: string) => void,
     private readonly events: HealthEvents,
     private readonly report: (name: string, problem: string | null) => void,
   ) {}
 
-  beforeSpawn(record: ProcessRecord): void {
-    if (record.health || record.ready) this.spawnMarks.set(record.name, markLogs([record.outLog, record.errLog]));
+  beforeSpawn(record: T): void {
+    if (record.health || record.ready) this.spawnMarks.set(record.name, this.host.markOutput(record, false));
   }
 
-  sync(records: ProcessRecord[]): void {
+  sync(records: T[]): void {
     const wanted = new Map(
       records
         .filter((r) => r.health && r.desired === 'running' && r.restart !== 'no' && r.status === 'running' && r.pid !== null)
@@ -89,15 +152,15 @@ export class HealthChecks {
     for (const [name, record] of wanted) if (!this.checking.has(name)) this.begin(record);
   }
 
-  private begin(record: ProcessRecord): void {
+  private begin(record: T): void {
     const name = record.name;
     const parsed = parseHealthProbe(record.health!);
     const startedAt = record.startedAt ? Date.parse(record.startedAt) : Date.now();
     const fresh = this.spawnMarks.get(name);
     this.spawnMarks.delete(name);
-    const marks = fresh ?? markLogs([record.outLog, record.errLog], LOG_LOOKBACK_BYTES);
+    const cursor = fresh ?? this.host.markOutput(record, true);
     const readyParsed = record.ready ? tryParseProbe(record.ready) : null;
-    const c: Checking = {
+    const c: Checking<T> = {
       pid: record.pid!,
       record,
       probe: typeof parsed === 'string' ? null : parsed,
@@ -107,8 +170,8 @@ export class HealthChecks {
       ready: !record.ready || Boolean(record.readyAt && record.startedAt && record.readyAt >= record.startedAt),
       readyDeadline: startedAt + (record.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS),
       readyProbe: typeof readyParsed === 'string' ? null : readyParsed,
-      marks: marks.map((m) => ({ ...m })),
-      readyMarks: marks.map((m) => ({ ...m })),
+      output: cursor(),
+      readyOutput: cursor(),
       startedAt,
       done: false,
     };
@@ -123,11 +186,11 @@ export class HealthChecks {
     else this.next(name, c, 0);
   }
 
-  private interval(c: Checking): number {
+  private interval(c: Checking<T>): number {
     return c.record.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
   }
 
-  private next(name: string, c: Checking, delayMs: number): void {
+  private next(name: string, c: Checking<T>, delayMs: number): void {
     if (c.done) return;
     c.timer = setTimeout(() => {
       c.timer = null;
@@ -139,11 +202,11 @@ export class HealthChecks {
     }, delayMs);
   }
 
-  private async awaitReady(name: string, c: Checking): Promise<void> {
+  private async awaitReady(name: string, c: Checking<T>): Promise<void> {
     if (!c.readyProbe) {
       c.ready = true;
     } else {
-      const reason = await checkProbe(c.readyProbe, { marks: c.readyMarks, startedAt: c.startedAt }, 2000);
+      const reason = await this.attempt(c.readyProbe, c.readyOutput, c.startedAt, 2000);
       if (c.done) return;
       if (reason === null) {
         c.ready = true;
@@ -157,7 +220,7 @@ export class HealthChecks {
     this.next(name, c, c.ready ? this.interval(c) : READY_POLL_MS);
   }
 
-  private async check(name: string, c: Checking): Promise<void> {
+  private async check(name: string, c: Checking<T>): Promise<void> {
     const timeoutMs = c.record.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
     const reason = await this.probe(c, timeoutMs);
     if (c.done) return;
@@ -182,30 +245,31 @@ export class HealthChecks {
     this.next(name, c, this.interval(c));
   }
 
-  private async probe(c: Checking, timeoutMs: number): Promise<string | null> {
+  private async probe(c: Checking<T>, timeoutMs: number): Promise<string | null> {
     const probe = c.probe!;
     if (probe.kind === 'cmd') return this.runCommand(c, probe.command, timeoutMs);
     if (probe.kind === 'log') {
       // A heartbeat: healthy when a matching line was written since the last check.
-      return (await checkProbe(probe, { marks: c.marks, startedAt: c.startedAt }, timeoutMs)) === null ? null : 'no matching line since the last check';
+      return c.output.sawMatch(probe.pattern) ? null : 'no matching line since the last check';
     }
-    return checkProbe(probe, { marks: c.marks, startedAt: c.startedAt }, timeoutMs);
+    return this.attempt(probe, c.output, c.startedAt, timeoutMs);
+  }
+
+  /** One attempt of a ready or health probe: log: reads the host's output, the others look for themselves. */
+  private attempt(probe: Probe, output: OutputCursor, startedAt: number, timeoutMs: number): Promise<string | null> {
+    if (probe.kind === 'log') return Promise.resolve(output.sawMatch(probe.pattern) ? null : 'no matching line yet');
+    return checkProbe(probe, { marks: [], startedAt }, timeoutMs);
   }
 
   /** `cmd:` runs through sh -c in the program's folder and environment; exit 0 = healthy. */
-  private runCommand(c: Checking, command: string, timeoutMs: number): Promise<string | null> {
+  private runCommand(c: Checking<T>, command: string, timeoutMs: number): Promise<string | null> {
     const record = c.record;
-    let env: Record<string, string>;
-    try {
-      env = composeEnv({ ...record, env: readRecordEnv(this.ctx.paths, record.name) });
-    } catch {
-      env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-    }
+    const { env, cwd } = this.host.commandEnv(record);
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
         child = spawn('/bin/sh', ['-c', command], {
-          cwd: fs.existsSync(record.cwd) ? record.cwd : this.ctx.paths.home,
+          cwd,
           env: { ...env, BGRUN_NAME: record.name, BGRUN_PID: String(c.pid) },
           detached: true,
           stdio: ['ignore', 'ignore', 'pipe'],

@@ -10,10 +10,10 @@ import { terminateLeftovers, terminateTree } from '../core/processes/terminate.j
 import { LogKeeper } from './log-keeper.js';
 import { DEFAULT_KILL_TIMEOUT_MS } from '../core/supervision.js';
 import { Schedules } from './cron.js';
-import { HealthChecks } from './health.js';
+import { HealthChecks, recordHost } from './health.js';
 import { ExitHooks, type HookEvent } from './hooks.js';
 import { givesUp, isFailure, isStopExit, nextFailures, restartDelay, type RunEnd, shouldRestart } from './policy.js';
-import { Watches } from './watch.js';
+import { Watches, describeChanges } from './watch.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
 
@@ -76,7 +76,7 @@ export class Supervisor {
     const report = (feature: string) => (name: string, problem: string | null) => this.report(name, feature, problem);
     this.watches = new Watches(ctx.paths.home, log, (name, files) => this.onWatchChange(name, files), report('watch'));
     this.schedules = new Schedules(log, (name) => this.restartOrStart(name, 'cron', 'its --cron-restart schedule'), report('cron'));
-    this.health = new HealthChecks(ctx, log, {
+    this.health = new HealthChecks(recordHost(ctx), log, {
       unhealthy: (name, pid, reason) => this.restartGracefully(name, pid, 'unhealthy', `its health check failed: ${reason}`),
       changed: (name, pid, unhealthy, reason) => this.setHealth(name, pid, unhealthy, reason),
       ready: (name, pid) => this.markReady(name, pid),
@@ -226,8 +226,7 @@ export class Supervisor {
 
   /** A settled burst of changes: restart a running program, start one that ended. */
   private onWatchChange(name: string, files: string[]): void {
-    const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
-    this.restartOrStart(name, 'watch', `${files.length === 1 ? 'a change' : `${files.length} changes`} (${shown})`);
+    this.restartOrStart(name, 'watch', describeChanges(files));
   }
 
   /** Restarts the program gracefully if it runs; starts it if it ended (exited, or given up on) and was not stopped. */

@@ -10,6 +10,13 @@ import type { ProcessRecord } from '../core/records/record.js';
 import { DEFAULT_WATCH_DELAY_MS } from '../core/supervision.js';
 import { TreeWatch } from './tree-watch.js';
 
+/**
+ * What a watch reads of a program: a record of the supervisor, or an app of `bgrun run`
+ * (which has no log files, so none to leave out).
+ */
+export type WatchTarget = Pick<ProcessRecord, 'name' | 'desired' | 'restart' | 'watch' | 'watchIgnore' | 'watchDelayMs' | 'watchFollowSymlinks'> &
+  Partial<Pick<ProcessRecord, 'outLog' | 'errLog'>>;
+
 /** Folder names never watched, wherever they are. */
 const ALWAYS_IGNORED = ['node_modules', '.git', '.hg', '.svn'];
 
@@ -47,10 +54,10 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** The test tree-watch.ts asks of every path it meets: ignored folders are never walked. */
-export function ignoreTest(record: ProcessRecord, stateHome: string): (file: string) => boolean {
+export function ignoreTest(record: WatchTarget, stateHome: string): (file: string) => boolean {
   const globs = [...ALWAYS_IGNORED, ...(record.watchIgnore ?? [])].map(globToRegExp);
   const roots = record.watch ?? [];
-  const logs = new Set([record.outLog, record.errLog]);
+  const logs = new Set([record.outLog, record.errLog].filter((f) => f !== undefined));
   const home = path.resolve(stateHome);
   return (file) => {
     const abs = path.resolve(file);
@@ -65,8 +72,14 @@ export function ignoreTest(record: ProcessRecord, stateHome: string): (file: str
   };
 }
 
-export function watchKey(record: ProcessRecord): string {
+export function watchKey(record: WatchTarget): string {
   return JSON.stringify([record.watch, record.watchIgnore ?? [], record.watchDelayMs ?? null, record.watchFollowSymlinks ?? false]);
+}
+
+/** A settled burst of changes in a line: "a change (src/a.js)", "5 changes (a, b, c and 2 more)". */
+export function describeChanges(files: string[]): string {
+  const shown = files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
+  return `${files.length === 1 ? 'a change' : `${files.length} changes`} (${shown})`;
 }
 
 export class Watches {
@@ -81,7 +94,7 @@ export class Watches {
   ) {}
 
   /** Watches exactly the records that ask for it and should run; closes the rest. */
-  sync(records: ProcessRecord[]): void {
+  sync(records: WatchTarget[]): void {
     const wanted = new Map(records.filter((r) => r.desired === 'running' && r.restart !== 'no' && (r.watch?.length ?? 0) > 0).map((r) => [r.name, r]));
     for (const [name, w] of this.watching) {
       const record = wanted.get(name);
@@ -99,7 +112,7 @@ export class Watches {
    * deleted inode sees nothing more), and watched afresh when it is back. False: the
    * watcher was closed to be made again.
    */
-  private checkRoots(name: string, record: ProcessRecord, w: Watching): boolean {
+  private checkRoots(name: string, record: WatchTarget, w: Watching): boolean {
     const missing = (record.watch ?? []).filter((p) => !fs.existsSync(p));
     if (missing.join('\0') === w.missing.join('\0')) return true;
     const back = w.missing.filter((p) => !missing.includes(p));
@@ -115,7 +128,7 @@ export class Watches {
     return true;
   }
 
-  private watch(record: ProcessRecord): void {
+  private watch(record: WatchTarget): void {
     const name = record.name;
     const roots = record.watch ?? [];
     const delay = record.watchDelayMs ?? DEFAULT_WATCH_DELAY_MS;

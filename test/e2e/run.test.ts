@@ -1,32 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { BIN, ROOT, type Sandbox, fixture, isAlive, processesOfHome, sandbox, waitFor } from '../helpers/bgrun.js';
-
-interface Live {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** `bgrun run ...` as a live foreground process; killed by pid at teardown. */
-function runLive(t: ExecutionContext, box: Sandbox, args: string[], command = [process.execPath, BIN]): Live {
-  const [file, ...pre] = command;
-  const child = spawn(file!, [...pre, 'run', ...args], { cwd: box.dir, env: { ...process.env, ...box.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => text, exited };
-}
+import { runLive } from '../helpers/run.js';
 
 function writeConfig(box: Sandbox, apps: unknown[]): string {
   const file = path.join(box.dir, 'bgrun.config.json');
@@ -175,6 +152,34 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   process.kill(init, 'SIGTERM');
   t.is(await live.exited, 0, live.output());
   t.regex(live.output(), /SIGTERM: stopping every app/);
+});
+
+(canUnshare ? test : test.skip)('as PID 1, --watch and --health cmd: restart the app with the supervisor\'s code, and no zombie is left', async (t) => {
+  const box = sandbox(t);
+  const src = path.join(box.dir, 'src');
+  fs.mkdirSync(src);
+  const command = nodeCanExec
+    ? ['unshare', '--pid', '--fork', '--mount-proc', process.execPath, BIN]
+    : ['unshare', '--pid', '--fork', '--mount-proc', path.join(ROOT, 'bin', 'bgrun-init'), process.execPath, BIN];
+  // The health check passes while src/ok exists; each check is a child of bgrun to reap.
+  const health = `cmd:test -f ${path.join(src, 'ok')}`;
+  fs.writeFileSync(path.join(src, 'ok'), '');
+  const args = ['--name', 'orphans', `--watch=${src}`, '--watch-ignore', 'ok', '--health', health, '--health-interval', '300ms', '--health-retries', '2'];
+  const live = runLive(t, box, [...args, '--', 'sh', '-c', ORPHANS], command);
+  const runs = () => live.output().match(/orphans +\| pid1 is/g)?.length ?? 0;
+  await waitFor(() => runs() === 1 && /watching .*src for orphans/.test(live.output()), { timeout: 30_000, what: 'the app and its watch' });
+  fs.writeFileSync(path.join(src, 'a.js'), '1');
+  await waitFor(() => runs() === 2, { timeout: 30_000, what: 'the restart by the watch' });
+  t.regex(live.output(), /restarting orphans: a change \(.*a\.js\)/);
+  fs.rmSync(path.join(src, 'ok'));
+  await waitFor(() => runs() === 3, { timeout: 30_000, what: 'the restart by the health check' });
+  t.regex(live.output(), /restarting orphans: its health check failed/);
+  fs.writeFileSync(path.join(src, 'ok'), '');
+  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
+  await new Promise((r) => setTimeout(r, 1500));
+  t.is(zombiesOf(init), 0);
+  process.kill(init, 'SIGTERM');
+  t.is(await live.exited, 0, live.output());
 });
 
 (canUnshare && !nodeCanExec ? test : test.skip)('as PID 1 on a Node that cannot exec, it warns in one line how to put an init in front', async (t) => {

@@ -173,16 +173,22 @@ export function prepareStart(ctx: Context, options: StartOptions): PreparedStart
   if (options.namespace) validateName(options.namespace);
   const logPaths = chosenLogPaths(options);
   for (const file of new Set([logPaths.outLog, logPaths.errLog])) if (file !== undefined) checkLogPath(file);
-  let supervision = supervisionOf(options);
-  let restart = options.restart;
-  if (Object.keys(supervision).length > 0) {
-    const given = supervisionGiven(supervision);
-    if (restart === 'no') throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
-    restart ??= 'on-failure';
-    supervision = resolveSupervision(supervision, cwd, { ...ctx.env });
-  }
+  const { restart, supervision } = supervisionPolicy(options, cwd, ctx.env);
   ensureState(ctx.paths);
-  return { cwd, envFiles, args, command, python, script: options.module ?? options.script, restart: restart ?? 'no', supervision };
+  return { cwd, envFiles, args, command, python, script: options.module ?? options.script, restart, supervision };
+}
+
+/**
+ * The supervision settings given (checked, watch paths absolute) and the restart policy:
+ * the one given, else on-failure when a setting implies supervision, else no. `bgrun run`
+ * decides the same way.
+ */
+export function supervisionPolicy(options: StartOptions, cwd: string, env: NodeJS.ProcessEnv): { restart: RestartPolicy; supervision: SupervisionSettings } {
+  const supervision = supervisionOf(options);
+  if (Object.keys(supervision).length === 0) return { restart: options.restart ?? 'no', supervision };
+  const given = supervisionGiven(supervision);
+  if (options.restart === 'no') throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
+  return { restart: options.restart ?? 'on-failure', supervision: resolveSupervision(supervision, cwd, { ...env }) };
 }
 
 /** A new record with status `starting`, not yet written. */

@@ -51,7 +51,8 @@ function readNewText(mark: LogMark): string {
   }
 }
 
-function logMatches(marks: LogMark[], pattern: RegExp): boolean {
+/** Whether a line matching `pattern` was written after the marks; moves them past what it read. */
+export function logMatches(marks: LogMark[], pattern: RegExp): boolean {
   let found = false;
   for (const mark of marks) {
     const lines = (mark.carry + readNewText(mark)).split('\n');
