@@ -1,7 +1,8 @@
 import { type ApplyStepResult, type PlanStep, applyPlan, planApply } from '../config/apply.js';
 import { withEnvProfile } from '../config/env-profile.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseDuration } from '../core/duration.js';
+import { stringValue } from '../cli-args.js';
+import { optionalDuration } from '../core/duration.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
@@ -43,7 +44,7 @@ export const apply: Command = {
     if (!loaded) throw new UsageError(`no config file here (bgrun.config.*, ecosystem.config.*, Procfile); give one: ${this.usage}`);
     const config = withEnvProfile(loaded, envProfileOption(args, loaded.label));
     const json = args.values.json === true;
-    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
     const steps = planApply(ctx, config);
     if (args.values['dry-run']) {
       if (json) io.out(JSON.stringify(steps.map((s) => ({ app: s.app, action: s.action, detail: s.detail }))));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
+import { stringValue } from '../cli-args.js';
 import { ConfigError, StartError, UsageError } from '../errors.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { printOutcome } from './config-apps.js';
@@ -21,7 +22,7 @@ export const importCommand: Command = {
     if (args.values.output !== undefined && !args.values.print) throw new UsageError('--output goes with --print');
     const { pm2DumpFile, readPm2Dump, stillRunByPm2 } = await import('../persist/import-pm2.js');
     const { knownAppKey, validateConfig } = await import('../config/validate-config.js');
-    const file = pm2DumpFile(ctx.env, args.values.dump as string | undefined);
+    const file = pm2DumpFile(ctx.env, stringValue(args.values, 'dump'));
     const dump = readPm2Dump(file, ctx.env, knownAppKey);
     for (const note of dump.notes) io.err(`bgrun: note: ${note}`);
     if (dump.apps.length === 0) {
@@ -31,7 +32,7 @@ export const importCommand: Command = {
     const label = path.basename(file);
 
     if (args.values.print) {
-      const output = path.resolve((args.values.output as string | undefined) ?? 'bgrun.config.json');
+      const output = path.resolve(stringValue(args.values, 'output') ?? 'bgrun.config.json');
       const config = { apps: dump.apps.map((a) => a.config) };
       validateConfig(config, label, process.cwd()); // what is written must load
       try {

@@ -1,4 +1,5 @@
-import { parseDuration } from '../core/duration.js';
+import { stringValue } from '../cli-args.js';
+import { optionalDuration } from '../core/duration.js';
 import { reloadTargets } from '../core/fleet/reload.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { type Command, JSON_OPTION } from './command.js';
@@ -19,7 +20,7 @@ export const reload: Command = {
   ],
   async run(args, ctx, io) {
     const json = args.values.json === true;
-    const waitMs = args.values.wait === undefined ? undefined : parseDuration(args.values.wait as string, '--wait');
+    const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
     const { records } = await targetsOrConfigApps(ctx, args, this.usage, 'start');
     const updateEnv = args.values['update-env'] ? (Object.fromEntries(Object.entries(ctx.env).filter(([, v]) => v !== undefined)) as Record<string, string>) : null;
     const results = await reloadTargets(ctx, records, {

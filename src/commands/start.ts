@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type OptionSpec, type Parsed, parseArgs, stringValue } from '../cli-args.js';
 import type { Context } from '../core/context.js';
-import { parseDuration } from '../core/duration.js';
+import { optionalDuration } from '../core/duration.js';
 import { type StartOptions, startApp, startExisting } from '../core/lifecycle/start.js';
 import { isValidName } from '../core/records/names.js';
 import { readRecord } from '../core/records/registry.js';
@@ -77,8 +77,7 @@ export const start: Command = {
     }
     if (!program) throw new UsageError("missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]'");
     if (knownProgram(args, ctx, program)) {
-      const wait = stringValue(v, 'wait');
-      printStarted(await startExisting(ctx, program, wait === undefined ? undefined : parseDuration(wait, '--wait')), io, v.json === true, 'started');
+      printStarted(await startExisting(ctx, program, optionalDuration(stringValue(v, 'wait'), '--wait')), io, v.json === true, 'started');
       return 0;
     }
     const options: StartOptions = { ...startOptionsFromCli(v), script: program, args: programArgs, isCommand: args.dashDash };
