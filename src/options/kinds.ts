@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { MAX_DURATION_MS, parseDuration } from '../core/duration.js';
 import { parseMaxLogFiles, parseMaxLogSize } from '../core/logs/limits.js';
-import { parseEnvAssignment } from '../core/processes/env-file.js';
+import { parseEnvAssignment, unusableValue } from '../core/processes/env-file.js';
 import { parseProbe, tryParseProbe } from '../core/ready/parse.js';
 import { isValidName, validateName } from '../core/records/names.js';
 import { parseInstances } from '../core/fleet/instance-env.js';
@@ -145,8 +145,11 @@ export const env: ValueKind<Record<string, string>> = {
     const out: Record<string, string> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (!ENV_KEY.test(key)) throw new Problem("expected a variable name of letters, digits and '_'", `.${key}`);
-      if (typeof v === 'string') out[key] = v;
-      else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') out[key] = String(v);
+      if (typeof v === 'string') {
+        const unusable = unusableValue(key, v);
+        if (unusable) throw new Problem(unusable, `.${key}`);
+        out[key] = v;
+      } else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') out[key] = String(v);
       else throw expected('a string, number or boolean', v, `.${key}`);
     }
     return out;

@@ -26,6 +26,11 @@ export function unsafeVariableName(name: string): string | null {
   return name === '__proto__' ? `'${name}' cannot be the name of a variable here; rename it` : null;
 }
 
+/** Why a variable's value cannot be passed (a NUL byte: no environment can hold one), or null. Never shows the value. */
+export function unusableValue(name: string, value: string): string | null {
+  return value.includes('\0') ? `the value of ${name} holds a NUL byte, which no environment can carry (the value is not shown: it may be a secret)` : null;
+}
+
 export function parseEnvFile(text: string, file: string): Record<string, string> {
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   const env: Record<string, string> = {};
@@ -98,6 +103,8 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
       if (value.length >= 2 && (first === '"' || first === "'" || first === '`') && value.endsWith(first)) value = value.slice(1, -1);
       at = eol;
     }
+    const unusable = unusableValue(name, value);
+    if (unusable) fail(keyLine, unusable);
     env[name] = value;
   }
   return env;
@@ -133,7 +140,10 @@ export function parseEnvAssignment(text: string): [string, string] {
   }
   const unsafe = unsafeVariableName(key);
   if (unsafe) throw new UsageError(`invalid --env: ${unsafe}`);
-  return [key, text.slice(eq + 1)];
+  const value = text.slice(eq + 1);
+  const unusable = unusableValue(key, value);
+  if (unusable) throw new UsageError(`invalid --env: ${unusable}`);
+  return [key, value];
 }
 
 /** The environment a program gets: inherited, then env files (read now), then --env. */

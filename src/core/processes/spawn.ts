@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { StartError, describeSystemError } from '../../errors.js';
+import { unusableValue } from './env-file.js';
 import { PIDFILE_THEN_EXEC, resetPidFile } from './pidfile.js';
 
 export interface SpawnSpec {
@@ -35,6 +36,14 @@ export function spawnDetached(spec: SpawnSpec): Promise<ChildProcess> {
     return Promise.reject(
       new StartError('CWD_NOT_FOUND', `working folder ${spec.cwd} is unusable: ${describeSystemError(error)}`, { cause: error }),
     );
+  }
+  // Node refuses these at spawn with a message that quotes the value: say which, never what.
+  for (const [name, value] of Object.entries(spec.env)) {
+    const unusable = unusableValue(name, value);
+    if (unusable) return Promise.reject(new StartError('SPAWN_FAILED', `cannot start ${spec.command[0]}: ${unusable}`));
+  }
+  if (spec.command.some((arg) => arg.includes('\0'))) {
+    return Promise.reject(new StartError('SPAWN_FAILED', `cannot start ${spec.command[0]?.replaceAll('\0', '\\0')}: an argument holds a NUL byte, which no program can be given`));
   }
   // The pidfile first: nothing is open yet if it is refused (a link planted in its place).
   try {
