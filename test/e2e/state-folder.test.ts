@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { fixture, isAlive, sandbox, sweepAll } from '../helpers/bgrun.js';
 import { firstLine, identityOf, runOk, spawnOwn, startJson } from '../helpers/proc.js';
 
@@ -9,16 +9,21 @@ test.after.always(sweepAll);
 const ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
 
+/** Only root can make files of another user: elsewhere the test says so and passes. */
+function asRoot(t: ExecutionContext, what: string): boolean {
+  if (!ROOT) {
+    t.log(`skipped: needs root to make ${what}`);
+    t.pass();
+  }
+  return ROOT;
+}
+
 function modeOf(dir: string): string {
   return (fs.statSync(dir).mode & 0o7777).toString(8);
 }
 
 test('a state folder of another user is refused, even by root, with a message that says how to fix it', async (t) => {
-  if (!ROOT) {
-    t.log('skipped: needs root to make a folder of another user');
-    t.pass();
-    return;
-  }
+  if (!asRoot(t, 'a folder of another user')) return;
   const box = sandbox(t);
   fs.mkdirSync(box.home, { mode: 0o700 });
   fs.chownSync(box.home, NOBODY, NOBODY);
@@ -34,11 +39,7 @@ test('a state folder of another user is refused, even by root, with a message th
 });
 
 test('a record file of another user is not read: it is moved aside and named', async (t) => {
-  if (!ROOT) {
-    t.log('skipped: needs root to make a file of another user');
-    t.pass();
-    return;
-  }
+  if (!asRoot(t, 'a file of another user')) return;
   const box = sandbox(t);
   await startJson(t, box, ['--name', 'mine', fixture('ready.sh')]);
   const planted = path.join(box.home, 'records', 'planted.json');
@@ -116,4 +117,55 @@ test('BGRUN_HOME naming a file is reported as not a folder', async (t) => {
   t.is(result.exitCode, 1);
   t.is(firstLine(result.stderr), `bgrun: the state folder ${box.home} is not a folder; set BGRUN_HOME to a folder (or remove what is there)`);
 
+});
+
+test('files of another user inside the state folder are never believed: a folder, an environment, a pidfile, supervisor.json', async (t) => {
+  if (!asRoot(t, 'files of another user')) return;
+  const box = sandbox(t);
+  // An environment file: the program is not started with it (nor as root with another user's settings).
+  await startJson(t, box, ['--name', 'envd', '--', 'sleep', '300']);
+  await runOk(t, box, ['stop', 'envd']);
+  const envFile = path.join(box.home, 'env', 'envd.json');
+  fs.chownSync(envFile, NOBODY, NOBODY);
+  const restarted = await box.run(['restart', 'envd']);
+  t.is(restarted.exitCode, 1);
+  t.is(
+    firstLine(restarted.stderr),
+    `bgrun: cannot read the environment of 'envd' (${envFile}): ${envFile} belongs to uid ${NOBODY}, not to uid 0 running bgrun; run 'bgrun restart envd --update-env' to record the current environment`,
+  );
+  t.is(box.record('envd').pid, null);
+  fs.chownSync(envFile, 0, 0);
+
+  // A pidfile of an interrupted start: the process it names is not adopted, so never signalled.
+  const info = await startJson(t, box, ['--name', 'pidd', '--', 'sleep', '301']);
+  const recordFile = path.join(box.home, 'records', 'pidd.json');
+  const record = JSON.parse(fs.readFileSync(recordFile, 'utf8'));
+  fs.writeFileSync(recordFile, JSON.stringify({ ...record, status: 'starting', pid: null, identity: null, startedAt: null, launcher: { pid: 1, identity: 'gone:0' } }), { mode: 0o600 });
+  fs.chownSync(info.pidFile, NOBODY, NOBODY);
+  const listed = JSON.parse((await runOk(t, box, ['list', '--json'])).stdout) as { name: string; pid: number | null; status: string }[];
+  const pidd = listed.find((p) => p.name === 'pidd')!;
+  t.is(pidd.pid, null);
+  t.not(pidd.status, 'running');
+  await runOk(t, box, ['stop', 'all']);
+  t.true(isAlive(info.pid), 'a pid named by another user\'s pidfile was not signalled');
+  process.kill(info.pid, 'SIGKILL');
+
+  // supervisor.json of another user naming a live process: ignored, the process never signalled.
+  const stranger = spawnOwn(t, 'sleep', ['302']);
+  const supFile = path.join(box.home, 'supervisor.json');
+  fs.writeFileSync(supFile, JSON.stringify({ pid: stranger.pid, identity: identityOf(stranger.pid!), version: '0.0.1-old', startedAt: new Date().toISOString() }), { mode: 0o600 });
+  fs.chownSync(supFile, NOBODY, NOBODY);
+  const sup = await box.run(['start', '--name', 'sup', '--restart', 'always', '--', 'sleep', '303']);
+  t.is(sup.exitCode, 0, sup.stderr);
+  t.true(isAlive(stranger.pid!));
+  await runOk(t, box, ['stop', 'all']);
+  t.true(isAlive(stranger.pid!));
+
+  // A folder inside it of another user: refused as the state folder itself is.
+  const logs = path.join(box.home, 'logs');
+  fs.chownSync(logs, NOBODY, NOBODY);
+  const list = await box.run(['list']);
+  t.is(list.exitCode, 1);
+  t.regex(firstLine(list.stderr), new RegExp(`^bgrun: the folder ${logs} belongs to another user \\(uid ${NOBODY}, you are uid 0\\); bgrun never uses another user's state folder`));
+  fs.chownSync(logs, 0, 0);
 });
