@@ -5,6 +5,7 @@ import { stringValue } from '../cli-args.js';
 import { optionalDuration } from '../core/duration.js';
 import { toInfo } from '../core/lifecycle/status.js';
 import { UsageError } from '../errors.js';
+import { createProgress } from '../output/progress.js';
 import { type Command, JSON_OPTION } from './command.js';
 import { envProfileOption } from './config-apps.js';
 import { paint } from './format.js';
@@ -51,10 +52,19 @@ export const apply: Command = {
       else for (const step of steps) io.out(planLine(step));
       return 0;
     }
-    const results = await applyPlan(ctx, config, steps, {
-      waitMs,
-      onStep: json ? undefined : (step) => io.out(step.action === 'unchanged' ? paint(doneLine(step), 'gray', io.color) : doneLine(step)),
-    });
+    // On a terminal only (never with --json or piped): done/total and what a start waits for.
+    const progress = createProgress(io, 'applying', steps.length, { json });
+    const out = progress.io;
+    let results: ApplyStepResult[];
+    try {
+      results = await applyPlan(ctx, config, steps, {
+        waitMs,
+        progress,
+        onStep: json ? undefined : (step) => out.out(step.action === 'unchanged' ? paint(doneLine(step), 'gray', out.color) : doneLine(step)),
+      });
+    } finally {
+      progress.finish();
+    }
     if (json) io.out(JSON.stringify(results.map((s) => ({ app: s.app, action: s.action, detail: s.detail, copies: toInfo(s.after) }))));
     return 0;
   },

@@ -24,7 +24,7 @@ import { readRecords, withLock, writeRecord } from '../core/records/registry.js'
 import type { LoadedConfig } from './load-config.js';
 import { startOrder } from './order.js';
 import { specHash } from './spec-hash.js';
-import { startConfigApps } from './start-config.js';
+import { type StartConfigOptions, startConfigApps } from './start-config.js';
 import type { ConfigApp } from './validate-config.js';
 
 export type ApplyAction = 'start' | 'reload' | 'scale' | 'replace' | 'remove' | 'unchanged';
@@ -160,9 +160,21 @@ function withNewSpec(ctx: Context, current: ProcessRecord, app: ConfigApp, origi
   return record;
 }
 
+/** What the progress line says a step is doing. */
+const DOING: Record<ApplyAction, string | undefined> = {
+  start: 'starting',
+  reload: 'reloading',
+  scale: 'scaling',
+  replace: 'replacing',
+  remove: 'removing',
+  unchanged: undefined,
+};
+
 export interface ApplyOptions {
   waitMs?: number;
   onStep?: (step: ApplyStepResult) => void;
+  /** Told when each step begins (with what a start waits for) and ends: the CLI's progress line. */
+  progress?: StartConfigOptions['progress'];
 }
 
 /** Carries out the plan, step by step; a failure stops it with what was done so far printed. */
@@ -172,9 +184,12 @@ export async function applyPlan(ctx: Context, config: LoadedConfig, steps: PlanS
   const finish = (step: PlanStep, after: ProcessRecord[]) => {
     const result = { ...step, after };
     done.push(result);
+    options.progress?.end(step.app);
     options.onStep?.(result);
   };
   for (const step of steps) {
+    // A step that fails ends the apply: the command clears the progress line then.
+    options.progress?.begin(step.app, DOING[step.action]);
     const app = step.config;
     switch (step.action) {
       case 'unchanged':
@@ -186,10 +201,10 @@ export async function applyPlan(ctx: Context, config: LoadedConfig, steps: PlanS
         break;
       case 'replace':
         for (const r of [...step.records].reverse()) await removeRecord(ctx, r);
-        finish(step, await startEntry(ctx, config, app!, options.waitMs));
+        finish(step, await startEntry(ctx, config, app!, options));
         break;
       case 'start':
-        finish(step, await startEntry(ctx, config, app!, options.waitMs));
+        finish(step, await startEntry(ctx, config, app!, options));
         break;
       case 'scale': {
         await scaleApp(ctx, app!.name, String(app!.instances ?? 1), { waitMs: options.waitMs });
@@ -221,9 +236,17 @@ export async function applyPlan(ctx: Context, config: LoadedConfig, steps: PlanS
   return done;
 }
 
-async function startEntry(ctx: Context, config: LoadedConfig, app: ConfigApp, waitMs: number | undefined): Promise<ProcessRecord[]> {
+async function startEntry(ctx: Context, config: LoadedConfig, app: ConfigApp, options: ApplyOptions): Promise<ProcessRecord[]> {
+  // The step's progress line says what its start waits for (a ready probe); the step ends it.
+  const { progress } = options;
+  const waits = progress && {
+    begin: (name: string, detail?: string) => {
+      if (name === app.name && detail) progress.begin(name, detail);
+    },
+    end: () => {},
+  };
   // What it depends on came earlier in the plan: started already, so left alone here.
-  const outcomes = await startConfigApps(ctx, config, { only: [app.name], waitMs });
+  const outcomes = await startConfigApps(ctx, config, { only: [app.name], waitMs: options.waitMs, progress: waits });
   const outcome = outcomes.find((o) => o.name === app.name);
   return outcome ? (outcome.copies ?? [outcome.record]) : [];
 }

@@ -54,3 +54,24 @@ test('piped, the same commands write no progress at all', async (t) => {
   t.is(stopped.stderr, '');
   t.false(stopped.stdout.includes('\x1b'));
 });
+
+test('apply shows done/total and what a start waits for on a terminal; piped or --json, nothing', async (t) => {
+  const box = sandbox(t);
+  writeConfig(box);
+  const applied = await inPty(box, ['apply'], box.dir);
+  t.is(applied.code, 0, applied.text);
+  t.regex(applied.text, /\r\x1b\[Kapplying 0\/3: one \(waiting for delay:1500ms\)/);
+  t.regex(applied.text, /\r\x1b\[Kapplying 1\/3: two \(starting\)/);
+  t.regex(applied.text, /started one \(new\): one \d+/);
+  t.regex(applied.text, /\r\x1b\[K[^\r]*$/, 'the progress line is cleared at the end');
+  // A second apply changes nothing: piped, plain lines only.
+  const piped = await box.run(['apply'], { cwd: box.dir });
+  t.is(piped.exitCode, 0, piped.stderr);
+  t.is(piped.stderr, '');
+  t.false(piped.stdout.includes('\x1b'));
+  t.regex(piped.stdout, /^one unchanged/m);
+  const json = await box.run(['apply', '--json'], { cwd: box.dir });
+  t.is(json.stderr, '');
+  t.is(JSON.parse(json.stdout).length, 3);
+  t.is((await box.run(['stop', 'all'])).exitCode, 0);
+});
