@@ -51,6 +51,11 @@ export function screenSafe(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\t/g, '  ').replace(/[\x00-\x1f\x7f]/g, '');
 }
 
+/** The keys of one read: escape sequences (arrows, page keys) whole, anything else a character at a time. */
+export function splitKeys(text: string): string[] {
+  return text.match(/\x1b\[[0-9;]*[~A-Za-z]|[\s\S]/gu) ?? [];
+}
+
 function unicodeTerminal(env: NodeJS.ProcessEnv): boolean {
   return /utf-?8/i.test(env.LC_ALL || env.LC_CTYPE || env.LANG || '');
 }
@@ -226,9 +231,13 @@ class Monit {
   };
 
   private onKey = (data: Buffer): void => {
-    const key = data.toString('utf8');
-    if (this.filtering) this.onFilterKey(key);
-    else this.keymap[key]?.();
+    // One read can hold several keys (typed fast, pasted, or over a slow ssh link): each in turn.
+    for (const key of splitKeys(data.toString('utf8'))) {
+      if (this.restored && !this.paused) return;
+      if (this.filtering) this.onFilterKey(key);
+      else this.keymap[key]?.();
+      if (this.paused) return;
+    }
   };
 
   private onFilterKey(key: string): void {

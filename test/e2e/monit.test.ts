@@ -90,3 +90,33 @@ test('follows a resize of its terminal', async (t) => {
   screen.keys('q');
   t.is(await screen.exited, 0);
 });
+
+test('j moves the selection, x stops and s starts the selected program, / filters by name, l follows its logs and Ctrl-C comes back, Ctrl-C quits', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--name', 'alpha', fixture('ready.js')])).exitCode, 0);
+  t.is((await box.run(['start', '--name', 'beta', fixture('ticker.js')])).exitCode, 0);
+  t.teardown(() => box.run(['stop', 'all']));
+  const screen = monitInPty(t, box);
+  const frame = () => lastFrame(screen.output()).join('\n');
+  await waitFor(() => />alpha +running/.test(frame()) && /beta +running/.test(frame()), { timeout: 60_000, what: 'both rows' });
+  screen.keys('j');
+  await waitFor(() => />beta +running/.test(frame()), { timeout: 30_000, what: 'beta selected' });
+  screen.keys('x');
+  await waitFor(() => box.record('beta').status === 'stopped' && /stopped beta/.test(frame()), { timeout: 60_000, what: 'beta stopped' });
+  t.is(box.record('alpha').status, 'running', 'only the selected program');
+  screen.keys('s');
+  await waitFor(() => box.record('beta').status === 'running' && /started beta \(pid \d+\)/.test(frame()), { timeout: 60_000, what: 'beta started' });
+  screen.keys('/');
+  screen.keys('alp');
+  screen.keys('\r');
+  await waitFor(() => /filter 'alp': 1/.test(frame()) && !/beta +running/.test(frame()), { timeout: 30_000, what: 'the filtered view' });
+  t.regex(frame(), />alpha +running/);
+  const entered = screen.output().split('\x1b[?1049h').length;
+  screen.keys('l');
+  await waitFor(() => /following alpha's logs; Ctrl-C goes back[\s\S]*ready \d+/.test(screen.output()), { timeout: 60_000, what: 'the logs' });
+  screen.keys('\x03');
+  await waitFor(() => screen.output().split('\x1b[?1049h').length > entered && /alpha +running/.test(frame()), { timeout: 60_000, what: 'the view again' });
+  screen.keys('\x03');
+  t.is(await screen.exited, 0);
+  t.true(screen.output().trimEnd().endsWith(LEAVE), JSON.stringify(screen.output().slice(-60)));
+});

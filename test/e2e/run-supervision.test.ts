@@ -29,6 +29,7 @@ test('--watch restarts the app once per burst of changes, node_modules is never 
   live.child.kill('SIGTERM');
   t.is(await live.exited, 0, live.output());
   t.false(isAlive(second!));
+  t.false(fs.existsSync(box.home), 'bgrun run writes nothing to the state folder');
   t.deepEqual(processesOfHome(box.home), []);
 });
 
@@ -130,6 +131,21 @@ test('--cron-restart starts an app that ended again on its schedule', async (t) 
   await waitFor(() => pidsOf(live.output(), /tick +\| tick (\d+)/g).length >= 3, { ...LONG, what: 'three runs' });
   t.regex(live.output(), /starting tick again: its --cron-restart schedule/);
   t.false(live.output().includes('every app has ended'));
+  live.child.kill('SIGTERM');
+  t.is(await live.exited, 0, live.output());
+});
+
+test('--health log: a heartbeat line read from the pipe keeps the app; none since the last check restarts it', async (t) => {
+  const box = sandbox(t);
+  fs.writeFileSync(path.join(box.dir, 'alive'), '');
+  const code = "const fs = require('fs'); console.log('run ' + process.pid); setInterval(() => { if (fs.existsSync('alive')) console.log('beat') }, 100)";
+  const live = runLive(t, box, ['--name', 'hb', '--health', 'log:/^beat$/', '--health-interval', '700ms', '--health-retries', '2', '--', process.execPath, '-e', code]);
+  await waitFor(() => /hb +\| beat/.test(live.output()), { ...LONG, what: 'the heartbeat' });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  t.false(live.output().includes('health check of hb failed'), live.output());
+  fs.rmSync(path.join(box.dir, 'alive'));
+  await waitFor(() => pidsOf(live.output(), /hb +\| run (\d+)/g).length === 2, { ...LONG, what: 'the restart' });
+  t.regex(live.output(), /health check of hb failed \(2\/2\): log:\/\^beat\$\/: no matching line since the last check/);
   live.child.kill('SIGTERM');
   t.is(await live.exited, 0, live.output());
 });

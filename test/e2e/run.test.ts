@@ -103,6 +103,29 @@ test('dependsOn order gated on readiness: the dependent starts only once the pro
   t.true(after.indexOf('web was killed') < after.indexOf('db was killed'), after);
 });
 
+test('a Procfile runs as foreman does (a PORT each, the .env beside it), and nothing is written to the state folder', async (t) => {
+  const box = sandbox(t);
+  fs.writeFileSync(path.join(box.dir, '.env'), 'GREETING=hello\n');
+  fs.writeFileSync(path.join(box.dir, 'Procfile'), 'web: echo "web $GREETING $PORT"; exec sleep 100\nworker: echo "worker $PORT"; exec sleep 100\n');
+  const live = runLive(t, box, []);
+  await waitFor(() => /web +\| web hello 5000/.test(live.output()) && /worker +\| worker 5100/.test(live.output()), { timeout: 30_000, what: 'both apps' });
+  live.child.kill('SIGTERM');
+  t.is(await live.exited, 0, live.output());
+  t.false(fs.existsSync(box.home), 'no state folder is needed or made');
+  t.deepEqual(processesOfHome(box.home), []);
+});
+
+test('a stop uses each app\'s --stop-signal, and its --kill-timeout before SIGKILL', async (t) => {
+  const box = sandbox(t);
+  const code = "process.on('SIGINT', () => { console.log('got SIGINT'); process.exit(0) }); console.log('up'); setInterval(() => {}, 1000)";
+  const live = runLive(t, box, ['--name', 'gentle', '--stop-signal', 'INT', '--kill-timeout', '30s', '--', process.execPath, '-e', code]);
+  await waitFor(() => /gentle +\| up/.test(live.output()), { timeout: 30_000, what: 'the app' });
+  live.child.kill('SIGTERM');
+  t.is(await live.exited, 0, live.output());
+  t.regex(live.output(), /gentle +\| got SIGINT/);
+  t.regex(live.output(), /gentle exited with code 0/);
+});
+
 test('a script that does not exist is refused before anything runs', async (t) => {
   const box = sandbox(t);
   const result = await box.run(['run', 'missing.js'], { cwd: box.dir });
