@@ -120,3 +120,16 @@ test('j moves the selection, x stops and s starts the selected program, / filter
   t.is(await screen.exited, 0);
   t.true(screen.output().trimEnd().endsWith(LEAVE), JSON.stringify(screen.output().slice(-60)));
 });
+
+test('on a terminal without NO_COLOR it draws in colour', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--name', 'alpha', fixture('ready.js')])).exitCode, 0);
+  t.teardown(() => box.run(['stop', 'all']));
+  // An undefined value removes the variable from the child's environment.
+  const screen = monitInPty(t, box, { NO_COLOR: undefined } as unknown as Record<string, string>);
+  await waitFor(() => /alpha/.test(screen.output()) && screen.output().includes('running'), { timeout: 60_000, what: 'the row' });
+  t.regex(screen.output(), /\x1b\[1m(\x1b\[[0-9;]*[A-Za-z])*bgrun monit/, 'a bold title');
+  t.regex(screen.output(), /\x1b\[90m/, 'grey headings');
+  screen.keys('q');
+  t.is(await screen.exited, 0);
+});
