@@ -113,7 +113,8 @@ export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: 
   const failed = exit.code !== 0;
   current = await update(ctx, record.name, (r) => ({
     ...r,
-    status: failed ? 'errored' : 'exited',
+    // Ended by a `stop` that came during the grace period: stopped, as the stop recorded it.
+    status: r.desired === 'stopped' ? 'stopped' : failed ? 'errored' : 'exited',
     exitCode: exit.code,
     signal: exit.signal,
     endedAt: new Date().toISOString(),

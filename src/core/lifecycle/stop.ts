@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import type { ProcessRecord } from '../records/record.js';
-import { readRecord, withLock, writeRecord } from '../records/registry.js';
+import { readRecord, withLock, writeRecords } from '../records/registry.js';
 import { observe } from './status.js';
 import { isSameProcess, programLeftovers } from '../processes/identity.js';
 import { type Tracked, snapshotTree, terminateLeftovers, terminateTree } from '../processes/terminate.js';
@@ -65,7 +65,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
   // Each live program's tree as found before any signal; its strays (processes outside its
   // group) go into the record first, so a stop killed half-way leaves them known.
   const trees = new Map<string, Tracked[]>();
-  const markAll = () =>
+  const mark = () =>
     records.map((record) => {
       const current = readRecord(ctx.paths, record.name) ?? record;
       const seen = observe(current).record;
@@ -76,14 +76,13 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       const all = [...tree, ...known.map((p) => ({ ...p, pgid: -1 }))];
       trees.set(current.name, all);
       const strays = all.filter((p) => p.pgid !== seen.pid).map(({ pid, identity }) => ({ pid, identity }));
-      const next = { ...current, desired: 'stopped' as const, ...(strays.length > 0 || current.strays ? { strays } : {}) };
-      try {
-        writeRecord(ctx.paths, next);
-      } catch (error) {
-        cannotRecord(record.name, error);
-      }
-      return next;
+      return { ...current, desired: 'stopped' as const, ...(strays.length > 0 || current.strays ? { strays } : {}) };
     });
+  const markAll = async () => {
+    const marked = mark();
+    await writeRecords(ctx.paths, marked, cannotRecord);
+    return marked;
+  };
   const marked = await withLock(ctx.paths, markAll).catch((error: unknown) => {
     for (const r of records) cannotRecord(r.name, error);
     return records.map((record) => ({ ...record, desired: 'stopped' as const }));
@@ -112,7 +111,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
         // The program's own --stop-signal and --kill-timeout, unless this stop names its own.
         const outcome = await terminateTree(seen.pid, seen.identity, {
           ...options,
-          also: (trees.get(record.name) ?? []).filter((p) => p.pid !== seen.pid),
+          tree: trees.get(record.name),
           signal: options.signal ?? (record.stopSignal as NodeJS.Signals | undefined),
           timeoutMs: options.timeoutMs ?? record.killTimeoutMs,
         });
@@ -122,29 +121,27 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       }
     }),
   );
-  await withLock(ctx.paths, () => {
+  await withLock(ctx.paths, async () => {
+    const ended: ProcessRecord[] = [];
     for (const result of results) {
       const current = readRecord(ctx.paths, result.name);
       if (current?.desired !== 'stopped') continue; // restarted meanwhile: not ours to touch
-      const ended = result.wasRunning || current.status === 'running' || current.status === 'starting';
+      const wasLive = result.wasRunning || current.status === 'running' || current.status === 'starting';
       const before = result.previous?.status;
-      try {
-        const { strays: _done, ...rest } = current;
-        writeRecord(ctx.paths, {
+      const { strays: _done, ...rest } = current;
+      ended.push({
         ...rest,
         status: 'stopped',
         pid: null,
         identity: null,
-        endedAt: ended ? new Date().toISOString() : current.endedAt,
+        endedAt: wasLive ? new Date().toISOString() : current.endedAt,
         signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (result.signal ?? 'SIGTERM')) : current.signal,
         // A program that had already ended: `stopped` keeps showing how (list: 'stopped (after exit 1)').
         stoppedAfter: result.wasRunning ? null : before === 'exited' || before === 'errored' ? before : (current.stoppedAfter ?? null),
         ...(!result.wasRunning && (before === 'exited' || before === 'errored') ? { exitCode: result.previous!.exitCode, signal: result.previous!.signal } : {}),
-        });
-      } catch (error) {
-        cannotRecord(result.name, error);
-      }
+      });
     }
+    await writeRecords(ctx.paths, ended, cannotRecord);
   }).catch((error: unknown) => {
     for (const r of results) cannotRecord(r.name, error);
   });

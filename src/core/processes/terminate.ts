@@ -27,7 +27,6 @@ export interface Tracked {
 }
 
 const POLL_MS = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function isValidSignal(name: string): name is NodeJS.Signals {
   return Object.hasOwn(osConstants.signals, name);
@@ -75,10 +74,12 @@ function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
  * against the identity taken when it was found, right before it is signalled
  * (core/processes/identity.ts, the one place that signals).
  */
-export async function terminateTree(pid: number, identity: string, options: TerminateOptions & { also?: Tracked[] } = {}): Promise<TerminateResult> {
+export async function terminateTree(pid: number, identity: string, options: TerminateOptions & { tree?: Tracked[] } = {}): Promise<TerminateResult> {
   if (!isSameProcessAlive(pid, identity)) return { wasRunning: false, escalated: false, signalled: 0 };
+  // The tree as snapshotTree found it moments ago (with the program first): not walked again.
+  if (options.tree && options.tree[0]?.pid === pid) return terminateFrom(pid, options.tree, options, true);
   const leader = readProcess(pid);
-  return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }, ...(options.also ?? [])], options);
+  return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }], options);
 }
 
 /**
@@ -109,54 +110,114 @@ export async function terminateLeftovers(pgid: number, members: { pid: number; i
   return terminateFrom(pgid, roots, options);
 }
 
-/** `pid`: the program's process group id (its main pid); `roots`: verified processes to end with their descendants. */
-async function terminateFrom(pid: number, roots: Tracked[], options: TerminateOptions): Promise<TerminateResult> {
-  const signal = options.signal ?? 'SIGTERM';
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const killWaitMs = options.killWaitMs ?? 5_000;
-  const tracked = new Map<number, Tracked>(roots.map((r) => [r.pid, r]));
-  collectDescendants(tracked, roots[0]!.pid);
+/**
+ * One tree being ended: signalled when made, then stepped by the shared wait below until
+ * nothing of it lives (escalating to SIGKILL after its timeout).
+ */
+class TreeEnd {
+  readonly tracked: Map<number, Tracked>;
+  readonly signalled: number;
+  private readonly signal: NodeJS.Signals;
+  private readonly killWaitMs: number;
+  private deadline: number;
+  private escalated = false;
+  private lastScan: number;
+  resolve: (result: TerminateResult) => void = () => {};
+  reject: (error: unknown) => void = () => {};
 
-  const alive = () => [...tracked.values()].filter((t) => isSameProcessAlive(t.pid, t.identity));
+  /** `pgid`: the program's process group id (its main pid); `roots`: verified processes to end with their descendants. */
+  constructor(
+    private readonly pgid: number,
+    roots: Tracked[],
+    options: TerminateOptions,
+    collected: boolean,
+  ) {
+    this.signal = options.signal ?? 'SIGTERM';
+    this.killWaitMs = options.killWaitMs ?? 5_000;
+    this.tracked = new Map(roots.map((r) => [r.pid, r]));
+    if (!collected) collectDescendants(this.tracked, roots[0]!.pid);
+    this.signalled = this.signalAll(this.signal);
+    this.deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    this.lastScan = Date.now();
+  }
 
-  const signalAll = (sig: NodeJS.Signals) => {
+  private alive(): Tracked[] {
+    return [...this.tracked.values()].filter((t) => isSameProcessAlive(t.pid, t.identity));
+  }
+
+  private signalAll(sig: NodeJS.Signals): number {
     let count = 0;
     // The group only while one of its verified members lives: a live group keeps its id from being reused.
-    const members = alive();
-    const inGroup = members.filter((t) => t.pgid === pid);
-    if (inGroup.some((t) => signalGroupIfSame(pid, t, sig))) count += inGroup.length;
+    const members = this.alive();
+    const inGroup = members.filter((t) => t.pgid === this.pgid);
+    if (inGroup.some((t) => signalGroupIfSame(this.pgid, t, sig))) count += inGroup.length;
     for (const t of members) {
-      if (t.pgid !== pid && signalIfSame(t, sig)) count++;
+      if (t.pgid !== this.pgid && signalIfSame(t, sig)) count++;
     }
     return count;
-  };
+  }
 
-  const signalled = signalAll(signal);
-  const deadline = Date.now() + timeoutMs;
-  let lastScan = Date.now();
-  while (Date.now() < deadline) {
-    await sleep(POLL_MS);
-    // Children forked after the signal would be missed otherwise.
-    if (Date.now() - lastScan > 200) {
-      const before = tracked.size;
-      collectDescendants(tracked, pid);
-      lastScan = Date.now();
-      if (tracked.size > before) {
-        for (const t of [...tracked.values()].slice(before)) {
-          if (t.pgid !== pid) signalIfSame(t, signal);
-        }
-      }
+  /** The result once nothing of the tree lives; null while something does. */
+  step(now: number): TerminateResult | null {
+    if (!this.escalated && now - this.lastScan > 200) {
+      // Children forked after the signal would be missed otherwise.
+      const before = this.tracked.size;
+      collectDescendants(this.tracked, this.pgid);
+      this.lastScan = now;
+      for (const t of [...this.tracked.values()].slice(before)) if (t.pgid !== this.pgid) signalIfSame(t, this.signal);
     }
-    if (alive().length === 0) return { wasRunning: true, escalated: false, signalled };
+    if (this.alive().length === 0) return { wasRunning: true, escalated: this.escalated, signalled: this.signalled };
+    if (now < this.deadline) return null;
+    if (this.escalated) {
+      const left = this.alive().map((t) => t.pid);
+      throw new StopError(`processes ${left.join(', ')} survived SIGKILL for ${this.killWaitMs} ms (stuck in the kernel?); check them with ps`);
+    }
+    collectDescendants(this.tracked, this.pgid);
+    this.signalAll('SIGKILL');
+    this.escalated = true;
+    this.deadline = now + this.killWaitMs;
+    return null;
   }
+}
 
-  collectDescendants(tracked, pid);
-  signalAll('SIGKILL');
-  const killDeadline = Date.now() + killWaitMs;
-  while (Date.now() < killDeadline) {
-    await sleep(POLL_MS);
-    if (alive().length === 0) return { wasRunning: true, escalated: true, signalled };
+/**
+ * Every tree being ended waits in one loop: `stop all` of 1,000 programs signals them all
+ * (each call signals at once) and then checks them together every POLL_MS, rather than
+ * with 1,000 timers of its own. Node has no way to be told of the exit of a process that
+ * is not its child (no pidfd), so a tick it is; most trees are gone after the first ones.
+ */
+const waiting = new Set<TreeEnd>();
+let scheduled = false;
+
+function schedule(): void {
+  if (scheduled || waiting.size === 0) return;
+  scheduled = true;
+  setTimeout(tick, POLL_MS);
+}
+
+function tick(): void {
+  scheduled = false;
+  const now = Date.now();
+  for (const end of waiting) {
+    try {
+      const result = end.step(now);
+      if (!result) continue;
+      waiting.delete(end);
+      end.resolve(result);
+    } catch (error) {
+      waiting.delete(end);
+      end.reject(error);
+    }
   }
-  const left = alive().map((t) => t.pid);
-  throw new StopError(`processes ${left.join(', ')} survived SIGKILL for ${killWaitMs} ms (stuck in the kernel?); check them with ps`);
+  schedule();
+}
+
+function terminateFrom(pgid: number, roots: Tracked[], options: TerminateOptions, collected = false): Promise<TerminateResult> {
+  const end = new TreeEnd(pgid, roots, options, collected);
+  return new Promise((resolve, reject) => {
+    end.resolve = resolve;
+    end.reject = reject;
+    waiting.add(end);
+    schedule();
+  });
 }

@@ -50,22 +50,26 @@ export function readFileNoFollow(file: string): string {
 
 let tmpCounter = 0;
 
+/** A temporary file beside `file`, opened for writing. */
+function openTemp(file: string): { tmp: string; fd: number } {
+  // pid + counter is unique among live writers (no need to load node:crypto); a file
+  // left by a killed writer whose pid came back is stale and replaced ('wx' never follows a link).
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
+  try {
+    return { tmp, fd: fs.openSync(tmp, 'wx', 0o600) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    fs.unlinkSync(tmp);
+    return { tmp, fd: fs.openSync(tmp, 'wx', 0o600) };
+  }
+}
+
 /**
  * Writes `data` to `file` so that readers see the old or the new content, never a mix.
  * `sync: false` for a cache (the records index), which a crash may lose.
  */
 export function writeFileAtomic(file: string, data: string, options: { sync?: boolean } = {}): void {
-  // pid + counter is unique among live writers (no need to load node:crypto); a file
-  // left by a killed writer whose pid came back is stale and replaced ('wx' never follows a link).
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    fs.unlinkSync(tmp);
-    fd = fs.openSync(tmp, 'wx', 0o600);
-  }
+  const { tmp, fd } = openTemp(file);
   try {
     try {
       fs.writeFileSync(fd, data);
@@ -78,6 +82,64 @@ export function writeFileAtomic(file: string, data: string, options: { sync?: bo
     // A full disk (ENOSPC) must not also be left holding a half-written temporary file.
     fs.rmSync(tmp, { force: true });
     throw error;
+  }
+}
+
+/** How many files a batch holds open at once (well below the usual limit of 1,024 descriptors). */
+const BATCH_FILES = 128;
+
+const fsyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+
+/**
+ * Writes several files as writeFileAtomic does each: every temporary file is written
+ * first, then all are synced at once (libuv's threads: the file system commits
+ * concurrent syncs together, about twice as fast here as one after the other, and
+ * the syncs are what a `stop all` of 1,000 programs waited on), then renamed.
+ * `failed` gets each file that could not be written (the others are written all the
+ * same); without it the first failure is thrown.
+ */
+export async function writeFilesAtomic(items: { file: string; data: string }[], failed?: (file: string, error: unknown) => void): Promise<void> {
+  const fail = (file: string, error: unknown) => {
+    if (!failed) throw error;
+    failed(file, error);
+  };
+  for (let at = 0; at < items.length; at += BATCH_FILES) {
+    const open: { file: string; tmp: string; fd: number; error?: unknown }[] = [];
+    try {
+      for (const { file, data } of items.slice(at, at + BATCH_FILES)) {
+        let temp: { tmp: string; fd: number } | undefined;
+        try {
+          temp = openTemp(file);
+          fs.writeFileSync(temp.fd, data);
+          open.push({ file, ...temp });
+        } catch (error) {
+          if (temp) {
+            fs.closeSync(temp.fd);
+            // A full disk (ENOSPC) must not also be left holding a half-written temporary file.
+            fs.rmSync(temp.tmp, { force: true });
+          }
+          fail(file, error);
+        }
+      }
+      await Promise.all(open.map((f) => fsyncAsync(f.fd).catch((error: unknown) => (f.error = error))));
+      while (open.length > 0) {
+        const f = open.shift()!;
+        try {
+          fs.closeSync(f.fd);
+          if (f.error !== undefined) throw f.error;
+          fs.renameSync(f.tmp, f.file);
+        } catch (error) {
+          fs.rmSync(f.tmp, { force: true });
+          fail(f.file, error);
+        }
+      }
+    } finally {
+      // Only after a thrown failure: the rest of this batch is not written.
+      for (const f of open) {
+        fs.closeSync(f.fd);
+        fs.rmSync(f.tmp, { force: true });
+      }
+    }
   }
 }
 
@@ -248,6 +310,27 @@ export function writeRecord(paths: StatePaths, record: ProcessRecord): void {
   } catch (error) {
     throw new StateError(`cannot write the record of '${record.name}': ${describeSystemError(error)}`, error);
   }
+}
+
+/**
+ * Several records in one batch (writeFilesAtomic: their syncs at once). `failed`
+ * gets each record that could not be written (a full disk); without it the first failure is thrown.
+ */
+export async function writeRecords(paths: StatePaths, records: ProcessRecord[], failed?: (name: string, error: StateError) => void): Promise<void> {
+  memo = null;
+  const byFile = new Map(records.map((r) => [recordFile(paths, r.name), r.name]));
+  const wrap = (file: string, error: unknown) => {
+    const name = byFile.get(file) ?? file;
+    return new StateError(`cannot write the record of '${name}': ${describeSystemError(error)}`, error);
+  };
+  await writeFilesAtomic(
+    records.map((r) => ({ file: recordFile(paths, r.name), data: `${JSON.stringify(r, null, 2)}\n` })),
+    (file, error) => {
+      const wrapped = wrap(file, error);
+      if (!failed) throw wrapped;
+      failed(byFile.get(file) ?? file, wrapped);
+    },
+  );
 }
 
 export function deleteRecord(paths: StatePaths, name: string): void {
