@@ -8,6 +8,7 @@ import type { Command, Io } from './commands/command.js';
 import { COMMAND_TABLE, type CommandEntry, PM2_VERBS, findCommand, listedSummary } from './commands/table.js';
 import { type Context, createContext } from './context.js';
 import { BgrunError, EXIT_FAILURE, ExitedAtStartError, NotReadyError, UsageError } from './errors.js';
+import { printable } from './commands/format.js';
 import { bgrunVersion } from './version.js';
 import { suggest } from './suggest.js';
 
@@ -81,7 +82,8 @@ export function report(error: unknown, io: Io, json: boolean): number {
   if (process.env.BGRUN_DEBUG === '1' && error instanceof Error) io.err(error.stack ?? String(error));
   if (error instanceof BgrunError) {
     if (json) io.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
-    io.err(`bgrun: ${error.message}`);
+    // A message may quote a config's value: its control characters are shown, never sent to the terminal.
+    io.err(`bgrun: ${printable(error.message)}`);
     if ((error instanceof ExitedAtStartError || error instanceof NotReadyError) && error.stderrTail.length > 0) {
       io.err('from its stderr:');
       for (const line of error.stderrTail) io.err(`  ${line}`);
@@ -90,7 +92,7 @@ export function report(error: unknown, io: Io, json: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   if (json) io.out(JSON.stringify({ error: { code: 'INTERNAL', message } }));
-  io.err(`bgrun: unexpected error: ${message}${process.env.BGRUN_DEBUG === '1' ? '' : ' (run with BGRUN_DEBUG=1 for details)'}`);
+  io.err(`bgrun: unexpected error: ${printable(message)}${process.env.BGRUN_DEBUG === '1' ? '' : ' (run with BGRUN_DEBUG=1 for details)'}`);
   return EXIT_FAILURE;
 }
 

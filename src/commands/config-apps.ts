@@ -21,7 +21,7 @@ import { belongsToConfig } from '../core/records/origin.js';
 import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
 import { createProgress } from '../output/progress.js';
 import type { Io } from './command.js';
-import { paint } from './format.js';
+import { paint, printable } from './format.js';
 
 export const CONFIG_OPTION: OptionSpec = {
   name: 'config',
@@ -117,7 +117,8 @@ export function printOutcome(o: AppOutcome, io: Io): void {
 
 async function runConfig(config: LoadedConfig, only: string[] | undefined, args: Parsed, ctx: Context, io: Io): Promise<number> {
   checkConfigOptions(args, config.label);
-  for (const warning of config.warnings) io.err(`bgrun: warning: ${warning}`);
+  // A pm2 file's keys are quoted in its warnings: shown, never sent to the terminal.
+  for (const warning of config.warnings) io.err(`bgrun: warning: ${printable(warning)}`);
   const json = args.values.json === true;
   const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');
   const progress = createProgress(io, 'starting', startOrder(config.apps, only, config.label).length, { json });

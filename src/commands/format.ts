@@ -41,9 +41,30 @@ export function formatUptime(ms: number | null): string {
   return ms === null ? '-' : formatDuration(ms);
 }
 
-/** Quotes an argument only where a shell would need it, for display. */
+/** C0 and C1 control characters: a terminal's escape sequences start with them. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** `\x1b` for ESC: escapes a shell's $'…' reads back (bash, zsh). */
+function escapeControl(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text from a record or a config, shown with its control characters escaped: a value
+ * (an argument, a folder, a name from a pm2 file) must never drive the terminal that
+ * shows it (set its title, hide lines, write its clipboard).
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl);
+}
+
+/** Quotes an argument only where a shell would need it, for display; one with control characters as $'…'. */
 export function quoteArg(arg: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+  if (/^[A-Za-z0-9_./:=@%+-]+$/.test(arg)) return arg;
+  if (HAS_CONTROL.test(arg)) return `$'${arg.replace(/[\\']/g, '\\$&').replace(CONTROL, escapeControl)}'`;
+  return `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
 /** Left-aligned columns; `widthOf` ignores colour codes. */

@@ -1,6 +1,6 @@
 import { listApps } from '../core/lifecycle/list.js';
 import { type Command, JSON_OPTION } from './command.js';
-import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor, table } from './format.js';
+import { formatBytes, formatStatus, formatUptime, paint, printable, quoteArg, statusColor, table } from './format.js';
 
 export const list: Command = {
   name: 'list',
@@ -21,7 +21,7 @@ export const list: Command = {
     const spaced = processes.some((p) => p.namespace !== undefined);
     const rows = processes.map((p) => [
       p.name,
-      ...(spaced ? [p.namespace ?? '-'] : []),
+      ...(spaced ? [printable(p.namespace ?? '-')] : []),
       p.pid === null ? '-' : String(p.pid),
       paint(formatStatus(p), statusColor(p.status), io.color),
       formatUptime(p.uptimeMs),

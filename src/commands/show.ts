@@ -7,7 +7,7 @@ import { type Command, JSON_OPTION } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
 import { fleetDetails, fleetRows } from './fleet-show.js';
 import { supervisionDetails } from './show-supervision.js';
-import { formatBytes, formatStatus, formatUptime, paint, quoteArg, statusColor } from './format.js';
+import { formatBytes, formatStatus, formatUptime, paint, printable, quoteArg, statusColor } from './format.js';
 
 export const show: Command = {
   name: 'show',
@@ -75,7 +75,8 @@ export const show: Command = {
       ...supervision.rows,
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, value] of rows) io.out(`${k.padEnd(width)}  ${value}`);
+    // Every value but the painted status may come from a config: its control characters are shown, never sent.
+    for (const [k, value] of rows) io.out(`${k.padEnd(width)}  ${k === 'status' ? value : printable(value)}`);
     return 0;
   },
 };

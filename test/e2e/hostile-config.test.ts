@@ -77,3 +77,28 @@ test('a NUL byte in a value is refused naming the variable, never quoting it (No
   for (const text of [shown.stdout, shown.stderr, fs.readFileSync(path.join(box.home, 'supervisor.log'), 'utf8')]) t.notRegex(text, /hunter2|s3cr3t/);
   await box.run(['stop', 'all']);
 });
+
+test("a config's values never drive the terminal: control characters in list, show and errors are shown escaped", async (t) => {
+  const box = sandbox(t);
+  const title = '\u001b]0;pwned\u0007\u001b[8m';
+  const config = path.join(box.dir, 'ecosystem.config.json');
+  // A pm2 file: its unknown keys are named in warnings.
+  fs.writeFileSync(config, JSON.stringify({ apps: [{ name: 'esc', script: 'sleep', args: ['30', title], [`key${title}`]: 1 }] }));
+  const started = await box.run(['start', config, '--wait', '0'], { cwd: box.dir });
+  t.is(started.exitCode, 0, started.stderr);
+  t.regex(started.stderr, /key\\x1b\]0;pwned/);
+  const list = await box.run(['list']);
+  const show = await box.run(['show', 'esc']);
+  for (const result of [started, list, show]) {
+    t.is(result.exitCode, 0, result.stderr);
+    t.false(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(result.stdout + result.stderr), JSON.stringify(result.stdout));
+  }
+  t.true(list.stdout.includes("sleep 30 $'\\x1b]0;pwned\\x07\\x1b[8m'"), list.stdout);
+  const badCwd = path.join(box.dir, 'bgrun.cwd.json');
+  fs.writeFileSync(badCwd, JSON.stringify({ apps: [{ name: 'gone', script: 'sleep', cwd: `nowhere${title}` }] }));
+  const refused = await box.run(['start', '--config', badCwd, '--wait', '0'], { cwd: box.dir });
+  t.is(refused.exitCode, 1);
+  t.false(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(refused.stderr), JSON.stringify(refused.stderr));
+  t.regex(refused.stderr, /nowhere\\x1b\]0;pwned\\x07/);
+  await box.run(['stop', 'all']);
+});
