@@ -4,7 +4,7 @@ import { rotateIfOver } from '../core/logs/rotate.js';
 import { type KnownProcess, claimFromPidFile, groupLeftovers } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
-import { type RecordCache, readRecord, readRecords, withLock, writeRecord } from '../core/records/registry.js';
+import { type RecordCache, readRecord, readRecords, withLock, writeRecord, writeRecords } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
 import { terminateLeftovers, terminateTree } from '../core/processes/terminate.js';
 import { LogKeeper } from './log-keeper.js';
@@ -28,6 +28,9 @@ const IDLE_TICKS = 4;
 
 /** Why the supervisor itself stopped a run it will start again at once. */
 type PlannedRestart = 'memory' | 'unhealthy' | 'watch' | 'cron';
+
+/** How many programs one lock spawns and records together. */
+const LAUNCH_BATCH = 20;
 
 interface Run {
   pid: number;
@@ -149,7 +152,10 @@ export class Supervisor {
       this.reportedCorrupt.add(error.appName);
     }
     const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
-    for (const record of wanted) await this.reconcileOne(record);
+    // Programs waiting for their first spawn are spawned together, under one lock, their records written in one batch.
+    const toLaunch: string[] = [];
+    for (const record of wanted) await this.reconcileOne(record, toLaunch);
+    if (toLaunch.length > 0) await this.launch(toLaunch, false);
     for (const name of this.runs.keys()) {
       const r = records.find((x) => x.name === name);
       if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
@@ -172,7 +178,7 @@ export class Supervisor {
     }
   }
 
-  private async reconcileOne(record: ProcessRecord): Promise<void> {
+  private async reconcileOne(record: ProcessRecord, toLaunch: string[]): Promise<void> {
     const name = record.name;
     const run = this.runs.get(name);
     if (run && run.pid === record.pid) {
@@ -193,7 +199,7 @@ export class Supervisor {
     }
     if (this.timers.has(name) || record.status === 'errored') return;
     if (record.status === 'starting' && record.pid === null) {
-      await this.launch(name, false);
+      toLaunch.push(name);
       return;
     }
     if (record.nextStartAt) {
@@ -254,7 +260,7 @@ export class Supervisor {
     if (timer) clearTimeout(timer);
     this.timers.delete(name);
     this.log(`starting ${name}: ${reason}`);
-    await this.launch(name, true);
+    await this.launch([name], true);
   }
 
   /** A graceful stop of its tree (its --stop-signal, --kill-timeout), then at once a start: onExit sees it planned. */
@@ -315,85 +321,103 @@ export class Supervisor {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.launch(name, true).catch((error: unknown) => this.log(`error restarting ${name}: ${(error as Error).message}`));
+        this.launch([name], true).catch((error: unknown) => this.log(`error restarting ${name}: ${(error as Error).message}`));
       }, delayMs),
     );
   }
 
-  /** Spawns under the lock, so a `bgrun stop` can never slip between the check and the spawn. */
-  private async launch(name: string, automatic: boolean): Promise<void> {
-    await withLock(this.ctx.paths, async () => {
-      if (!this.stillInCharge()) return;
-      const record = readRecord(this.ctx.paths, name);
-      if (!record || record.desired !== 'running' || record.restart === 'no') return;
-      if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
-      // A supervisor killed between spawning this program and recording it left its pidfile:
-      // adopt that process (checked as plain mode checks it) rather than start a second copy.
-      const claim = claimFromPidFile(record);
-      if (claim) {
-        this.runs.set(name, { pid: claim.pid, identity: claim.identity, startedAt: claim.startedAt, child: null });
-        writeRecord(this.ctx.paths, {
-          ...record,
-          status: 'running',
-          pid: claim.pid,
-          identity: claim.identity,
-          startedAt: new Date(claim.startedAt).toISOString(),
-          endedAt: null,
-          nextStartAt: null,
-          startError: null,
-          launcher: null,
-          supervisedBy: String(process.pid),
-        });
-        this.log(`adopted ${name} (pid ${claim.pid}) from its pidfile: its launch was not recorded`);
-        return;
-      }
-      let child: ChildProcess;
-      try {
-        this.health.beforeSpawn(record);
-        child = await spawnRecord(this.ctx.paths, record);
-      } catch (error) {
-        const reason = (error as Error).message;
-        this.log(`cannot start ${name}: ${reason}`);
-        // The last run's exit code and signal would otherwise be reported as this start's.
-        writeRecord(this.ctx.paths, {
-          ...record,
-          status: 'errored',
-          pid: null,
-          identity: null,
-          exitCode: null,
-          signal: null,
-          nextStartAt: null,
-          startError: reason,
-          endedAt: new Date().toISOString(),
-        });
-        return;
-      }
-      const pid = child.pid!;
-      const run: Run = { pid, identity: processIdentity(pid), startedAt: Date.now(), child };
-      this.runs.set(name, run);
-      child.once('exit', (code, signal) => {
-        if (this.runs.get(name) === run) this.runs.delete(name);
-        this.onExit(name, run, { exitCode: code, signal }).catch((error: unknown) =>
-          this.log(`error after ${name} exited: ${(error as Error).message}`),
-        );
+  /**
+   * Spawns under the lock, so a `bgrun stop` can never slip between the check and the spawn.
+   * Several programs (a config of 100 supervised apps) are spawned under one lock and their
+   * records written in one batch (writeRecords: the syncs at once), not one lock and one
+   * sync each; the log lines follow the records, which a waiting command reads first.
+   */
+  private async launch(names: string[], automatic: boolean): Promise<void> {
+    // In batches: the lock is not held for long (others wait for it, and its refresh must keep up on a loaded machine).
+    for (let at = 0; at < names.length; at += LAUNCH_BATCH) {
+      await withLock(this.ctx.paths, async () => {
+        if (!this.stillInCharge()) return;
+        const writes: ProcessRecord[] = [];
+        const lines: string[] = [];
+        for (const name of names.slice(at, at + LAUNCH_BATCH)) await this.launchOne(name, automatic, writes, lines);
+        try {
+          await writeRecords(this.ctx.paths, writes);
+        } finally {
+          for (const line of lines) this.log(line);
+        }
       });
-      writeRecord(this.ctx.paths, {
+    }
+  }
+
+  /** One program of launch(): what to write goes to `writes`, what to log to `lines`. */
+  private async launchOne(name: string, automatic: boolean, writes: ProcessRecord[], lines: string[]): Promise<void> {
+    const record = readRecord(this.ctx.paths, name);
+    if (!record || record.desired !== 'running' || record.restart === 'no') return;
+    if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
+    // A supervisor killed between spawning this program and recording it left its pidfile:
+    // adopt that process (checked as plain mode checks it) rather than start a second copy.
+    const claim = claimFromPidFile(record);
+    if (claim) {
+      this.runs.set(name, { pid: claim.pid, identity: claim.identity, startedAt: claim.startedAt, child: null });
+      writes.push({
         ...record,
         status: 'running',
-        pid,
-        identity: run.identity,
-        startedAt: new Date(run.startedAt).toISOString(),
+        pid: claim.pid,
+        identity: claim.identity,
+        startedAt: new Date(claim.startedAt).toISOString(),
         endedAt: null,
-        restarts: automatic ? record.restarts + 1 : record.restarts,
         nextStartAt: null,
         startError: null,
         launcher: null,
         supervisedBy: String(process.pid),
-        unhealthy: false,
-        healthError: null,
       });
-      this.log(`${automatic ? 'restarted' : 'started'} ${name} (pid ${pid})`);
+      lines.push(`adopted ${name} (pid ${claim.pid}) from its pidfile: its launch was not recorded`);
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      this.health.beforeSpawn(record);
+      child = await spawnRecord(this.ctx.paths, record);
+    } catch (error) {
+      const reason = (error as Error).message;
+      lines.push(`cannot start ${name}: ${reason}`);
+      // The last run's exit code and signal would otherwise be reported as this start's.
+      writes.push({
+        ...record,
+        status: 'errored',
+        pid: null,
+        identity: null,
+        exitCode: null,
+        signal: null,
+        nextStartAt: null,
+        startError: reason,
+        endedAt: new Date().toISOString(),
+      });
+      return;
+    }
+    const pid = child.pid!;
+    const run: Run = { pid, identity: processIdentity(pid), startedAt: Date.now(), child };
+    this.runs.set(name, run);
+    child.once('exit', (code, signal) => {
+      if (this.runs.get(name) === run) this.runs.delete(name);
+      this.onExit(name, run, { exitCode: code, signal }).catch((error: unknown) => this.log(`error after ${name} exited: ${(error as Error).message}`));
     });
+    writes.push({
+      ...record,
+      status: 'running',
+      pid,
+      identity: run.identity,
+      startedAt: new Date(run.startedAt).toISOString(),
+      endedAt: null,
+      restarts: automatic ? record.restarts + 1 : record.restarts,
+      nextStartAt: null,
+      startError: null,
+      launcher: null,
+      supervisedBy: String(process.pid),
+      unhealthy: false,
+      healthError: null,
+    });
+    lines.push(`${automatic ? 'restarted' : 'started'} ${name} (pid ${pid})`);
   }
 
   /** Records how the run ended and applies the restart policy. */
