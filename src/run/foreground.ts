@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterDependencies, startOrder } from '../config/order.js';
 import type { ConfigApp } from '../config/validate-config.js';
 import { composeEnv, readEnvFile } from '../core/processes/env-file.js';
+import { groupSignaller } from '../core/processes/identity.js';
 import { processIdentity } from '../core/processes/process-info.js';
 import { DEFAULT_READY_TIMEOUT_MS, type Probe, tryParseProbe } from '../core/ready/parse.js';
 import { checkProbe } from '../core/ready/probes.js';
@@ -93,6 +94,8 @@ interface AppRun {
   probe: Probe | null;
   child: ChildProcess | null;
   identity: string | null;
+  /** Signals the current run's process group, never a stranger's (core/processes/identity.ts). */
+  signalGroup: (signal: NodeJS.Signals) => boolean;
   /** Settles once the current run has ended and its output is printed. */
   ended: Promise<void> | null;
   startedAt: number;
@@ -180,6 +183,7 @@ function prepare(app: ConfigApp, env: NodeJS.ProcessEnv): AppRun {
     probe,
     child: null,
     identity: null,
+    signalGroup: () => false,
     ended: null,
     startedAt: 0,
     failures: 0,
@@ -356,7 +360,7 @@ class Foreground {
     }
     for (const signal of FORWARDED_SIGNALS) {
       const listener = () => {
-        for (const run of this.runs.values()) if (run.child?.pid) send(-run.child.pid, signal);
+        for (const run of this.runs.values()) if (run.child) run.signalGroup(signal);
       };
       process.on(signal, listener);
       this.listeners.push([signal, listener]);
@@ -373,7 +377,7 @@ class Foreground {
     this.status = exitStatusOf(null, signal);
     for (const run of this.runs.values()) {
       if (run.child?.pid && run.identity) {
-        send(-run.child.pid, 'SIGKILL');
+        run.signalGroup('SIGKILL');
         terminateTree(run.child.pid, run.identity, { signal: 'SIGKILL', timeoutMs: 0 }).catch(() => {});
       }
     }
@@ -447,6 +451,7 @@ class Foreground {
     const pid = child.pid!;
     run.child = child;
     run.identity = processIdentity(pid);
+    run.signalGroup = groupSignaller(child);
     run.startedAt = Date.now();
     run.logMatched = false;
     run.unhealthy = false;
@@ -594,13 +599,6 @@ class Foreground {
   }
 }
 
-function send(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone
-  }
-}
 
 function once(emitter: NodeJS.EventEmitter, event: string): Promise<void> {
   return new Promise((resolve) => emitter.once(event, () => resolve()));

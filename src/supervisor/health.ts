@@ -18,6 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { Context } from '../core/context.js';
 import { composeEnv } from '../core/processes/env-file.js';
+import { groupSignaller } from '../core/processes/identity.js';
 import { type Probe, tryParseProbe } from '../core/ready/parse.js';
 import { checkProbe, logMatches, markLogs } from '../core/ready/probes.js';
 import type { ProcessRecord } from '../core/records/record.js';
@@ -282,14 +283,12 @@ export class HealthChecks<T extends HealthTarget = ProcessRecord> {
       child.stderr?.on('data', (chunk: Buffer) => {
         if (stderr.length < MAX_CMD_OUTPUT) stderr += chunk.toString('utf8');
       });
+      // Right after the spawn: it takes the command's identity while it surely runs.
+      const killGroup = groupSignaller(child);
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // gone already
-        }
+        killGroup('SIGKILL');
       }, timeoutMs);
       const finish = (reason: string | null) => {
         clearTimeout(timer);

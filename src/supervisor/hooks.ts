@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { composeEnv } from '../core/processes/env-file.js';
+import { groupSignaller } from '../core/processes/identity.js';
 import type { StatePaths } from '../core/paths.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecordEnv } from '../core/records/record-env.js';
@@ -86,6 +87,7 @@ export class ExitHooks {
       this.fail(name, `cannot run --on-exit: ${(error as Error).message}`);
       return;
     }
+    const killGroup = groupSignaller(child);
     this.running.set(name, child);
     this.log(`hook of ${name} (${call.event}) started (pid ${child.pid})`);
     let output = '';
@@ -96,11 +98,7 @@ export class ExitHooks {
     child.stderr?.on('data', collect);
     const timer = setTimeout(() => {
       this.log(`hook of ${name} (${call.event}) still running after ${HOOK_TIMEOUT_MS / 1000} s; killing it`);
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      killGroup('SIGKILL');
     }, HOOK_TIMEOUT_MS);
     timer.unref();
     const finish = (code: number | null, signal: string | null, error?: Error) => {

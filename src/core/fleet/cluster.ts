@@ -17,6 +17,7 @@ import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lif
 import { observe } from '../lifecycle/status.js';
 import type { StatePaths } from '../paths.js';
 import { readProcess } from '../processes/process-info.js';
+import { signalIfSame } from '../processes/identity.js';
 import { nameFromProgram } from '../records/names.js';
 import type { ProcessRecord } from '../records/record.js';
 import { writeRecordEnv } from '../records/record-env.js';
@@ -134,7 +135,10 @@ function signalPrimary(record: ProcessRecord, signal: NodeJS.Signals): void {
   if (seen.status !== 'running' || !info || info.dead || info.identity !== seen.identity) {
     throw new ReloadError('NOTHING_RUNNING', `'${record.name}' is not running; start it with 'bgrun start ${record.name}'`);
   }
-  process.kill(seen.pid!, signal);
+  // Through the one check before every signal (core/processes/identity.ts): it may have ended since.
+  if (!signalIfSame({ pid: seen.pid!, identity: seen.identity }, signal)) {
+    throw new ReloadError('NOTHING_RUNNING', `'${record.name}' is not running; start it with 'bgrun start ${record.name}'`);
+  }
 }
 
 function writeControl(paths: StatePaths, record: ProcessRecord, change: { instances?: number; reload?: string }): void {

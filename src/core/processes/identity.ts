@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PIDFILE_THEN_EXEC, readPidFileStamped } from './pidfile.js';
-import { isSameProcessAlive, listAllProcesses, processStartTime, readCommandLine, readProcess, readProcessUid } from './process-info.js';
+import { isSameProcessAlive, listAllProcesses, processIdentity, processStartTime, readCommandLine, readProcess, readProcessUid } from './process-info.js';
 
 /**
  * Never signal the wrong process: the one place where bgrun decides that a pid
@@ -223,4 +223,38 @@ export function programLeftovers(leader: EndedLeader | null, strays: readonly Kn
   const out = leader ? groupLeftovers(leader) : [];
   for (const stray of strays ?? []) if (isSameProcess(stray) && !out.some((p) => p.pid === stray.pid)) out.push(stray);
   return out;
+}
+
+/** A child bgrun spawned detached, as Node's ChildProcess has it: Node reaps it right before its 'exit' event and sets exitCode or signalCode then. */
+export interface SpawnedChild {
+  pid?: number | undefined;
+  exitCode: number | null;
+  signalCode: NodeJS.Signals | null;
+}
+
+/**
+ * What signals the process group of a child bgrun spawned detached (a health check command,
+ * an exit hook, an app of `bgrun run`), for a timeout or a forwarded signal; call it right
+ * after the spawn, it takes the child's identity then. Until Node reaped the child, its pid,
+ * and so its group's id, cannot be reused: the group is signalled as it is. After that (its
+ * pipes still held by a process it left behind) the id could name a stranger's group, so
+ * only the members groupLeftovers finds are signalled, each checked right before.
+ */
+export function groupSignaller(child: SpawnedChild): (signal: NodeJS.Signals) => boolean {
+  const pid = child.pid;
+  if (pid === undefined) return () => false;
+  const leader: EndedLeader = { pid, identity: processIdentity(pid), startedAt: new Date().toISOString() };
+  return (signal) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    let sent = false;
+    for (const member of groupLeftovers(leader)) if (signalIfSame(member, signal)) sent = true;
+    return sent;
+  };
 }
