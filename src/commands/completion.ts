@@ -8,14 +8,14 @@ type Shell = (typeof SHELLS)[number];
 
 /** The spec from the command table (table.ts), so every command and option is completed. */
 async function buildSpec(): Promise<CompletionSpec> {
-  const { COMMAND_TABLE } = await import('./table.js');
-  const { completionCommand } = await import('../completion/spec.js');
+  const { COMMAND_TABLE, PM2_VERBS } = await import('./table.js');
+  const { completionCommand, pm2VerbCommands } = await import('../completion/spec.js');
   const commands = [];
   for (const entry of COMMAND_TABLE) {
     if (entry.hidden) continue; // helpers such as __names
     commands.push(completionCommand(await entry.load(), entry));
   }
-  return { commands };
+  return { commands: [...commands, ...pm2VerbCommands(commands, PM2_VERBS)] };
 }
 
 export const completion: Command = {

@@ -97,3 +97,16 @@ export function completionCommand(command: CommandLike, entry: { aliases: readon
 
 /** Every name a command answers to. */
 export const commandNames = (c: CompletionCommand) => [c.name, ...c.aliases];
+
+/**
+ * pm2's verbs that are a bgrun command with options (`jlist` is `list --json`): completed
+ * as commands of their own, with the options of the command they stand for, less those
+ * they already give.
+ */
+export function pm2VerbCommands(commands: readonly CompletionCommand[], verbs: Readonly<Record<string, readonly string[]>>): CompletionCommand[] {
+  return Object.entries(verbs).flatMap(([verb, [name, ...given]]) => {
+    const target = commands.find((c) => c.name === name);
+    if (!target) return [];
+    return [{ ...target, name: verb, aliases: [], summary: `pm2's ${verb}: bgrun ${[name, ...given].join(' ')}`, options: target.options.filter((o) => !given.includes(`--${o.long}`)) }];
+  });
+}
