@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { readUsage } from '../core/processes/process-info.js';
 import { listApps } from '../core/lifecycle/list.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { liveSupervisor } from '../supervisor/supervisor-file.js';
 import { bgrunVersion } from '../version.js';
 import { type Command, JSON_OPTION } from './command.js';
@@ -12,7 +13,7 @@ export const supervisor: Command = {
   options: [JSON_OPTION],
   async run(args, ctx, io) {
     const info = liveSupervisor(ctx.paths);
-    const supervised = (await listApps(ctx)).processes.filter((r) => r.restart !== 'no');
+    const supervised = (await listApps(ctx)).processes.filter((r) => isSupervised(r));
     const memory = info ? (readUsage([info.pid]).get(info.pid)?.memory ?? null) : null;
     const uptimeMs = info ? Date.now() - Date.parse(info.startedAt) : null;
     const programs = supervised.map((r) => ({ name: r.name, pid: r.pid, status: r.status, restart: r.restart, restarts: r.restarts }));

@@ -10,6 +10,7 @@
  * - pm2's aliases (`exec`, `out`, `err`, `cron`, …) and keys with a bgrun meaning
  *   (`node_args`, `interpreter_args`, `exec_interpreter`, `port`, …);
  * - env values that are undefined or null dropped, as pm2 does (`PORT: process.env.PORT`);
+ * - pm2's watch settings (`ignore_watch`, …) without `watch` dropped silently, as pm2 ignores them;
  * - a name pm2 accepts but bgrun's files cannot (spaces, `/`, …) kept as the display
  *   name, with a safe name derived for files and targets;
  * - every key with no meaning here, and every key pm2 itself ignores (a typo),
@@ -37,6 +38,9 @@ const ALIASES: Record<string, string> = {
   pid: 'pid_file',
   user: 'uid',
 };
+
+/** pm2's keys that only say how to watch. */
+const PM2_WATCH_SETTINGS = ['ignore_watch', 'watch_delay', 'watch_options'];
 
 const NO_AGENT = "pm2's monitoring agent has no equivalent here ('bgrun list' and 'bgrun show' read the system)";
 
@@ -204,6 +208,9 @@ function fromPm2App(
     }
   }
   if (interpreterArgs !== undefined) out.interpreterArgs = interpreterArgs;
+  // pm2 reads its watch settings only when watch is on (a file that turned watch off keeps
+  // them for later): dropped silently, as pm2 ignores them, rather than refused.
+  if (out.watch === undefined || out.watch === false) for (const key of PM2_WATCH_SETTINGS) delete out[key];
 
   let displayName: string | undefined;
   if (typeof out.name === 'string' && out.name !== '' && !isValidPlainName(out.name)) {

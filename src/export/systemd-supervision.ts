@@ -43,6 +43,9 @@ export function supervisionUnitLines(source: SupervisionSettings & { restart: st
       '# (OnCalendar= in systemd.time(7) syntax) starting a oneshot service that runs systemctl restart on this unit.',
     );
   }
+  if (source.restart === 'no' && (source.cronRestart || source.watch?.length)) {
+    lines.push('# --restart no (Restart=no): bgrun did not restart it when it exited either; only the schedule or a change started it again.');
+  }
   if (source.health) {
     lines.push(
       `# bgrun --health ${oneLine(source.health)} restarted it after ${source.healthRetries ?? 3} failed checks; systemd has no such probe`,

@@ -28,6 +28,7 @@
 import type { StartOptions } from '../core/lifecycle/start.js';
 import { logLimits } from '../core/logs/limits.js';
 import type { ProcessRecord } from '../core/records/record.js';
+import { startsOnEvents } from '../core/records/supervised.js';
 import { formatBytes } from '../core/size.js';
 import { DEFAULT_INSTANCE_VAR } from '../core/fleet/instance-env.js';
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_WATCH_DELAY_MS, nextCronRun } from '../core/supervision.js';
@@ -68,6 +69,12 @@ export interface StartOption<F extends Field = Field> {
    * 'implied': asking for it makes bgrun supervise the program (the supervisor does it).
    */
   supervision?: 'needs-restart' | 'implied';
+  /**
+   * It starts the program by itself (a watch, a schedule), so it works with `--restart no`
+   * too (pm2's `autorestart: false` with `watch` or `cron_restart`): the program is then
+   * supervised, its exits are not restarted, and the other 'implied' options are allowed.
+   */
+  startsAgain?: true;
   /**
    * Another option it only makes sense with: refused when `missing` says so (it sees the
    * options parsed so far, those before it in the table, and which were given). `message`
@@ -113,6 +120,9 @@ const checking: StartOption['needs'] = {
   message: (health) => `needs ${health.name}: the probe to run`,
 };
 
+/** What starts a `--restart no` program again: `its --cron-restart schedule`, `a change of watched files`. */
+const eventsOf = (r: ProcessRecord) =>
+  [r.cronRestart ? 'its --cron-restart schedule' : null, r.watch?.length ? 'a change of watched files' : null].filter(Boolean).join(' or ');
 const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '-');
 /** A duration as show prints it: 10s, 1500ms. */
 const ms = (value: number) => (value % 1000 === 0 ? `${value / 1000}s` : `${value}ms`);
@@ -196,7 +206,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     field: 'restart',
     kind: kinds.policy,
     help: `${kinds.RESTART_POLICIES[0]} (default), ${kinds.RESTART_POLICIES.slice(1).join(' or ')}: supervise and restart it`,
-    show: { label: 'restart policy', value: (r) => r.restart },
+    show: { label: 'restart policy', value: (r) => (r.restart === 'no' && startsOnEvents(r) ? `no (supervised: an exit is not restarted; ${eventsOf(r)} starts it again)` : r.restart) },
   }),
   option({
     key: 'maxRestarts',
@@ -386,6 +396,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.watchPaths,
     help: 'restart it when files change under its folder, or under <path> (repeatable)',
     supervision: 'implied',
+    startsAgain: true,
     show: {
       label: 'watch',
       value(r) {
@@ -436,6 +447,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.cron,
     help: 'restart it on this cron schedule, or start it if it is not running ("0 3 * * *")',
     supervision: 'implied',
+    startsAgain: true,
     show: {
       label: 'cron restart',
       value: (r) => (r.cronRestart ? `${r.cronRestart}${r.desired === 'running' ? ` (next ${nextCron(r.cronRestart)})` : ' (stopped: not scheduled)'}` : null),

@@ -43,23 +43,24 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
   const target = out as Record<string, unknown>;
   const isGiven = (key: string) => front.given(optionByKey(key)!) !== undefined;
   // --watch, --health, --on-exit…: the supervisor does them, so they make the program supervised (on-failure).
-  const implied = START_OPTIONS.find((o) => o.supervision === 'implied' && (keys === undefined || keys.includes(o.key)) && ![undefined, false].includes(front.given(o)?.value as undefined));
+  const asked = (o: StartOption) => (keys === undefined || keys.includes(o.key)) && ![undefined, false].includes(front.given(o)?.value as undefined);
+  const implied = START_OPTIONS.find((o) => o.supervision === 'implied' && asked(o));
+  // A watch or a schedule starts the program itself: with --restart no it is supervised all the same, its exits not restarted.
+  const startsAgain = START_OPTIONS.some((o) => o.startsAgain && asked(o));
   for (const option of START_OPTIONS) {
     if (keys !== undefined && !keys.includes(option.key)) continue;
     const given = front.given(option);
     if (given === undefined) continue;
     if (option.supervision === 'needs-restart' && (out.restart ?? (implied ? 'on-failure' : 'no')) === 'no') {
-      throw front.fail(
-        option,
-        given,
-        `needs a supervised program: add ${front.setting(restartOption, 'on-failure')} or ${front.setting(restartOption, 'always')}`,
-      );
+      const instead = `${front.setting(restartOption, 'on-failure')} or ${front.setting(restartOption, 'always')}`;
+      // Supervised for its watch or schedule, but never restarted after an exit: nothing for it to act on.
+      throw front.fail(option, given, startsAgain && out.restart === 'no' ? `needs restarts after an exit: replace ${front.setting(restartOption, 'no')} with ${instead}` : `needs a supervised program: add ${instead}`);
     }
     if (option.needs?.missing(out, isGiven)) {
       const other = optionByKey(option.needs.key)!;
       throw front.fail(option, given, option.needs.message({ name: front.name(other), usage: front.usage(other) }));
     }
-    if (option === implied && out.restart === 'no') {
+    if (option === implied && out.restart === 'no' && !startsAgain) {
       throw front.fail(option, given, `needs supervision: drop ${front.setting(restartOption, 'no')} (it implies ${front.setting(restartOption, 'on-failure')})`);
     }
     const value = front.parse(option, given);

@@ -28,6 +28,7 @@ import { writeAll } from '../stdio.js';
 import { Schedules, type ScheduleTarget } from '../supervisor/cron.js';
 import { HealthChecks, type HealthHost, type HealthTarget, type OutputCursor } from '../supervisor/health.js';
 import { givesUp, nextFailures, restartDelay, shouldRestart } from '../supervisor/policy.js';
+import { startsOnEvents } from '../core/records/supervised.js';
 import { type WatchTarget, Watches, describeChanges } from '../supervisor/watch.js';
 
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
@@ -523,7 +524,8 @@ class Foreground {
       return;
     }
     const policy = run.restart;
-    if (policy === 'no') {
+    // With a watch or a schedule, restart no only means its exits are not restarted (as start does).
+    if (policy === 'no' && !startsOnEvents(run.supervision)) {
       this.system(`${name} ${describeEnd(code, signal)}; stopping everything (its restart policy is no)`);
       void this.shutdown(status);
       return;
@@ -555,8 +557,7 @@ class Foreground {
   private checkAllFinished(): void {
     if (this.starting || this.stopping) return;
     // A watched or scheduled app that ended is started again by a change or its schedule: bgrun waits for it.
-    const waits = (r: AppRun) => (r.supervision.watch?.length ?? 0) > 0 || r.supervision.cronRestart !== undefined;
-    if ([...this.runs.values()].every((r) => r.finished && !r.child && !r.retry && !r.restarting && !waits(r))) {
+    if ([...this.runs.values()].every((r) => r.finished && !r.child && !r.retry && !r.restarting && !startsOnEvents(r.supervision))) {
       this.system('every app has ended');
       this.stopping = true;
       this.resolveDone(0);

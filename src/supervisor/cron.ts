@@ -6,6 +6,7 @@
  * loaded by the supervisor only when a record has a schedule.
  */
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { loadCron } from '../core/supervision.js';
 
 /** What a schedule reads of a program: a record of the supervisor, or an app of `bgrun run`. */
@@ -26,7 +27,7 @@ export class Schedules {
   ) {}
 
   sync(records: ScheduleTarget[]): void {
-    const wanted = new Map(records.filter((r) => r.desired === 'running' && r.restart !== 'no' && r.cronRestart).map((r) => [r.name, r.cronRestart!]));
+    const wanted = new Map(records.filter((r) => r.desired === 'running' && isSupervised(r) && r.cronRestart).map((r) => [r.name, r.cronRestart!]));
     for (const [name, s] of this.scheduled) {
       if (wanted.get(name) !== s.expr) this.unschedule(name);
     }

@@ -22,6 +22,7 @@ import { groupSignaller } from '../core/processes/identity.js';
 import { type Probe, tryParseProbe } from '../core/ready/parse.js';
 import { checkProbe, logMatches, markLogs } from '../core/ready/probes.js';
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { readRecordEnv } from '../core/records/record-env.js';
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_TIMEOUT_MS } from '../core/supervision.js';
 
@@ -142,7 +143,7 @@ export class HealthChecks<T extends HealthTarget = ProcessRecord> {
   sync(records: T[]): void {
     const wanted = new Map(
       records
-        .filter((r) => r.health && r.desired === 'running' && r.restart !== 'no' && r.status === 'running' && r.pid !== null)
+        .filter((r) => r.health && r.desired === 'running' && isSupervised(r) && r.status === 'running' && r.pid !== null)
         .map((r) => [r.name, r]),
     );
     for (const [name, c] of this.checking) {

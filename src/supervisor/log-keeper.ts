@@ -4,6 +4,7 @@ import { type LogLimits, logLimits } from '../core/logs/limits.js';
 import { rotateIfOver, withLogLock } from '../core/logs/rotate.js';
 import { appendTime } from '../core/logs/times.js';
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { plainLogsNeedKeeping } from './needs.js';
 
 /**
@@ -29,7 +30,7 @@ const PAUSE_MAX_RATE = 1000;
 const SUMMARY_MS = 10_000;
 
 function keptBy(r: ProcessRecord): boolean {
-  if (r.restart === 'no') return plainLogsNeedKeeping(r);
+  if (!isSupervised(r)) return plainLogsNeedKeeping(r);
   return r.desired === 'running' && (logLimits(r) !== null || r.logTime === true);
 }
 

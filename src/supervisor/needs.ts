@@ -1,6 +1,7 @@
 import { logLimits } from '../core/logs/limits.js';
 import { isSameProcessAlive } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised, startsOnEvents } from '../core/records/supervised.js';
 
 /**
  * A supervised program needs watching while it should run and has not been
@@ -12,16 +13,16 @@ import type { ProcessRecord } from '../core/records/record.js';
 export function needsSupervisor(records: ProcessRecord[]): boolean {
   return records.some(
     (r) =>
-      r.restart !== 'no' &&
+      isSupervised(r) &&
       r.desired === 'running' &&
-      (r.status === 'running' || r.status === 'starting' || Boolean(r.nextStartAt) || waitsForEvents(r)),
+      (r.status === 'running' || r.status === 'starting' || Boolean(r.nextStartAt) || startsOnEvents(r)),
   ) || records.some(plainLogsNeedKeeping);
 }
 
 /** A plain program whose logs the supervisor keeps (log-keeper.ts): running, with a log limit or times. */
 export function plainLogsNeedKeeping(r: ProcessRecord): boolean {
   return (
-    r.restart === 'no' &&
+    !isSupervised(r) &&
     r.desired === 'running' &&
     r.status === 'running' &&
     r.pid !== null &&
@@ -30,7 +31,3 @@ export function plainLogsNeedKeeping(r: ProcessRecord): boolean {
   );
 }
 
-/** A watch or a schedule starts it again even after it ended: someone must keep watching. */
-function waitsForEvents(r: ProcessRecord): boolean {
-  return (r.watch?.length ?? 0) > 0 || Boolean(r.cronRestart);
-}

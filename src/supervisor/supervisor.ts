@@ -4,6 +4,7 @@ import { rotateIfOver } from '../core/logs/rotate.js';
 import { type KnownProcess, claimFromPidFile, groupLeftovers } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord, writeRecords } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
 import { terminateLeftovers, terminateTree } from '../core/processes/terminate.js';
@@ -151,14 +152,14 @@ export class Supervisor {
       if (!this.reportedCorrupt.has(error.appName)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
       this.reportedCorrupt.add(error.appName);
     }
-    const wanted = records.filter((r) => r.restart !== 'no' && r.desired === 'running');
+    const wanted = records.filter((r) => isSupervised(r) && r.desired === 'running');
     // Programs waiting for their first spawn are spawned together, under one lock, their records written in one batch.
     const toLaunch: string[] = [];
     for (const record of wanted) await this.reconcileOne(record, toLaunch);
     if (toLaunch.length > 0) await this.launch(toLaunch, false);
     for (const name of this.runs.keys()) {
       const r = records.find((x) => x.name === name);
-      if (!r || r.desired !== 'running' || r.restart === 'no') this.forgetIfGone(name);
+      if (!r || r.desired !== 'running' || !isSupervised(r)) this.forgetIfGone(name);
     }
     // Logs past their limit are rotated, and time indexes written, as the logs grow (log-keeper.ts).
     this.keeper.sync(records);
@@ -249,7 +250,7 @@ export class Supervisor {
   private async startAgain(name: string, reason: string): Promise<void> {
     const go = await withLock(this.ctx.paths, () => {
       const record = readRecord(this.ctx.paths, name);
-      if (!record || record.desired !== 'running' || record.restart === 'no') return false;
+      if (!record || record.desired !== 'running' || !isSupervised(record)) return false;
       if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return false;
       // A fresh start: the crash loop so far no longer counts.
       writeRecord(this.ctx.paths, { ...record, failures: 0, nextStartAt: null });
@@ -352,7 +353,7 @@ export class Supervisor {
   /** One program of launch(): what to write goes to `writes`, what to log to `lines`. */
   private async launchOne(name: string, automatic: boolean, writes: ProcessRecord[], lines: string[]): Promise<void> {
     const record = readRecord(this.ctx.paths, name);
-    if (!record || record.desired !== 'running' || record.restart === 'no') return;
+    if (!record || record.desired !== 'running' || !isSupervised(record)) return;
     if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
     // A supervisor killed between spawning this program and recording it left its pidfile:
     // adopt that process (checked as plain mode checks it) rather than start a second copy.

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProcessRecord } from '../core/records/record.js';
+import { isSupervised } from '../core/records/supervised.js';
 import { DEFAULT_WATCH_DELAY_MS } from '../core/supervision.js';
 import { TreeWatch } from './tree-watch.js';
 
@@ -95,7 +96,7 @@ export class Watches {
 
   /** Watches exactly the records that ask for it and should run; closes the rest. */
   sync(records: WatchTarget[]): void {
-    const wanted = new Map(records.filter((r) => r.desired === 'running' && r.restart !== 'no' && (r.watch?.length ?? 0) > 0).map((r) => [r.name, r]));
+    const wanted = new Map(records.filter((r) => r.desired === 'running' && isSupervised(r) && (r.watch?.length ?? 0) > 0).map((r) => [r.name, r]));
     for (const [name, w] of this.watching) {
       const record = wanted.get(name);
       if (!record || watchKey(record) !== w.key) this.unwatch(name);

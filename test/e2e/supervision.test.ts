@@ -326,7 +326,7 @@ test('bad settings are one-line errors at start; what breaks later is logged and
     [['--on-exit', 'no-such-command-xyz --x'], 1, /^bgrun: --on-exit: 'no-such-command-xyz' is not found on PATH/],
     [['--stop-exit-codes', '0,300'], 2, /^bgrun: invalid --stop-exit-codes '0,300'/],
     [['--stop-signal', 'KILL'], 2, /^bgrun: invalid --stop-signal 'KILL'/],
-    [['--restart', 'no', '--watch'], 2, /^bgrun: --watch needs supervision: drop --restart no/],
+    [['--restart', 'no', '--health', 'tcp:1'], 2, /^bgrun: --health needs supervision: drop --restart no/],
     [['--health-retries', '2'], 2, /^bgrun: --health-retries needs --health/],
   ];
   for (const [args, code, pattern] of cases) {

@@ -14,6 +14,7 @@ import { nameFromProgram, uniqueName, validateName } from '../records/names.js';
 import { type StatePaths, errLogFile, outLogFile, pidFileOf } from '../paths.js';
 import { processIdentity } from '../processes/process-info.js';
 import type { ProcessRecord } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { deleteRecordEnv, readRecordEnv, writeRecordEnv } from '../records/record-env.js';
 import { deleteRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
 import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
@@ -79,7 +80,7 @@ export function freshCopy(paths: StatePaths, base: ProcessRecord, app: string, i
         ? base.errLog
         : copyLogPath(base.errLog, index),
     pidFile: pidFileOf(paths, name),
-    launcher: base.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
+    launcher: !isSupervised(base) ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     supervisedBy: null,
   };
 }

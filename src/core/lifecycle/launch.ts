@@ -7,6 +7,7 @@ import { fileSize } from '../logs/read.js';
 import { processIdentity } from '../processes/process-info.js';
 import type { StatePaths } from '../paths.js';
 import type { ProcessRecord } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { readRecordEnv } from '../records/record-env.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { spawnDetached } from '../processes/spawn.js';
@@ -141,7 +142,7 @@ export async function launchAny(ctx: Context, record: ProcessRecord, waitMs: num
 }
 
 async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
-  if (record.restart === 'no') {
+  if (!isSupervised(record)) {
     const kept = logLimits(record) !== null || record.logTime === true;
     // Started first, so that it watches the log from the program's first lines on; woken after to look at it.
     if (kept) await keepLogs(ctx);

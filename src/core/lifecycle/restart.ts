@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from './launch.js';
 import { processIdentity } from '../processes/process-info.js';
 import type { ProcessRecord } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { writeRecordEnv } from '../records/record-env.js';
 import { readRecord, withLock, writeRecord } from '../records/registry.js';
 import { type StopOptions, stopRecord } from './stop.js';
@@ -34,7 +35,7 @@ export async function restartRecord(ctx: Context, record: ProcessRecord, options
       nextStartAt: null,
       startError: null,
       // Supervised programs are launched by the supervisor, not by this process.
-      launcher: current.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
+      launcher: !isSupervised(current) ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };
     if (options.updateEnv) writeRecordEnv(ctx.paths, next.name, options.updateEnv);
     writeRecord(ctx.paths, next);

@@ -12,6 +12,7 @@ import { ensureState, errLogFile, outLogFile, pidFileOf } from '../paths.js';
 import { processIdentity } from '../processes/process-info.js';
 import { writeRecordEnv } from '../records/record-env.js';
 import { type ProcessRecord, RECORD_VERSION, type RecordOrigin, type RestartPolicy } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { readRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
 import { resolveProgram } from '../processes/resolve-command.js';
 import { checkNameOwner } from '../records/origin.js';
@@ -187,7 +188,8 @@ export function supervisionPolicy(options: StartOptions, cwd: string, env: NodeJ
   const supervision = supervisionOf(options);
   if (Object.keys(supervision).length === 0) return { restart: options.restart ?? 'no', supervision };
   const given = supervisionGiven(supervision);
-  if (options.restart === 'no') throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
+  // A watch (`[]`: its folder) or a schedule starts it by itself: supervised with --restart no, its exits not restarted.
+  if (options.restart === 'no' && supervision.watch === undefined && supervision.cronRestart === undefined) throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
   return { restart: options.restart ?? 'on-failure', supervision: resolveSupervision(supervision, cwd, { ...env }) };
 }
 
@@ -214,7 +216,7 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     maxMemoryBytes: options.maxMemoryBytes ?? null,
     ready: options.ready ?? null,
     readyTimeoutMs: options.readyTimeoutMs ?? null,
-    ...recordedLogLimits(prepared.restart !== 'no', options.maxLogBytes, options.maxLogFiles),
+    ...recordedLogLimits(isSupervised({ restart: prepared.restart, ...prepared.supervision }), options.maxLogBytes, options.maxLogFiles),
     ...prepared.supervision,
     ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
     origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
@@ -239,7 +241,7 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     ...(options.compressLogs ? { compressLogs: true } : {}),
     ...(options.sharedLog ? { sharedLog: true } : {}),
     pidFile: pidFileOf(ctx.paths, name),
-    launcher: prepared.restart !== 'no' ? null : { pid: process.pid, identity: processIdentity(process.pid) },
+    launcher: isSupervised({ restart: prepared.restart, ...prepared.supervision }) ? null : { pid: process.pid, identity: processIdentity(process.pid) },
     supervisedBy: null,
     failures: 0,
     nextStartAt: null,
@@ -330,7 +332,7 @@ export async function startExisting(ctx: Context, name: string, waitMs = DEFAULT
       failures: 0,
       nextStartAt: null,
       startError: null,
-      launcher: existing.restart === 'no' ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
+      launcher: !isSupervised(existing) ? { pid: process.pid, identity: processIdentity(process.pid) } : null,
     };
     writeRecord(ctx.paths, next);
     return next;

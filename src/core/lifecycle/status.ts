@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { claimFromPidFile, programLeftovers } from '../processes/identity.js';
 import { isSameProcessAlive, readUsage } from '../processes/process-info.js';
 import type { ProcessInfo, ProcessRecord } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { withLock, readRecord, writeRecord } from '../records/registry.js';
 
 /** A launch whose bgrun vanished (SIGKILL) is given this long for its pidfile to appear. */
@@ -41,7 +42,7 @@ export function observe(record: ProcessRecord, now = Date.now()): Observed {
     };
   }
   // The supervisor launches supervised programs; until it has, they are starting.
-  if (record.restart !== 'no' && record.launcher === null) return { record, changed: false };
+  if (isSupervised(record) && record.launcher === null) return { record, changed: false };
   const launcher = record.launcher;
   if (launcher !== null && isSameProcessAlive(launcher.pid, launcher.identity)) return { record, changed: false };
   // A launcher whose identity could not be taken is given a grace period instead.

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { UsageError } from '../../errors.js';
 import type { Context } from '../context.js';
 import type { ProcessRecord } from '../records/record.js';
+import { isSupervised } from '../records/supervised.js';
 import { readRecords } from '../records/registry.js';
 import type { RotateResult } from './rotate.js';
 import { parseSize } from '../size.js';
@@ -24,7 +25,7 @@ export interface LogLimits {
 
 /** The limits that apply to a record; null when its logs are never rotated. Records older than rotation get the defaults of their mode. */
 export function logLimits(record: Pick<ProcessRecord, 'restart' | 'maxLogBytes' | 'maxLogFiles'>): LogLimits | null {
-  const maxBytes = record.maxLogBytes === undefined ? (record.restart === 'no' ? null : DEFAULT_SUPERVISED_MAX_LOG_BYTES) : record.maxLogBytes;
+  const maxBytes = record.maxLogBytes === undefined ? (!isSupervised(record) ? null : DEFAULT_SUPERVISED_MAX_LOG_BYTES) : record.maxLogBytes;
   if (maxBytes === null || !(maxBytes > 0)) return null;
   return { maxBytes, maxFiles: record.maxLogFiles ?? DEFAULT_MAX_LOG_FILES };
 }

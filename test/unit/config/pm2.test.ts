@@ -79,3 +79,17 @@ test('JSON as pm2 reads it: comments and trailing commas, strings untouched', (t
   t.deepEqual(parseJsonWithComments('{"e": "quote \\" // still a string"}'), { e: 'quote " // still a string' });
   t.throws(() => parseJsonWithComments('{ "a": }'));
 });
+
+test("pm2's watch settings without watch on are dropped silently, as pm2 ignores them; kept with watch", (t) => {
+  const file = read({
+    apps: [
+      { script: 'a.js', watch: false, ignore_watch: ['node_modules'], watch_delay: 1000, watch_options: { followSymlinks: true } },
+      { script: 'b.js', ignore_watch: 'logs' },
+      { script: 'c.js', watch: true, ignore_watch: 'logs' },
+    ],
+  })!;
+  t.deepEqual(file.warnings, []);
+  t.deepEqual(file.value.apps[0], { script: 'a.js', watch: false, autorestart: true, max_restarts: 16, min_uptime: 1000 });
+  t.is((file.value.apps[1] as Record<string, unknown>).ignore_watch, undefined);
+  t.is((file.value.apps[2] as Record<string, unknown>).ignore_watch, 'logs');
+});

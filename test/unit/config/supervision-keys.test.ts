@@ -59,6 +59,11 @@ test("pm2's spelling: ms numbers, watch_options.followSymlinks, stop_exit_codes"
   t.is(message(t, { ignore_watch: ['x'] }), 'bgrun.config.json: apps[0].ignore_watch: needs watch: what to watch');
 });
 
+test('restart: "no" with a watch or a schedule (pm2: autorestart: false): supervised, exits not restarted; the other supervision keys allowed with them', (t) => {
+  t.like(check({ restart: 'no', cronRestart: '0 3 * * *', killTimeout: '3s' }), { restart: 'no', cronRestart: '0 3 * * *', killTimeoutMs: 3000 });
+  t.like(check({ autorestart: false, watch: true, ignore_watch: ['logs'] }), { restart: 'no', watch: [], watchIgnore: ['logs'] });
+});
+
 test('bad supervision keys name the key and what was expected', (t) => {
   t.is(message(t, { cronRestart: '61 * * * *' }), 'bgrun.config.json: apps[0].cronRestart: "61 * * * *": Invalid value for minute: 61');
   t.is(message(t, { cron_restart: 'daily' }), 'bgrun.config.json: apps[0].cron_restart: expected 5 fields (minute hour day month weekday) or 6 with seconds first, got 1 in "daily"');
@@ -68,6 +73,7 @@ test('bad supervision keys name the key and what was expected', (t) => {
   t.is(message(t, { watchIgnore: 'x' }), 'bgrun.config.json: apps[0].watchIgnore: needs watch: what to watch');
   t.is(message(t, { killTimeout: 'soon' }), 'bgrun.config.json: apps[0].killTimeout: expected a duration above 0 such as 500, "500ms", "10s" or "2m", got "soon"');
   t.is(message(t, { killTimeout: 1000, kill_timeout: 1000 }), 'bgrun.config.json: apps[0].kill_timeout: give either killTimeout or kill_timeout, not both');
-  t.is(message(t, { restart: 'no', watch: true }), 'bgrun.config.json: apps[0].watch: needs supervision: drop restart: "no" (it implies restart: "on-failure")');
+  t.is(message(t, { restart: 'no', health: 'tcp:3000' }), 'bgrun.config.json: apps[0].health: needs supervision: drop restart: "no" (it implies restart: "on-failure")');
+  t.is(message(t, { restart: 'no', cronRestart: '0 3 * * *', maxRestarts: 3 }), 'bgrun.config.json: apps[0].maxRestarts: needs restarts after an exit: replace restart: "no" with restart: "on-failure" or restart: "always"');
   t.is(message(t, { stopSignal: 'KILL' }), "bgrun.config.json: apps[0].stopSignal: use a signal name such as TERM, INT, HUP or QUIT");
 });

@@ -1,0 +1,117 @@
+/**
+ * `--restart no` with a watch or a schedule (pm2's `autorestart: false` with `watch` or
+ * `cron_restart`): supervised, an exit is not restarted, the watch or the schedule
+ * starts it again. pm2 does the same: lib/God.js handleExit does not restart an app
+ * with autorestart false, and the cron job (lib/Worker.js registerCron) and the watcher
+ * call restartProcessId, which starts an app that is not online.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { fixture, readText, type Sandbox, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
+
+test.after.always(sweepAll);
+
+const LONG = 30_000;
+const RUNS = fixture('sup-runs.js');
+const TICKER = fixture('ticker.js');
+
+const lines = (file: string, word: string) => readText(file).split('\n').filter((l) => l.startsWith(`${word} `)).length;
+const supervisorLog = (box: Sandbox) => readText(path.join(box.home, 'supervisor.log'));
+
+test("a pm2 file's autorestart: false with cron_restart: not restarted on exit, started again by the schedule", async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.copyFileSync(RUNS, path.join(app, 'job.js'));
+  const runsFile = path.join(box.dir, 'runs');
+  fs.writeFileSync(
+    path.join(app, 'ecosystem.config.js'),
+    `module.exports = { apps: [{ name: 'job', script: './job.js', autorestart: false, cron_restart: '*/2 * * * * *',
+      env: { RUNS_FILE: ${JSON.stringify(runsFile)}, LIVE_MS: '50', EXIT_CODE: '1' } }] };\n`,
+  );
+  const r = await box.run(['start', 'ecosystem.config.js', '--wait', '0'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(box.record('job').restart, 'no');
+  await waitFor(() => lines(runsFile, 'start') >= 3, { timeout: LONG, what: 'three runs, each started by the schedule' });
+  const log = supervisorLog(box);
+  // Each run exits with code 1 and is not restarted: only the schedule starts it.
+  t.regex(log, /job exited with code 1; not restarted \(--restart no\)/);
+  t.notRegex(log, /job exited with code 1; restarting/);
+  t.regex(log, /starting job: its --cron-restart schedule/);
+  const show = await box.run(['show', 'job']);
+  t.regex(show.stdout, /^restart policy +no \(supervised: an exit is not restarted; its --cron-restart schedule starts it again\)$/m);
+  t.regex(show.stdout, /cron restart +\*\/2 \* \* \* \* \* \(next /);
+  // A stopped program is left alone by its schedule.
+  t.is((await box.run(['stop', 'job'])).exitCode, 0);
+  const settled = Date.now() + 1500;
+  await waitFor(() => Date.now() > settled, { timeout: LONG });
+  const n = lines(runsFile, 'start');
+  const until = Date.now() + 3000;
+  await waitFor(() => Date.now() > until, { timeout: LONG });
+  t.is(lines(runsFile, 'start'), n);
+});
+
+test('--restart no --watch: a change restarts it, an exit does not', async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  const runsFile = path.join(box.dir, 'runs');
+  const r = await box.run(['start', '--name', 'w', '--restart', 'no', '--watch', '--watch-delay', '200ms', '--wait', '0', '--', process.execPath, RUNS], {
+    cwd: app,
+    env: { RUNS_FILE: runsFile, LIVE_PLAN: '600000,300,600000', EXIT_CODE: '1' },
+  });
+  t.is(r.exitCode, 0, r.stderr);
+  t.true(r.stdout.includes('supervised: --restart no (for --watch: an exit is not restarted)'), r.stdout);
+  await waitFor(() => supervisorLog(box).includes(`watching ${app} for w`), { timeout: LONG, what: 'the watch' });
+  fs.writeFileSync(path.join(app, 'a.js'), '1');
+  // The change restarts the first run; the second exits by itself after 300 ms and stays exited.
+  await waitFor(() => lines(runsFile, 'exit') === 1 && box.record('w').status === 'exited', { timeout: LONG, what: 'the second run to exit' });
+  t.regex(supervisorLog(box), /restarting w \(pid \d+\): a change/);
+  t.regex(supervisorLog(box), /w exited with code 1; not restarted \(--restart no\)/);
+  t.is(lines(runsFile, 'start'), 2);
+  // Another change starts it again.
+  fs.writeFileSync(path.join(app, 'b.js'), '1');
+  await waitFor(() => lines(runsFile, 'start') === 3 && box.record('w').status === 'running', { timeout: LONG, what: 'a start by the watch' });
+  t.regex(supervisorLog(box), /starting w: a change/);
+});
+
+test('pm2 files: autorestart: false with watch or cron_restart exports; ignore_watch without watch is accepted silently', async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.copyFileSync(TICKER, path.join(app, 'ticker.js'));
+  fs.writeFileSync(
+    path.join(app, 'ecosystem.config.js'),
+    `module.exports = { apps: [
+      { name: 'nightly', script: './ticker.js', autorestart: false, cron_restart: '0 3 * * *' },
+      { name: 'dev', script: './ticker.js', autorestart: false, watch: true },
+      { name: 'api', script: './ticker.js', watch: false, ignore_watch: ['node_modules', 'logs'], watch_delay: 1000 },
+    ] };\n`,
+  );
+  const exported = await box.run(['export', 'kubernetes', '--config', 'ecosystem.config.js', '--image', 'app:1'], { cwd: app });
+  t.is(exported.exitCode, 0, exported.stderr);
+  const r = await box.run(['start', 'ecosystem.config.js'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  t.notRegex(r.stderr, /ignore_watch|watch_delay/);
+  t.like(box.record('nightly'), { restart: 'no', cronRestart: '0 3 * * *', status: 'running' });
+  t.like(box.record('dev'), { restart: 'no', watch: [app], status: 'running' });
+  const api = box.record('api');
+  t.is(api.watch, undefined);
+  t.is(api.watchIgnore, undefined);
+  t.is(api.restart, 'always', "pm2's default autorestart");
+  const unit = await box.run(['export', 'systemd', 'nightly']);
+  t.is(unit.exitCode, 0, unit.stderr);
+  t.regex(unit.stdout, /^Restart=no$/m);
+  t.regex(unit.stdout, /--cron-restart "0 3 \* \* \*"/);
+  t.regex(unit.stdout, /^# --restart no \(Restart=no\): bgrun did not restart it when it exited either/m);
+});
+
+test('bgrun run: restart no with a schedule does not end everything at the first exit; the schedule starts the app again', async (t) => {
+  const box = sandbox(t);
+  // Ended by the timeout (SIGTERM), after a few scheduled runs.
+  const r = await box.run(['run', '--name', 'job', '--restart', 'no', '--cron-restart', '*/2 * * * * *', '--', 'sh', '-c', 'echo hi; exit 1'], { timeout: 10_000 });
+  t.regex(r.stdout, /job exited with code 1; not restarted \(restart no\)/);
+  t.regex(r.stdout, /starting job again: its --cron-restart schedule/);
+  t.notRegex(r.stdout, /stopping everything \(its restart policy is no\)/);
+});
