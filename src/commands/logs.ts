@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { stringValue } from '../cli-args.js';
-import { fileSize, followFiles } from '../core/logs/read.js';
+import { followFiles } from '../core/logs/follow.js';
+import { fileSize } from '../core/logs/read.js';
 import { DEFAULT_LINES, type LineSelection, NO_INDEX, capLines, selectLines, timeIndexed as indexed } from '../core/logs/select.js';
 import { parseSince } from '../core/logs/since.js';
 import { type TimedLine, byTime, formatTime, timedSince, timedTail } from '../core/logs/timed.js';

@@ -338,20 +338,25 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
           // was mid-write): that piece, still in `buf`, moves to the emptied log right after
           // the truncate, where the rest of its line follows; the copy is cut at its last newline.
           const newline = n === 0 && appendFd !== null && lastPiece > 0 ? buf.lastIndexOf(10, lastPiece - 1) : -1;
-          let carry = newline >= 0 ? lastPiece - newline - 1 : 0;
+          const carry = newline >= 0 ? lastPiece - newline - 1 : 0;
+          // The copy is final before the truncate: a follower that sees the truncation finds
+          // it whole, with its end marker, and without the piece that moves to the new log.
+          if (carry > 0) plan.cutEnd(carry);
+          plan.droppedAtEnd(left);
           fs.ftruncateSync(fd, 0);
-          if (carry > 0) {
+          let carried = carry > 0;
+          if (carried) {
             try {
               fs.writeSync(appendFd!, buf, newline + 1, carry);
             } catch {
-              carry = 0;
+              carried = false;
             }
           }
           windowNs = Number(process.hrtime.bigint() - before);
           doneAt = Date.now();
           truncated = true;
-          if (carry > 0) plan.cutEnd(carry);
-          plan.droppedAtEnd(left);
+          // Not written to the new log: the copy keeps it after all.
+          if (carry > 0 && !carried) plan.write(buf.subarray(newline + 1), carry, position - carry);
           break;
         }
         position += plan.write(buf, n, position);
@@ -422,7 +427,10 @@ async function compressCopy(copy: string): Promise<void> {
   const { pipeline } = load('node:stream/promises') as typeof import('node:stream/promises');
   const temp = `${copy}.gz.rotating`;
   try {
+    const { atime, mtime } = fs.statSync(copy);
     await pipeline(fs.createReadStream(copy), createGzip(), fs.createWriteStream(temp, { mode: 0o600, flags: 'wx' }));
+    // The copy's time, kept: a follower recognises the .gz as the copy it saw (by time and size).
+    fs.utimesSync(temp, atime, mtime);
     fs.renameSync(temp, `${copy}.gz`);
     fs.unlinkSync(copy);
   } catch (error) {

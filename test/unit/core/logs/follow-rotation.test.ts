@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { followFiles } from '../../../../src/core/logs/read.js';
+import { followFiles } from '../../../../src/core/logs/follow.js';
 import { rotateLog } from '../../../../src/core/logs/rotate.js';
 import { waitFor } from '../../../helpers/bgrun.js';
 
@@ -141,4 +141,87 @@ test('a follower that had read nothing while two rotations happened prints both 
   await waitFor(() => slow.text().includes('line 110\n'), { what: 'line 110', timeout: 10_000 });
   t.is(slow.text(), lines(1, 110));
   await slow.end();
+});
+
+test('a copy that starts with a drop marker: the follower prints the marker and the rest of the copy (issue 12)', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const slow = follow(t, file, 1500); // has read lines 1-10, then looks again only in 1.5 s
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(11, 3000)); // far past twice the limit
+  const result = await rotateLog(file, 3, { maxBytes: 4096 });
+  t.true(result.droppedBytes > 0);
+  const copy = fs.readFileSync(`${file}.1`, 'utf8');
+  t.regex(copy, /^bgrun: dropped \d+ bytes of output here at /);
+  fs.appendFileSync(file, lines(3001, 3005));
+  await waitFor(() => slow.text().includes('line 3005\n'), { what: 'line 3005', timeout: 10_000 });
+  t.is(slow.text(), copy + lines(3001, 3005));
+  await slow.end();
+});
+
+test('a copy that starts with a drop marker, then a newer copy: both printed, the marker where it stands', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const slow = follow(t, file, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(11, 3000));
+  await rotateLog(file, 3, { maxBytes: 4096 });
+  const first = fs.readFileSync(`${file}.1`, 'utf8');
+  fs.appendFileSync(file, lines(3001, 3010));
+  await rotateLog(file, 3, { maxBytes: 4096 });
+  fs.appendFileSync(file, lines(3011, 3012));
+  await waitFor(() => slow.text().includes('line 3012\n'), { what: 'line 3012', timeout: 10_000 });
+  t.is(slow.text(), first + lines(3001, 3012));
+  await slow.end();
+});
+
+test('a follower that fell behind a rotation whose copy is compressed reads the rest from the .gz (issue 12)', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  const slow = follow(t, file, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.appendFileSync(file, lines(11, 20));
+  await rotateLog(file, 5, { compress: true });
+  t.true(fs.existsSync(`${file}.1.gz`));
+  fs.appendFileSync(file, lines(21, 30));
+  await rotateLog(file, 5, { compress: true });
+  fs.appendFileSync(file, lines(31, 35));
+  await waitFor(() => slow.text().includes('line 35\n'), { what: 'line 35', timeout: 10_000 });
+  t.is(slow.text(), lines(11, 35));
+  await slow.end();
+});
+
+test('an unfinished line carried over by a rotation is printed once by a follower that had read its beginning (issue 12)', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, '');
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, `${lines(1, 10)}half of line`);
+  await waitFor(() => f.text().endsWith('half of line'), { what: 'the unfinished line' });
+  await rotateLog(file, 3); // the copy ends at line 10; "half of line" moves to the emptied log
+  t.is(fs.readFileSync(file, 'utf8'), 'half of line');
+  fs.appendFileSync(file, ' 11\n');
+  await waitFor(() => f.text().includes(' 11\n'), { what: 'the rest of line 11' });
+  t.is(f.text(), `${lines(1, 10)}half of line 11\n`);
+  await f.end();
+});
+
+test('a carried unfinished line is printed once across several rotations a slow follower missed', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, '');
+  const f = follow(t, file, 20);
+  fs.appendFileSync(file, `${lines(1, 3)}abc`);
+  await waitFor(() => f.text().endsWith('abc'), { what: 'the unfinished line' });
+  const slow = follow(t, file, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  await rotateLog(file, 5); // "abc" carried over
+  fs.appendFileSync(file, `def\n${lines(4, 5)}gh`);
+  await rotateLog(file, 5); // "gh" carried over
+  fs.appendFileSync(file, 'i\n');
+  const expected = `${lines(1, 3)}abcdef\n${lines(4, 5)}ghi\n`;
+  await waitFor(() => slow.text().endsWith('ghi\n'), { what: 'line ghi by the slow follower', timeout: 10_000 });
+  t.is(slow.text(), 'def\n' + lines(4, 5) + 'ghi\n');
+  await waitFor(() => f.text().endsWith('ghi\n'), { what: 'line ghi' });
+  t.is(f.text(), expected);
+  await slow.end();
+  await f.end();
 });

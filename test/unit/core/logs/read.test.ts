@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { followFiles, readTail } from '../../../../src/core/logs/read.js';
+import { followFiles } from '../../../../src/core/logs/follow.js';
+import { readTail } from '../../../../src/core/logs/read.js';
 import { waitFor } from '../../../helpers/bgrun.js';
 
 function tempDir(t: ExecutionContext): string {
