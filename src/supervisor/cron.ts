@@ -1,8 +1,11 @@
 /**
  * `--cron-restart <expr>`: on schedule, a running program is restarted
  * gracefully and one that is not running (it exited, or bgrun gave up on it)
- * is started; unlike pm2, whose schedule only fires while the app runs, so a
- * nightly job works. A program the user stopped stays stopped. croner is
+ * is started, so a nightly job works (as pm2's cron job does today: it calls
+ * restartProcessId, which starts an app that is not online; pm2#1767 was an
+ * older pm2 that fired only while the app ran). With --restart no the program
+ * is still supervised, its exits not restarted (core/records/supervised.ts).
+ * A program the user stopped stays stopped. croner is
  * loaded by the supervisor only when a record has a schedule.
  */
 import type { ProcessRecord } from '../core/records/record.js';

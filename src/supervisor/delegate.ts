@@ -34,6 +34,15 @@ function successorOf(ctx: Context, gone: SupervisorInfo, name: string): Supervis
 }
 
 /**
+ * The last run was ended by the supervisor for its schedule or its watch, not by itself:
+ * the user's plan, not a failure of the start. (A restart for --max-memory or a failing
+ * health check right after the start is still reported: the program has a problem.)
+ */
+function byEvent(r: ProcessRecord): boolean {
+  return r.restartedFor === 'cron' || r.restartedFor === 'watch';
+}
+
+/**
  * Supervised programs are spawned by the supervisor, so it is their parent and
  * sees every exit. The command hands over through the record (written with
  * status `starting`) and waits for the supervisor to fill in the pid, then
@@ -76,15 +85,23 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
   if (waitMs <= 0 && current.status === 'exited' && (current.nextStartAt ?? null) !== null) {
     return { record: current, exitedCleanly: false };
   }
-  const firstPid = current.pid;
-  const restarts = current.restarts;
+  let firstPid = current.pid;
+  let restarts = current.restarts;
   const watchUntil = Date.now() + waitMs;
-  while (current.pid === firstPid && current.status === 'running' && Date.now() < watchUntil) {
+  while (Date.now() < watchUntil) {
+    const same = current.pid === firstPid && current.status === 'running' && current.restarts === restarts;
+    if (!same && !byEvent(current)) break;
+    // A restart its schedule or a change of watched files asked for is no crash: watch the run it starts.
+    if (!same && current.status === 'running' && current.pid !== null) {
+      firstPid = current.pid;
+      restarts = current.restarts;
+    }
     await sleep(POLL_MS);
     current = readRecord(ctx.paths, record.name) ?? current;
   }
   const crashed = current.pid !== firstPid || current.status !== 'running' || current.restarts !== restarts;
-  if (!crashed) return { record: current, exitedCleanly: false };
+  // Between a planned stop and its start when the time ran out: started all the same.
+  if (!crashed || byEvent(current)) return { record: current, exitedCleanly: false };
   // Exit 0, or a code of --stop-exit-codes: the program says it is done, not that it failed.
   if (current.signal === null && (current.exitCode === 0 || (current.exitCode !== null && (current.stopExitCodes ?? []).includes(current.exitCode)))) {
     return { record: current, exitedCleanly: true };
@@ -99,7 +116,14 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
   const followUp =
     current.status === 'errored'
       ? 'bgrun gave up restarting it'
-      : `bgrun keeps restarting it (--restart ${current.restart}); stop it with 'bgrun stop ${record.name}'`;
+      : current.restart === 'no'
+        ? `not restarted (--restart no); ${current.cronRestart ? 'its --cron-restart schedule' : 'a change of watched files'} starts it again; stop it with 'bgrun stop ${record.name}'`
+        : `bgrun keeps restarting it (--restart ${current.restart}); stop it with 'bgrun stop ${record.name}'`;
+  // Stopped by bgrun, not killed by someone: say why.
+  if (current.restartedFor === 'memory' || current.restartedFor === 'unhealthy') {
+    const why = current.restartedFor === 'memory' ? `it went over --max-memory` : `its health check failed`;
+    error.message = `'${record.name}' was restarted by bgrun right after starting: ${why}; its stderr is in ${current.errLog}`;
+  }
   error.message = `${error.message}; ${followUp}`;
   throw error;
 }

@@ -3,7 +3,7 @@ import type { Context } from '../core/context.js';
 import { rotateIfOver } from '../core/logs/rotate.js';
 import { type KnownProcess, claimFromPidFile, groupLeftovers } from '../core/processes/identity.js';
 import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
-import type { ProcessRecord } from '../core/records/record.js';
+import type { PlannedRestart, ProcessRecord } from '../core/records/record.js';
 import { isSupervised } from '../core/records/supervised.js';
 import { type RecordCache, readRecord, readRecords, withLock, writeRecord, writeRecords } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
@@ -27,8 +27,6 @@ const MEMORY_TICKS = 2;
 /** Idle this many ticks in a row before exiting, so a start right after a stop finds us. */
 const IDLE_TICKS = 4;
 
-/** Why the supervisor itself stopped a run it will start again at once. */
-type PlannedRestart = 'memory' | 'unhealthy' | 'watch' | 'cron';
 
 /** How many programs one lock spawns and records together. */
 const LAUNCH_BATCH = 20;
@@ -450,6 +448,7 @@ export class Supervisor {
         exitCode: end.exitCode,
         signal: end.signal,
         endedAt,
+        restartedFor: plan,
         // Not restarted: kept, so that list shows them and stop ends them (as for a plain program).
         ...(known.length > 0 ? { strays: known } : {}),
       };

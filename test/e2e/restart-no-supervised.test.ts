@@ -5,10 +5,11 @@
  * with autorestart false, and the cron job (lib/Worker.js registerCron) and the watcher
  * call restartProcessId, which starts an app that is not online.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { fixture, readText, type Sandbox, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
+import { BIN, fixture, readText, type Sandbox, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
 
 test.after.always(sweepAll);
 
@@ -109,9 +110,32 @@ test('pm2 files: autorestart: false with watch or cron_restart exports; ignore_w
 
 test('bgrun run: restart no with a schedule does not end everything at the first exit; the schedule starts the app again', async (t) => {
   const box = sandbox(t);
-  // Ended by the timeout (SIGTERM), after a few scheduled runs.
-  const r = await box.run(['run', '--name', 'job', '--restart', 'no', '--cron-restart', '*/2 * * * * *', '--', 'sh', '-c', 'echo hi; exit 1'], { timeout: 10_000 });
-  t.regex(r.stdout, /job exited with code 1; not restarted \(restart no\)/);
-  t.regex(r.stdout, /starting job again: its --cron-restart schedule/);
-  t.notRegex(r.stdout, /stopping everything \(its restart policy is no\)/);
+  const child = spawn(process.execPath, [BIN, 'run', '--name', 'job', '--restart', 'no', '--cron-restart', '*/2 * * * * *', '--', 'sh', '-c', 'echo hi; exit 1'], {
+    env: { ...process.env, ...box.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  // Started again by the schedule after an exit that was not restarted, and still running.
+  await waitFor(() => /not restarted \(restart no\)[\s\S]*starting job again: its --cron-restart schedule/.test(out), { timeout: LONG, what: 'a scheduled start after an exit' });
+  t.is(child.exitCode, null, out);
+  t.notRegex(out, /stopping everything \(its restart policy is no\)/);
+  child.kill('SIGTERM');
+  t.is(await ended, 0, out);
+});
+
+test('a cron restart during the grace period of start is no crash', async (t) => {
+  const box = sandbox(t);
+  const r = await box.run(['start', '--name', 'tick', '--cron-restart', '* * * * * *', '--wait', '3s', '--', process.execPath, TICKER]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.notRegex(r.stderr, /killed by SIGTERM/);
+  t.regex(supervisorLog(box), /restarting tick \(pid \d+\): its --cron-restart schedule/);
+  // A crash right after starting is still one; with --restart no, the schedule is what starts it again.
+  const crash = await box.run(['start', '--name', 'cr', '--restart', 'no', '--cron-restart', '0 3 * * *', '--', 'sh', '-c', 'exit 3']);
+  t.is(crash.exitCode, 1);
+  t.regex(crash.stderr.split('\n')[0]!, /^bgrun: 'cr' exited with code 3 right after starting; .*; not restarted \(--restart no\); its --cron-restart schedule starts it again; stop it with 'bgrun stop cr'$/);
 });

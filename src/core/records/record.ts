@@ -4,6 +4,8 @@ import type { SupervisionSettings } from '../supervision.js';
 
 export type Status = 'starting' | 'running' | 'stopped' | 'exited' | 'errored';
 export type RestartPolicy = 'no' | 'on-failure' | 'always';
+/** Why the supervisor itself restarted a run: not a crash. */
+export type PlannedRestart = 'memory' | 'unhealthy' | 'watch' | 'cron';
 
 export const RECORD_VERSION = 1;
 
@@ -121,6 +123,12 @@ export interface ProcessRecord extends AppSpec {
   unhealthy?: boolean;
   /** Why the last health check failed. */
   healthError?: string | null;
+  /**
+   * Supervised mode: the supervisor itself ended the last run to start it again (its
+   * --max-memory, health check, watch or schedule); null when the run ended by itself.
+   * A start waiting out its grace period tells a planned restart from a crash by it.
+   */
+  restartedFor?: PlannedRestart | null;
   /** What of its supervision broke after the start (a watched folder removed, a hook that cannot run), for `show`. */
   supervisionError?: string | null;
   /** Set by a stop that found the program already ended: its status is `stopped`, and this says it had exited or errored (exitCode/signal keep how). */
