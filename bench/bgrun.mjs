@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { allProcesses, run, runOk, withEnv } from './proc.mjs';
+import { Tool } from './tool.mjs';
 
 /**
  * bgrun through `node bin/bgrun.js`, with a BGRUN_HOME of its own.
  */
-export class Bgrun {
+export class Bgrun extends Tool {
   /**
    * @param {string} repo     the repository root (bin/bgrun.js lives there)
    * @param {string} home     its BGRUN_HOME
@@ -14,24 +15,8 @@ export class Bgrun {
    * @param {string} [entry]  the CLI file to run (default bin/bgrun.js; e.g. the esbuild bundle)
    */
   constructor(repo, home, baseEnv, entry) {
-    this.bin = entry ?? path.join(repo, 'bin', 'bgrun.js');
+    super(entry ?? path.join(repo, 'bin', 'bgrun.js'), { ...baseEnv, BGRUN_HOME: home });
     this.home = home;
-    this.env = { ...baseEnv, BGRUN_HOME: home };
-  }
-
-  /** @param {string[]} args */
-  argv(...args) {
-    return [process.execPath, this.bin, ...args];
-  }
-
-  /** @param {string[]} args */
-  run(...args) {
-    return run(this.argv(...args), { env: this.env });
-  }
-
-  /** @param {string[]} args */
-  runOk(...args) {
-    return runOk(this.argv(...args), { env: this.env });
   }
 
   /**
@@ -85,7 +70,7 @@ export class Bgrun {
 
   /** Stops everything of this home (cleanup). */
   async stopAll() {
-    await run(this.argv('stop', 'all', '--timeout', '3s'), { env: this.env, cleanup: true, timeoutMs: 120_000 });
+    await this.runCleanup(['stop', 'all', '--timeout', '3s'], 120_000);
   }
 
   async version() {

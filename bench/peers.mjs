@@ -4,7 +4,8 @@
 // never touched.
 import fs from 'node:fs';
 import path from 'node:path';
-import { allProcesses, run, runOk, withEnv } from './proc.mjs';
+import { allProcesses, runOk, withEnv } from './proc.mjs';
+import { Tool } from './tool.mjs';
 
 /** Pinned so that figures from different runs compare; bump deliberately. */
 export const PEER_VERSIONS = { pm2: '7.0.4', forever: '4.0.3' };
@@ -53,32 +54,16 @@ export async function installPeers(cacheDir, log) {
 /**
  * pm2, driven through its CLI with a private PM2_HOME.
  */
-export class Pm2 {
+export class Pm2 extends Tool {
   /**
    * @param {string} pkgDir   the pm2 package folder
    * @param {string} home     its PM2_HOME
    * @param {NodeJS.ProcessEnv} baseEnv
    */
   constructor(pkgDir, home, baseEnv) {
-    this.bin = path.join(pkgDir, 'bin', 'pm2');
+    super(path.join(pkgDir, 'bin', 'pm2'), { ...baseEnv, PM2_HOME: home });
     this.home = home;
     fs.mkdirSync(home, { recursive: true });
-    this.env = { ...baseEnv, PM2_HOME: home };
-  }
-
-  /** @param {string[]} args */
-  argv(...args) {
-    return [process.execPath, this.bin, ...args];
-  }
-
-  /** @param {string[]} args */
-  run(...args) {
-    return run(this.argv(...args), { env: this.env });
-  }
-
-  /** @param {string[]} args */
-  runOk(...args) {
-    return runOk(this.argv(...args), { env: this.env });
   }
 
   /**
@@ -130,7 +115,7 @@ export class Pm2 {
 
   /** Stops every program and the daemon. */
   async kill() {
-    await run(this.argv('kill'), { env: this.env, cleanup: true, timeoutMs: 60_000 });
+    await this.runCleanup(['kill']);
   }
 
   /** Processes that are pm2's own (its daemon), not the programs. */
@@ -148,27 +133,16 @@ export class Pm2 {
  * forever, driven through its CLI with a private FOREVER_ROOT. Each program gets
  * a monitor process of its own.
  */
-export class Forever {
+export class Forever extends Tool {
   /**
    * @param {string} pkgDir   the forever package folder
    * @param {string} root     its FOREVER_ROOT
    * @param {NodeJS.ProcessEnv} baseEnv
    */
   constructor(pkgDir, root, baseEnv) {
-    this.bin = path.join(pkgDir, 'bin', 'forever');
+    super(path.join(pkgDir, 'bin', 'forever'), { ...baseEnv, FOREVER_ROOT: root });
     this.root = root;
     fs.mkdirSync(root, { recursive: true });
-    this.env = { ...baseEnv, FOREVER_ROOT: root };
-  }
-
-  /** @param {string[]} args */
-  argv(...args) {
-    return [process.execPath, this.bin, ...args];
-  }
-
-  /** @param {string[]} args */
-  run(...args) {
-    return run(this.argv(...args), { env: this.env });
   }
 
   /**
@@ -206,7 +180,7 @@ export class Forever {
 
   /** Stops every program (and so their monitors). */
   async stopAll() {
-    await run(this.argv('stopall'), { env: this.env, cleanup: true, timeoutMs: 60_000 });
+    await this.runCleanup(['stopall']);
   }
 
   /** The monitor processes: forever's own resident processes, one per program. */
