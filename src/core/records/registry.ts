@@ -378,7 +378,11 @@ export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): 
       release = await lockfile.lock(paths.lock, options);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) {
+      // ENOENT: the lock folder we had just made was removed before proper-lockfile could stat it, by a
+      // holder whose lock had gone stale (its event loop stalled past STALE_MS on a loaded machine) and
+      // that released it late. Another attempt is all it takes (the state folder itself was made above).
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ELOCKED' && code !== 'ENOENT') || Date.now() > deadline) {
         throw new StateError(
           `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
           error,
