@@ -76,6 +76,12 @@ export interface StartOption<F extends Field = Field> {
    */
   startsAgain?: true;
   /**
+   * `bgrun stop` honours it for any program (a stop setting), so with an explicit
+   * `--restart no` it needs no supervisor: the program stays plain (pm2 files often pair
+   * `autorestart: false` with `kill_timeout`). Without `--restart` it still implies supervision.
+   */
+  plainToo?: true;
+  /**
    * Another option it only makes sense with: refused when `missing` says so (it sees the
    * options parsed so far, those before it in the table, and which were given). `message`
    * gets the other option as the front end names it (`--ready`, `ready`) and shows how to
@@ -471,6 +477,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.positiveDuration,
     help: 'every stop of it sends SIGKILL after this long (default 10s)',
     supervision: 'implied',
+    plainToo: true,
     show: {
       label: 'stop',
       value: (r) =>
@@ -486,6 +493,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: sup.signal,
     help: 'signal of a graceful stop (default TERM)',
     supervision: 'implied',
+    plainToo: true,
     show: { partOf: 'killTimeout' },
   }),
   option({

@@ -45,6 +45,8 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
   // --watch, --health, --on-exit…: the supervisor does them, so they make the program supervised (on-failure).
   const asked = (o: StartOption) => (keys === undefined || keys.includes(o.key)) && ![undefined, false].includes(front.given(o)?.value as undefined);
   const implied = START_OPTIONS.find((o) => o.supervision === 'implied' && asked(o));
+  // With an explicit --restart no, stop settings alone keep the program plain: `stop` honours them.
+  const needsSupervisor = START_OPTIONS.find((o) => o.supervision === 'implied' && !o.plainToo && asked(o));
   // A watch or a schedule starts the program itself: with --restart no it is supervised all the same, its exits not restarted.
   const startsAgain = START_OPTIONS.some((o) => o.startsAgain && asked(o));
   for (const option of START_OPTIONS) {
@@ -60,7 +62,7 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
       const other = optionByKey(option.needs.key)!;
       throw front.fail(option, given, option.needs.message({ name: front.name(other), usage: front.usage(other) }));
     }
-    if (option === implied && out.restart === 'no' && !startsAgain) {
+    if (option === needsSupervisor && out.restart === 'no' && !startsAgain) {
       throw front.fail(option, given, `needs supervision: drop ${front.setting(restartOption, 'no')} (it implies ${front.setting(restartOption, 'on-failure')})`);
     }
     const value = front.parse(option, given);

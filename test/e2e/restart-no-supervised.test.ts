@@ -139,3 +139,39 @@ test('a cron restart during the grace period of start is no crash', async (t) =>
   t.is(crash.exitCode, 1);
   t.regex(crash.stderr.split('\n')[0]!, /^bgrun: 'cr' exited with code 3 right after starting; .*; not restarted \(--restart no\); its --cron-restart schedule starts it again; stop it with 'bgrun stop cr'$/);
 });
+
+test("a pm2 file's autorestart: false with kill_timeout: a plain program whose stop honours the timeout", async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.copyFileSync(fixture('ignore-term.js'), path.join(app, 'stubborn.js'));
+  fs.writeFileSync(path.join(app, 'ecosystem.config.js'), `module.exports = { apps: [{ name: 'stubborn', script: './stubborn.js', autorestart: false, kill_timeout: 1500 }] };\n`);
+  const r = await box.run(['start', 'ecosystem.config.js', '--wait', '0'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  const record = box.record('stubborn');
+  t.is(record.restart, 'no');
+  t.is(record.killTimeoutMs, 1500);
+  // Plain: no supervisor was needed for it.
+  t.false(fs.existsSync(path.join(box.home, 'supervisor.json')));
+  t.regex((await box.run(['show', 'stubborn'])).stdout, /^stop +SIGTERM, then SIGKILL after 1500ms$/m);
+  await waitFor(() => /^ready /m.test(readText(record.outLog as string)), { timeout: LONG, what: 'the program up' });
+  const stop = await box.run(['stop', 'stubborn']);
+  t.is(stop.exitCode, 0, stop.stderr);
+  t.regex(stop.stdout, /with SIGKILL after the timeout/);
+});
+
+test('--restart no with --kill-timeout and --stop-signal stays plain; with another supervision setting it is refused', async (t) => {
+  const box = sandbox(t);
+  const r = await box.run(['start', '--wait', '0', '--name', 'soft', '--restart', 'no', '--stop-signal', 'SIGINT', '--kill-timeout', '5s', fixture('ignore-term.js')]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(box.record('soft').restart, 'no');
+  t.false(fs.existsSync(path.join(box.home, 'supervisor.json')));
+  await waitFor(() => /^ready /m.test(readText(box.record('soft').outLog as string)), { timeout: LONG, what: 'the program up' });
+  const stop = await box.run(['stop', 'soft']);
+  t.is(stop.exitCode, 0, stop.stderr);
+  t.notRegex(stop.stdout, /SIGKILL/);
+  await waitFor(() => /^got SIGINT$/m.test(readText(box.record('soft').outLog as string)), { timeout: LONG, what: 'SIGINT, the stop signal' });
+  const refused = await box.run(['start', '--wait', '0', '--name', 'no', '--restart', 'no', '--kill-timeout', '5s', '--health', 'tcp:1', fixture('ignore-term.js')]);
+  t.is(refused.exitCode, 2);
+  t.regex(refused.stderr, /^bgrun: --health .*needs supervision: drop --restart no/);
+});

@@ -144,6 +144,9 @@ export interface PreparedStart {
   supervision: SupervisionSettings;
 }
 
+/** Settings `stop` honours for any program: with an explicit --restart no they need no supervisor. */
+const PLAIN_TOO = new Set<keyof SupervisionSettings>(['killTimeoutMs', 'stopSignal']);
+
 /** The supervision settings given (watch, health, hooks…): each implies supervision. */
 function supervisionOf(options: StartOptions): SupervisionSettings {
   const { watch, watchIgnore, watchDelayMs, watchFollowSymlinks, cronRestart, stopExitCodes, killTimeoutMs, stopSignal, restartDelayMs, expBackoffRestartDelayMs, health, healthIntervalMs, healthTimeoutMs, healthRetries, onExit } = options;
@@ -189,7 +192,13 @@ export function supervisionPolicy(options: StartOptions, cwd: string, env: NodeJ
   if (Object.keys(supervision).length === 0) return { restart: options.restart ?? 'no', supervision };
   const given = supervisionGiven(supervision);
   // A watch (`[]`: its folder) or a schedule starts it by itself: supervised with --restart no, its exits not restarted.
-  if (options.restart === 'no' && supervision.watch === undefined && supervision.cronRestart === undefined) throw new UsageError(`${given[0]} needs supervision: drop --restart no (${given[0]} implies --restart on-failure)`);
+  // Stop settings alone (`stop` honours them for any program) keep an explicit --restart no plain.
+  const needsSupervisor = Object.keys(supervision).filter((key) => !PLAIN_TOO.has(key as keyof SupervisionSettings));
+  if (options.restart === 'no' && needsSupervisor.length === 0) return { restart: 'no', supervision: resolveSupervision(supervision, cwd, { ...env }) };
+  if (options.restart === 'no' && supervision.watch === undefined && supervision.cronRestart === undefined) {
+    const first = supervisionGiven(Object.fromEntries(needsSupervisor.map((key) => [key, true])) as SupervisionSettings)[0] ?? given[0];
+    throw new UsageError(`${first} needs supervision: drop --restart no (${first} implies --restart on-failure)`);
+  }
   return { restart: options.restart ?? 'on-failure', supervision: resolveSupervision(supervision, cwd, { ...env }) };
 }
 
