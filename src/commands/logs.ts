@@ -137,6 +137,7 @@ async function single(records: ProcessRecord[], c: Choice, io: Io): Promise<numb
     {
       signal,
       startAt: c.since === null ? ends : undefined,
+      onMissed: (_file, message) => io.err(`bgrun: ${message}`),
       onData: (file, chunk) => {
         if (headers && file !== last) {
           process.stdout.write(`\n==> ${file} <==\n`);
@@ -206,6 +207,7 @@ async function many(records: ProcessRecord[], c: Choice, io: Io, allOf: Paramete
       followFiles([file], {
         signal,
         startAt: from === undefined ? undefined : [from],
+        onMissed: (_file, message) => io.err(`bgrun: ${message}`),
         onData: (f, chunk) => {
           const who = seenFiles.get(f)!;
           const splitter = splitterOf(splitters, f);

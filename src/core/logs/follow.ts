@@ -14,6 +14,8 @@ export interface FollowOptions {
   intervalMs?: number;
   /** Offsets to start from, one per file (default: their current ends). */
   startAt?: number[];
+  /** Told when output could not be printed: the follower fell behind further than the copies kept. */
+  onMissed?: (file: string, message: string) => void;
 }
 
 /** Bytes of what was read last that are kept to recognise the same content in a rotated copy. */
@@ -120,7 +122,7 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
   });
   const interval = options.intervalMs ?? 200;
   while (!options.signal?.aborted) {
-    for (const cursor of cursors) readNew(cursor, options.onData);
+    for (const cursor of cursors) readNew(cursor, options);
     // One listener at a time: a long follow must not pile up a listener per poll.
     await new Promise<void>((resolve) => {
       const onAbort = () => {
@@ -161,11 +163,12 @@ function startsWithCarry(data: Buffer, beyond: number, tail: Buffer): boolean {
  * copy, then the newer copies. Returns how much of the new log's start was already
  * printed (a carried unfinished line).
  */
-function catchUp(cursor: Cursor, copies: CopyId[], renamed: boolean, onData: FollowOptions['onData']): number {
+function catchUp(cursor: Cursor, copies: CopyId[], renamed: boolean, { onData, onMissed }: FollowOptions): number {
   // Candidates for the copy of what was being read, most likely first.
   let candidates: number[];
   /** Taken when no candidate holds the bytes read last, and from where. */
   let fallback: { index: number; whole: boolean } | null = null;
+  let missed = false;
   const known = cursor.newest === null ? -1 : copies.findIndex((c) => sameCopy(c, cursor.newest!));
   if (renamed) {
     candidates = copies.flatMap((c, i) => (!c.gz && c.ino === cursor.ino ? [i] : []));
@@ -184,6 +187,7 @@ function catchUp(cursor: Cursor, copies: CopyId[], renamed: boolean, onData: Fol
     // by content, newest first; failing that, every copy is newer.
     candidates = copies.map((_, i) => i);
     if (copies.length > 0) fallback = { index: copies.length - 1, whole: true };
+    missed = true;
   }
   for (const index of candidates) {
     const data = readCopy(cursor.file, copies[index]!);
@@ -191,6 +195,11 @@ function catchUp(cursor: Cursor, copies: CopyId[], renamed: boolean, onData: Fol
     const resume = resumeAt(map, cursor.offset);
     if (holdsTail(data, map, resume, cursor.tail)) return emitCopies(cursor, copies, index, data, resume, onData);
   }
+  if (missed)
+    onMissed?.(
+      cursor.file,
+      `${cursor.file}: rotated faster than it was followed; the output written before ${fallback === null ? 'the log now' : copies[fallback.index]!.path} was removed with older copies before it could be printed`,
+    );
   if (fallback === null) return 0;
   const data = readCopy(cursor.file, copies[fallback.index]!);
   const resume = fallback.whole ? { at: 0, dropped: false, beyond: 0 } : resumeAt(mapCopy(data), cursor.offset);
@@ -210,7 +219,8 @@ function emitCopies(cursor: Cursor, copies: CopyId[], index: number, data: Buffe
   return beyond;
 }
 
-function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
+function readNew(cursor: Cursor, options: FollowOptions): void {
+  const { onData } = options;
   // The copies before the log: a rotation finishing in between shows as a truncation below.
   let copies = listCopies(cursor.file);
   let st: fs.Stats;
@@ -232,7 +242,7 @@ function readNew(cursor: Cursor, onData: FollowOptions['onData']): void {
   if (renamed || truncated) {
     // Listed again: the copy of what was being read is named before the truncate that showed it.
     copies = listCopies(cursor.file);
-    const carried = catchUp(cursor, copies, renamed, onData);
+    const carried = catchUp(cursor, copies, renamed, options);
     // The new log starts with what was already printed: go on after it.
     const head = carried > 0 ? readRange(cursor.file, 0, carried) : Buffer.alloc(0);
     const skip = startsWithCarry(head, carried, cursor.tail) ? carried : 0;

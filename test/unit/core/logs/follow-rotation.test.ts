@@ -225,3 +225,34 @@ test('a carried unfinished line is printed once across several rotations a slow 
   await slow.end();
   await f.end();
 });
+
+test('a follower slower than the copies kept says that output was removed before it could be printed, then goes on', async (t) => {
+  const file = path.join(tempDir(t), 'a.out.log');
+  fs.writeFileSync(file, lines(1, 10));
+  await rotateLog(file, 2); // a copy the follower sees when it starts
+  fs.writeFileSync(file, lines(11, 20), { flag: 'a' });
+  const controller = new AbortController();
+  let text = '';
+  const notes: string[] = [];
+  const done = followFiles([file], {
+    signal: controller.signal,
+    intervalMs: 1500,
+    onData: (_f, chunk) => {
+      text += chunk.toString('utf8');
+    },
+    onMissed: (_f, message) => notes.push(message),
+  });
+  t.teardown(() => controller.abort());
+  await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 4; i++) {
+    fs.appendFileSync(file, lines(21 + i * 10, 30 + i * 10));
+    await rotateLog(file, 2); // three rotations more than the two copies kept
+  }
+  fs.appendFileSync(file, lines(61, 62));
+  await waitFor(() => text.includes('line 62\n'), { what: 'line 62', timeout: 10_000 });
+  t.is(text, lines(41, 62));
+  t.is(notes.length, 1);
+  t.regex(notes[0]!, /rotated faster than it was followed; the output written before .*a\.out\.log\.2 was removed/);
+  controller.abort();
+  await done;
+});
