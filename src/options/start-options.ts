@@ -82,6 +82,12 @@ export interface StartOption<F extends Field = Field> {
    */
   plainToo?: true;
   /**
+   * A 'needs-restart' option whose restart is bgrun's own (planned, not after an exit), so it
+   * also works for a program supervised only for its watch or schedule with `--restart no`
+   * (pm2 restarts an `autorestart: false` app over `max_memory_restart` too).
+   */
+  ownRestart?: true;
+  /**
    * Another option it only makes sense with: refused when `missing` says so (it sees the
    * options parsed so far, those before it in the table, and which were given). `message`
    * gets the other option as the front end names it (`--ready`, `ready`) and shows how to
@@ -249,6 +255,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     kind: kinds.size,
     help: 'restart it gracefully when its memory stays above this (e.g. 300M)',
     supervision: 'needs-restart',
+    ownRestart: true,
     show: { label: 'max memory', value: (r) => (r.maxMemoryBytes === null ? null : `${formatBytes(r.maxMemoryBytes)} (then a graceful restart)`) },
   }),
   option({

@@ -53,7 +53,8 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
     if (keys !== undefined && !keys.includes(option.key)) continue;
     const given = front.given(option);
     if (given === undefined) continue;
-    if (option.supervision === 'needs-restart' && (out.restart ?? (implied ? 'on-failure' : 'no')) === 'no') {
+    const restartsItself = option.ownRestart && startsAgain;
+    if (option.supervision === 'needs-restart' && !restartsItself && (out.restart ?? (implied ? 'on-failure' : 'no')) === 'no') {
       const instead = `${front.setting(restartOption, 'on-failure')} or ${front.setting(restartOption, 'always')}`;
       // Supervised for its watch or schedule, but never restarted after an exit: nothing for it to act on.
       throw front.fail(option, given, startsAgain && out.restart === 'no' ? `needs restarts after an exit: replace ${front.setting(restartOption, 'no')} with ${instead}` : `needs a supervised program: add ${instead}`);

@@ -175,3 +175,20 @@ test('--restart no with --kill-timeout and --stop-signal stays plain; with anoth
   t.is(refused.exitCode, 2);
   t.regex(refused.stderr, /^bgrun: --health .*needs supervision: drop --restart no/);
 });
+
+test("a pm2 file's autorestart: false with cron_restart and max_memory_restart: over the limit it is restarted, as pm2 does", async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.copyFileSync(fixture('sup-grow.js'), path.join(app, 'grow.js'));
+  fs.writeFileSync(
+    path.join(app, 'ecosystem.config.js'),
+    `module.exports = { apps: [{ name: 'grow', script: './grow.js', autorestart: false, cron_restart: '0 3 * * *', max_memory_restart: '120M' }] };\n`,
+  );
+  const r = await box.run(['start', 'ecosystem.config.js', '--wait', '0'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  const first = box.record('grow').pid;
+  await waitFor(() => box.record('grow').restarts >= 1 && box.record('grow').status === 'running' && box.record('grow').pid !== first, { timeout: LONG, what: 'a memory restart' });
+  t.regex(supervisorLog(box), /over --max-memory/);
+  t.is(box.record('grow').restart, 'no');
+});

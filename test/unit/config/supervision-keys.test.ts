@@ -62,6 +62,8 @@ test("pm2's spelling: ms numbers, watch_options.followSymlinks, stop_exit_codes"
 test('restart: "no" with a watch or a schedule (pm2: autorestart: false): supervised, exits not restarted; the other supervision keys allowed with them', (t) => {
   t.like(check({ restart: 'no', cronRestart: '0 3 * * *', killTimeout: '3s' }), { restart: 'no', cronRestart: '0 3 * * *', killTimeoutMs: 3000 });
   t.like(check({ autorestart: false, watch: true, ignore_watch: ['logs'] }), { restart: 'no', watch: [], watchIgnore: ['logs'] });
+  // pm2 restarts an autorestart: false app over max_memory_restart too: the restart is bgrun's own, not after an exit.
+  t.like(check({ autorestart: false, cron_restart: '0 3 * * *', max_memory_restart: '300M' }), { restart: 'no', maxMemoryBytes: 300 * 1024 ** 2 });
 });
 
 test('bad supervision keys name the key and what was expected', (t) => {
