@@ -64,7 +64,8 @@ test('--restart no --watch: a change restarts it, an exit does not', async (t) =
   });
   t.is(r.exitCode, 0, r.stderr);
   t.true(r.stdout.includes('supervised: --restart no (for --watch: an exit is not restarted)'), r.stdout);
-  await waitFor(() => supervisorLog(box).includes(`watching ${app} for w`), { timeout: LONG, what: 'the watch' });
+  // The first run must have counted itself (its plan is by run): a change before that would restart a run that never began its plan.
+  await waitFor(() => supervisorLog(box).includes(`watching ${app} for w`) && lines(runsFile, 'start') === 1, { timeout: LONG, what: 'the watch and the first run' });
   fs.writeFileSync(path.join(app, 'a.js'), '1');
   // The change restarts the first run; the second exits by itself after 300 ms and stays exited.
   await waitFor(() => lines(runsFile, 'exit') === 1 && box.record('w').status === 'exited', { timeout: LONG, what: 'the second run to exit' });
