@@ -50,6 +50,9 @@ function isPm2Variable(key: string, entry: Record<string, unknown>): boolean {
   return /^PM2_|^pm_/.test(key) || SHELL_BOOKKEEPING.has(key) || key === 'unique_id' || key === entry.name || key === 'NODE_APP_INSTANCE' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
 }
 
+/** Variable names a config refuses as keys. */
+const UNSAFE_VARIABLES = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** The interpreter pm2 picks by itself for an extension (lib/Common.js sink.resolveInterpreter): left out, bgrun picks its own. */
 function isDefaultInterpreter(interpreter: string, script: string): boolean {
   const ext = path.extname(script).toLowerCase();
@@ -90,6 +93,11 @@ function mapEntry(raw: unknown, i: number, baseEnv: NodeJS.ProcessEnv, known: (k
   const source = typeof e.env === 'object' && e.env !== null ? (e.env as Record<string, unknown>) : {};
   for (const [key, value] of Object.entries(source)) {
     if (isPm2Variable(key, e) || value === undefined || value === null || typeof value === 'object') continue;
+    // A config cannot name these (config/unsafe-keys.ts), and `env.__proto__ = …` would be lost silently.
+    if (UNSAFE_VARIABLES.has(key)) {
+      notes.push(`${pm2Name}: the variable ${key} is not carried over (a config cannot name it); set it in the program's environment another way`);
+      continue;
+    }
     const text = String(value);
     if (baseEnv[key] !== text) env[key] = text;
   }

@@ -108,6 +108,19 @@ test('an app pm2 still runs is not started twice; a missing dump says how to mak
   t.regex(firstLine(missing.stderr), /^bgrun: cannot read pm2's saved list .*nowhere\/dump\.pm2: .*; run 'pm2 save' first, or give --dump <file>$/);
 });
 
+test('a variable a config cannot name (__proto__) is left out with a note, never lost silently', async (t) => {
+  const box = sandbox(t);
+  const dump = path.join(box.dir, 'dump.pm2');
+  fs.writeFileSync(dump, '[{"name":"w","pm_exec_path":"/usr/bin/sleep","args":["600"],"exec_interpreter":"none","autorestart":false,"status":"stopped","env":{"__proto__":"x","constructor":"y","KEPT":"1"}}]');
+  const out = path.join(box.dir, 'bgrun.config.json');
+  const r = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out], { env: { KEPT: '' } });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stderr, /^bgrun: note: w: the variable __proto__ is not carried over \(a config cannot name it\)/m);
+  t.regex(r.stderr, /^bgrun: note: w: the variable constructor is not carried over/m);
+  t.notRegex(r.stderr, /"x"|"y"/, 'no value printed');
+  t.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')).apps[0].env, { KEPT: '1' });
+});
+
 /** pm2's package folder, when installed here; null otherwise. */
 function realPm2(): string | null {
   for (const dir of [process.env.BGRUN_TEST_PM2, path.join(ROOT, '.bench-cache', 'node_modules', 'pm2')]) {

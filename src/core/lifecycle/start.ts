@@ -144,8 +144,12 @@ export interface PreparedStart {
   supervision: SupervisionSettings;
 }
 
-/** Settings `stop` honours for any program: with an explicit --restart no they need no supervisor. */
-const PLAIN_TOO = new Set<keyof SupervisionSettings>(['killTimeoutMs', 'stopSignal']);
+/**
+ * Settings `stop` honours for any program: with an explicit --restart no they need no supervisor.
+ * The core keeps its own list (it knows nothing of the option table); a test keeps it in step
+ * with the options marked `plainToo`.
+ */
+export const PLAIN_TOO: ReadonlySet<keyof SupervisionSettings> = new Set<keyof SupervisionSettings>(['killTimeoutMs', 'stopSignal']);
 
 /** The supervision settings given (watch, health, hooks…): each implies supervision. */
 function supervisionOf(options: StartOptions): SupervisionSettings {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { PLAIN_TOO } from '../../../src/core/lifecycle/start.js';
 import { START_OPTIONS } from '../../../src/options/start-options.js';
 import { startOptionsFromCli, startOptionsFromObject } from '../../../src/options/validate.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
@@ -75,4 +76,10 @@ test('the same rules, each worded for its front end', (t) => {
     t.throws(() => startOptionsFromObject({}, { baseDir: '/' }, (key, message) => new ConfigError(`${key}: ${message}`)))?.message,
     'script: missing: the script or command to run (or module: a Python module)',
   );
+});
+
+test("the core's list of stop settings that keep a program plain is the options marked plainToo", (t) => {
+  const marked = START_OPTIONS.filter((o) => o.plainToo).map((o) => o.field);
+  t.deepEqual([...PLAIN_TOO].sort(), marked.sort());
+  for (const o of START_OPTIONS.filter((o) => o.plainToo)) t.is(o.supervision, 'implied', o.key);
 });
