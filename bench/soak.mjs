@@ -80,6 +80,21 @@ function heapShape(file, began) {
   return quarters.map((q, i) => (q.length === 0 ? `Q${i + 1} no samples` : `Q${i + 1} low ${mb(Math.min(...q.map((l) => l.heapUsed)))} of ${mb(q.at(-1).heapTotal)} MB`)).join(', ');
 }
 
+/**
+ * What supervisor.log (and its rotated copy) says went wrong: its error lines, counted,
+ * the first few kinds (program names left out), and what a crash printed (an uncaught
+ * error's own lines carry no time stamp).
+ * @param {string} file
+ */
+function supervisorTrouble(file) {
+  const text = [`${file}.1`, file].map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '')).join('');
+  const lines = text.split('\n').filter(Boolean);
+  const errors = lines.filter((l) => /^\S+ \[\d+\] error/.test(l));
+  const kinds = [...new Set(errors.map((l) => l.replace(/^\S+ \[\d+\] /, '').replace(/ [a-z]+\d+(:| exited)/, ' <program>$1').replace(/\/\S*\/([^/\s]+)/g, '$1').slice(0, 140)))];
+  const fatal = lines.flatMap((l, i) => (/^\w*Error\b|\] fatal:/.test(l) ? [`${l} ${lines[i + 1]?.startsWith('    at ') ? lines[i + 1].trim().replace(/\/\S*\/([^/\s]+)/g, '$1') : ''}`.trim().slice(0, 200)] : []));
+  return { errors: errors.length, kinds: kinds.slice(0, 3), fatal: [...new Set(fatal)] };
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgrun-soak-'));
 const heapFile = path.join(dir, 'heap.jsonl');
 const probe = HEAP ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(REPO, 'bench', 'fixtures', 'heap-probe.cjs')}`.trim(), BGRUN_SOAK_HEAP: heapFile } : {};
@@ -98,8 +113,8 @@ try {
   log(`${PROGRAMS} programs started; soaking for ${SECONDS} s`);
 
   const began = Date.now();
-  /** @type {{ t: number, rss: number, anon: number, fds: number }[]} */
-  const samples = [];
+  /** @type {{ t: number, pid: number, rss: number, anon: number, fds: number }[]} */
+  const everySample = [];
   let commands = 0;
   /** @type {string[]} */
   const failed = [];
@@ -113,7 +128,7 @@ try {
       } catch {
         // gone between the two reads
       }
-      samples.push({ t: (Date.now() - began) / 1000, rss: memory?.rss ?? Number.NaN, anon: memory?.anon ?? Number.NaN, fds });
+      everySample.push({ t: (Date.now() - began) / 1000, pid, rss: memory?.rss ?? Number.NaN, anon: memory?.anon ?? Number.NaN, fds });
     }
     const target = apps[round % apps.length].name;
     for (const args of [['list', '--json'], ['logs', target, '--lines', '20', '--nostream'], ['restart', `idle${2 + 3 * (round % Math.max(1, Math.floor(PROGRAMS / 3)))}`, '--wait', '0']]) {
@@ -144,12 +159,21 @@ try {
   const untracked = withEnv('BGRUN_HOME', bgrun.home).filter((p) => !known.has(p.pid) && p.pid !== supervisor && !p.cmdline.startsWith('sleep 1') && !p.cmdline.includes('bin/bgrun.js'));
   const supLog = path.join(bgrun.home, 'supervisor.log');
   const supLogBytes = fs.existsSync(supLog) ? fs.statSync(supLog).size : 0;
+  // A supervisor that died and was started again by the next command starts its memory
+  // afresh: the slopes are those of the supervisor sampled longest, and the others are named.
+  const pids = [...new Set(everySample.map((s) => s.pid))];
+  const longest = pids.reduce((best, pid) => (everySample.filter((s) => s.pid === pid).length > everySample.filter((s) => s.pid === best).length ? pid : best), pids[0]);
+  const samples = everySample.filter((s) => s.pid === longest);
+  const replaced = pids.slice(1).map((pid) => `pid ${pid} from ${(everySample.find((s) => s.pid === pid).t / 60).toFixed(1)} min`);
+  const crash = supervisorTrouble(supLog);
   const ts = samples.map((s) => s.t / 60);
   const late = samples.filter((s) => s.t >= samples.at(-1).t / 2);
   const perMinute = (/** @type {typeof samples} */ of, /** @type {'rss' | 'anon'} */ key) => (slope(of.map((s) => s.t / 60), of.map((s) => s[key])) / 1024).toFixed(1);
   const lines = [
     `### Soak: ${PROGRAMS} supervised programs for ${(SECONDS / 60).toFixed(1)} minutes`,
     '',
+    `- supervisor processes: ${pids.length}${replaced.length ? ` (replaced: ${replaced.join(', ')}; the memory figures are those of pid ${longest}, ${samples.length} of ${everySample.length} samples)` : ''}`,
+    `- supervisor.log (with its rotated copy): ${crash.errors} error lines${crash.kinds.length ? ` (${crash.kinds.join('; ')})` : ''}; ${crash.fatal.length ? `it died: ${crash.fatal.join('; ')}` : 'no crash of its own'}`,
     `- supervisor resident memory: ${((samples[0]?.rss ?? 0) / 1048576).toFixed(1)} → ${((samples.at(-1)?.rss ?? 0) / 1048576).toFixed(1)} MB, slope ${(slope(ts, samples.map((s) => s.rss)) / 1024).toFixed(1)} KB/minute (${samples.length} samples)`,
     `- resident memory at 0/25/50/75/100 %: ${shape(samples)}; anonymous memory slope ${perMinute(samples, 'anon')} KB/minute`,
     ...(SECOND_HALF ? [`- second half only (${late.length} samples): resident slope ${perMinute(late, 'rss')} KB/minute, anonymous ${perMinute(late, 'anon')} KB/minute`] : []),
