@@ -21,11 +21,6 @@ const result = await build({
   // Dynamic import() stays lazy in the bundle: a module runs only when a command needs it.
   // import.meta.url has no CommonJS equivalent: the bundle's own URL stands in for it.
   define: { 'import.meta.url': '__bgrunBundleUrl' },
-  // proper-lockfile's dependencies cost a command ~10 ms at load: graceful-fs patches and
-  // clones fs (it only matters for EMFILE storms, not for one lock folder), signal-exit
-  // hooks every signal. In the bundle, plain fs and an exit-only hook stand in for them;
-  // proper-lockfile itself (mkdir lock, refresh, staleness) is unchanged.
-  alias: { 'graceful-fs': 'node:fs', 'signal-exit': path.join(root, 'scripts', 'signal-exit-on-exit.cjs') },
   // The YAML parser (pm2 process files) stays a package of its own: required only when such a
   // file is read, so its code is not parsed by every command that loads the bundle.
   external: ['yaml'],

@@ -12,7 +12,7 @@ export interface StatePaths {
   logs: string;
   pids: string;
   quarantine: string;
-  /** proper-lockfile locks this path (it creates `<lock>.lock` beside it). */
+  /** The registry lock is the folder `<lock>.lock` (core/records/owned-lock.ts). */
   lock: string;
   supervisorRecord: string;
   supervisorLog: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LogError, describeSystemError } from '../../errors.js';
 import type { StatePaths } from '../paths.js';
 import { type Segment, readTimeIndex, resetTimeIndex, translateIndex, writeTimeIndex } from './times.js';
+import { LockFailedError, describeLockFailure, withOwnedLock } from '../records/owned-lock.js';
 
 /**
  * Size-based rotation of logs that a program writes through its own O_APPEND
@@ -451,34 +452,19 @@ export async function rotateIfOver(file: string, maxBytes: number, maxFiles: num
   return rotateLog(file, maxFiles, { maxBytes, compress: options.compress });
 }
 
-/** How long a lock left by a killed bgrun blocks the next rotation. */
-const STALE_MS = 2000;
+/** Longer than a rotation or a flush takes, even of a large log on a loaded machine. */
+const LOCK_TIMEOUT_MS = 60_000;
 
 /**
- * Runs `fn` holding the log lock: rotations and flushes of the same state
- * folder never interleave (two of them copying one log would duplicate it).
- * A lock of its own, so a long copy never delays starts, stops or restarts.
+ * Runs `fn` holding the log lock (`logs.lock`, core/records/owned-lock.ts): rotations
+ * and flushes of the same state folder never interleave (two of them copying one log
+ * would duplicate it). A lock of its own, so a long copy never delays starts, stops or restarts.
  */
 export async function withLogLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
-  const { default: lockfile } = await import('proper-lockfile');
-  let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(paths.logs, {
-      realpath: false,
-      stale: STALE_MS,
-      update: STALE_MS / 2,
-      retries: { retries: 1000, minTimeout: 5, maxTimeout: 60, factor: 1.3, randomize: true },
-      onCompromised: () => {},
-    });
+    return await withOwnedLock(`${paths.logs}.lock`, LOCK_TIMEOUT_MS, fn);
   } catch (error) {
-    throw new LogError(
-      `cannot lock the logs of ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.logs}.lock`,
-      error,
-    );
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
+    if (!(error instanceof LockFailedError)) throw error;
+    throw new LogError(`cannot lock the logs of ${paths.home}: ${describeLockFailure(error)}`, error);
   }
 }

@@ -14,6 +14,7 @@ function parsePsLine(line: string): ProcInfo | null {
     pgid: Number(pgid),
     sid: Number.NaN,
     dead: (stat ?? '').startsWith('Z'),
+    stopped: (stat ?? '').startsWith('T'),
     identity: `lstart:${lstart.join(' ')}`,
   };
 }

@@ -80,6 +80,7 @@ function readProcess(pid: number): ProcInfo | null {
     pgid: Number(f[2]),
     sid: Number(f[3]),
     dead: state === 'Z' || state === 'X' || state === 'x',
+    stopped: state === 'T' || state === 't',
     identity: `${readBootId()}:${f[19]}`,
   };
 }

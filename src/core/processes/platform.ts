@@ -9,6 +9,8 @@ export interface ProcInfo {
   sid: number;
   /** Zombies and dead tasks count as gone: `kill(pid, 0)` alone would say they live. */
   dead: boolean;
+  /** Stopped by a signal (SIGSTOP, a debugger): alive, but doing nothing until resumed. */
+  stopped?: boolean;
   /** Start-time fingerprint: the same pid with another identity is another process. */
   identity: string;
 }

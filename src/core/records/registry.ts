@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptRecordError, StateError, describeSystemError } from '../../errors.js';
+import { LockFailedError, describeLockFailure, withOwnedLock } from './owned-lock.js';
 import { type StatePaths, ensureState, ensureWritable, recordFile } from '../paths.js';
 import { type ProcessRecord, checkRecord } from './record.js';
 import { INDEX_MIN_RECORDS, IndexUpdate, indexedRecord, loadIndex } from './record-index.js';
@@ -344,59 +345,22 @@ export function deleteRecord(paths: StatePaths, name: string): void {
   }
 }
 
-/** How long a lock left by a killed bgrun blocks the others. */
-const STALE_MS = 2000;
 /** Longer than any holder keeps it (a spawn, a few small writes), even on a loaded machine. */
 const LOCK_TIMEOUT_MS = 30_000;
 
 /**
- * Runs `fn` holding the registry lock. The lock is a folder (proper-lockfile),
- * refreshed while held, and considered abandoned when not refreshed for STALE_MS,
- * so a bgrun killed with SIGKILL delays the next command by at most that.
+ * Runs `fn` holding the registry lock (`registry.lock`, owned-lock.ts): held while
+ * its holder lives, however long that one stalls, and free at once when it is gone.
  */
 export async function withLock<T>(paths: StatePaths, fn: () => T | Promise<T>): Promise<T> {
   // The lock is made in the state folder and records are written under it: what else a holder writes it checks itself.
   ensureState(paths, 'read');
   ensureWritable(paths.home, paths.home);
   ensureWritable(paths.records, paths.home);
-  const { default: lockfile } = await import('proper-lockfile');
-  const options = {
-    realpath: false,
-    stale: STALE_MS,
-    update: STALE_MS / 2,
-    // A compromised lock means another bgrun took it over as stale; the atomic
-    // writes keep records whole either way, so carry on rather than crash.
-    onCompromised: () => {},
-  };
-  // Our own retry loop: proper-lockfile's precomputes every delay of a long retry
-  // schedule on each call, which cost more than the lock itself.
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  let delay = 2;
-  let release: () => Promise<void>;
-  for (;;) {
-    try {
-      release = await lockfile.lock(paths.lock, options);
-      break;
-    } catch (error) {
-      // ENOENT: the lock folder we had just made was removed before proper-lockfile could stat it, by a
-      // holder whose lock had gone stale (its event loop stalled past STALE_MS on a loaded machine) and
-      // that released it late. Another attempt is all it takes (the state folder itself was made above).
-      const code = (error as NodeJS.ErrnoException).code;
-      if ((code !== 'ELOCKED' && code !== 'ENOENT') || Date.now() > deadline) {
-        throw new StateError(
-          `cannot lock the state folder ${paths.home}: ${describeSystemError(error)}; if no other bgrun is running, remove ${paths.lock}.lock`,
-          error,
-          'LOCK_TIMEOUT',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
-      delay = Math.min(50, delay * 1.5);
-    }
-  }
   try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
+    return await withOwnedLock(`${paths.lock}.lock`, LOCK_TIMEOUT_MS, fn);
+  } catch (error) {
+    if (!(error instanceof LockFailedError)) throw error;
+    throw new StateError(`cannot lock the state folder ${paths.home}: ${describeLockFailure(error)}`, error, error.cause === undefined ? 'LOCK_TIMEOUT' : 'STATE_UNUSABLE');
   }
 }
-

@@ -86,7 +86,7 @@ test('a temporary file of a writer that was killed is removed; a live writer’s
   });
 });
 
-test('the lock: holders run one at a time; a lock left by a killed holder goes stale', async (t) => {
+test('the lock: holders run one at a time; an old lock folder without an owner is taken over', async (t) => {
   const ctx = setup(t);
   const events: string[] = [];
   const hold = (who: string) =>
@@ -98,7 +98,7 @@ test('the lock: holders run one at a time; a lock left by a killed holder goes s
   await Promise.all([hold('a'), hold('b'), hold('c')]);
   for (let i = 0; i < events.length; i += 2) t.is(events[i]!.replace(' in', ' out'), events[i + 1]!, events.join(', '));
 
-  // What a bgrun killed while holding the lock leaves: the lock folder, no longer refreshed.
+  // What an older bgrun (proper-lockfile) killed while holding the lock leaves: an empty folder, no longer refreshed.
   fs.mkdirSync(`${ctx.paths.lock}.lock`);
   const old = new Date(Date.now() - 10_000);
   fs.utimesSync(`${ctx.paths.lock}.lock`, old, old);
