@@ -9,14 +9,14 @@ import type { Context } from '../context.js';
 import { composeEnv } from '../processes/env-file.js';
 import { withInstanceEnv } from './instance-env.js';
 export { parseInstances } from './instance-env.js';
-import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from '../lifecycle/launch.js';
+import { DEFAULT_WAIT_MS, type LaunchResult, launchMany } from '../lifecycle/launch.js';
 import { nameFromProgram, uniqueName, validateName } from '../records/names.js';
 import { type StatePaths, errLogFile, outLogFile, pidFileOf } from '../paths.js';
 import { processIdentity } from '../processes/process-info.js';
 import type { ProcessRecord } from '../records/record.js';
 import { isSupervised } from '../records/supervised.js';
-import { deleteRecordEnv, readRecordEnv, writeRecordEnv } from '../records/record-env.js';
-import { deleteRecord, readRecords, withLock, writeRecord } from '../records/registry.js';
+import { deleteRecordEnv, readRecordEnv, writeRecordEnvs } from '../records/record-env.js';
+import { deleteRecord, readRecords, withLock, writeRecords } from '../records/registry.js';
 import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
 import { copyLogPath } from '../logs/log-paths.js';
 import { observe } from '../lifecycle/status.js';
@@ -105,9 +105,9 @@ function checkNames(records: ProcessRecord[], app: string, count: number): void 
   }
 }
 
-/** Launches copies side by side; every copy gets its chance, the first failure is thrown once all settled. */
+/** Launches copies side by side (launchMany: in batches); every copy gets its chance, the first failure is thrown once all settled. */
 export async function launchCopies(ctx: Context, records: ProcessRecord[], waitMs: number): Promise<LaunchResult[]> {
-  const settled = await Promise.allSettled(records.map((r) => launchAny(ctx, r, waitMs)));
+  const settled = await launchMany(ctx, records, waitMs);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<LaunchResult>).value);
@@ -142,7 +142,7 @@ export async function startInstances(
       );
     }
   }
-  const records = await withLock(ctx.paths, () => {
+  const records = await withLock(ctx.paths, async () => {
     const { records: all } = readRecords(ctx.paths);
     let app: string;
     if (options.name !== undefined) {
@@ -168,15 +168,15 @@ export async function startInstances(
       deleteRecord(ctx.paths, old.name);
       deleteRecordEnv(ctx.paths, old.name);
     }
-    const env = inheritedEnv(ctx);
     const fresh: ProcessRecord[] = [];
-    for (let i = 0; i < count; i++) {
-      if (keep.has(i)) continue;
-      const copy = freshCopy(ctx.paths, template, app, i, count);
-      writeRecordEnv(ctx.paths, copy.name, env);
-      writeRecord(ctx.paths, copy);
-      fresh.push(copy);
-    }
+    for (let i = 0; i < count; i++) if (!keep.has(i)) fresh.push(freshCopy(ctx.paths, template, app, i, count));
+    // Every environment before any record (a record never lacks its environment), each kind in one batch of syncs.
+    await writeRecordEnvs(
+      ctx.paths,
+      fresh.map((c) => c.name),
+      inheritedEnv(ctx),
+    );
+    await writeRecords(ctx.paths, fresh);
     return fresh;
   });
   return launchCopies(ctx, records, options.waitMs ?? DEFAULT_WAIT_MS);

@@ -9,7 +9,7 @@ import type { StatePaths } from '../paths.js';
 import type { ProcessRecord } from '../records/record.js';
 import { isSupervised } from '../records/supervised.js';
 import { readRecordEnv } from '../records/record-env.js';
-import { readRecord, withLock, writeRecord } from '../records/registry.js';
+import { readRecord, withLock, writeRecord, writeRecords } from '../records/registry.js';
 import { spawnDetached } from '../processes/spawn.js';
 import { withPythonUnbuffered } from '../processes/python-env.js';
 import { logLimits } from '../logs/limits.js';
@@ -28,13 +28,40 @@ export interface LaunchResult {
   notes?: string[];
 }
 
-async function update(ctx: Context, name: string, change: (r: ProcessRecord) => ProcessRecord): Promise<ProcessRecord> {
-  return withLock(ctx.paths, () => {
-    const current = readRecord(ctx.paths, name);
-    if (!current) throw new StartError('SPAWN_FAILED', `the record of '${name}' disappeared while it was starting`);
-    const next = change(current);
-    writeRecord(ctx.paths, next);
-    return next;
+/** How many programs are spawned before their records are written, together under one lock. */
+const SPAWN_BATCH = 20;
+
+type Change = (r: ProcessRecord) => ProcessRecord;
+
+/**
+ * Applies each change to its record as it is now, under one lock, and writes them as one
+ * batch (their syncs at once). A record that vanished or cannot be read fails only its own change.
+ */
+async function updateAll(ctx: Context, changes: { name: string; change: Change }[]): Promise<(ProcessRecord | Error)[]> {
+  if (changes.length === 0) return [];
+  return withLock(ctx.paths, async () => {
+    const out: (ProcessRecord | Error)[] = [];
+    const writes: ProcessRecord[] = [];
+    for (const { name, change } of changes) {
+      let current: ProcessRecord | null;
+      try {
+        current = readRecord(ctx.paths, name);
+      } catch (error) {
+        out.push(error as Error);
+        continue;
+      }
+      if (!current) {
+        out.push(new StartError('SPAWN_FAILED', `the record of '${name}' disappeared while it was starting`));
+        continue;
+      }
+      const next = change(current);
+      writes.push(next);
+      out.push(next);
+    }
+    // One record (a plain start): written as every single record is.
+    if (writes.length === 1) writeRecord(ctx.paths, writes[0]!);
+    else await writeRecords(ctx.paths, writes);
+    return out;
   });
 }
 
@@ -72,64 +99,124 @@ export function spawnRecord(paths: StatePaths, record: ProcessRecord): Promise<C
   });
 }
 
-/**
- * Spawns the program of a record that is already written with status `starting`,
- * records its pid, and watches it for `waitMs` from the spawn. Throws
- * ExitedAtStartError when it dies in that time with a failure.
- */
-export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
-  let child: ChildProcess;
-  // Where this run's stderr starts: a crash report shows this run's lines only.
+/** A program spawned for a record, or why it could not be. */
+interface Spawned {
+  record: ProcessRecord;
+  /** Where this run's stderr starts: a crash report shows this run's lines only. */
+  errFrom: number;
+  child: ChildProcess | null;
+  error: unknown;
+  spawnedAt: number;
+}
+
+async function spawnOne(ctx: Context, record: ProcessRecord): Promise<Spawned> {
   const errFrom = fileSize(record.errLog);
   try {
-    child = await spawnRecord(ctx.paths, record);
+    const child = await spawnRecord(ctx.paths, record);
+    return { record, errFrom, child, error: null, spawnedAt: Date.now() };
   } catch (error) {
-    await update(ctx, record.name, (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }));
-    throw error;
+    return { record, errFrom, child: null, error, spawnedAt: Date.now() };
   }
-  const spawnedAt = Date.now();
-  const pid = child.pid!;
-  const identity = processIdentity(pid);
-  const startedAt = new Date(spawnedAt).toISOString();
-  let current = await update(ctx, record.name, (r) => ({
-    ...r,
-    status: 'running',
-    pid,
-    identity,
-    startedAt,
-    endedAt: null,
-    exitCode: null,
-    signal: null,
-    launcher: null,
-  }));
+}
 
-  // The grace period runs from the spawn, not from the end of the record update above.
-  const left = waitMs - (Date.now() - spawnedAt);
-  const exit = await waitForExit(child, identity === null ? Math.max(left, 50) : waitMs > 0 ? Math.max(left, 1) : 0);
-  if (exit === null) {
-    // From here on the program is on its own; bgrun must not keep the CLI alive.
-    child.unref();
-    return { record: current, exitedCleanly: false, child };
+const running =
+  (pid: number, identity: string | null, spawnedAt: number): Change =>
+  (r) => ({ ...r, status: 'running', pid, identity, startedAt: new Date(spawnedAt).toISOString(), endedAt: null, exitCode: null, signal: null, launcher: null });
+
+/**
+ * Spawns the programs of records that are already written with status `starting`,
+ * records their pids, and watches each for `waitMs` from its spawn; one outcome per
+ * record, in order. A program that dies in that time with a failure is an
+ * ExitedAtStartError. Spawned SPAWN_BATCH at a time, each batch's records written under
+ * one lock: a thousand copies of an app cost fifty locks, not a thousand waiting at once.
+ */
+export async function launchRecords(ctx: Context, records: ProcessRecord[], waitMs: number): Promise<PromiseSettledResult<LaunchResult>[]> {
+  const outcomes: PromiseSettledResult<LaunchResult>[] = new Array(records.length);
+  const fail = (i: number, reason: unknown) => {
+    outcomes[i] = { status: 'rejected', reason };
+  };
+  const graces: Promise<void>[] = [];
+  const ended: { i: number; spawned: Spawned; exit: { code: number | null; signal: string | null } }[] = [];
+  for (let at = 0; at < records.length; at += SPAWN_BATCH) {
+    // Each spawn forks at once; the batch is awaited only for Node's 'spawn' events.
+    const batch = await Promise.all(records.slice(at, at + SPAWN_BATCH).map((r) => spawnOne(ctx, r)));
+    const identities = batch.map((s) => (s.child ? processIdentity(s.child.pid!) : null));
+    const written = await updateAll(
+      ctx,
+      batch.map((s, k) => ({
+        name: s.record.name,
+        change: s.child ? running(s.child.pid!, identities[k]!, s.spawnedAt) : (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }),
+      })),
+    );
+    for (const [k, spawned] of batch.entries()) {
+      const i = at + k;
+      const current = written[k]!;
+      if (!spawned.child) {
+        fail(i, spawned.error);
+        continue;
+      }
+      if (current instanceof Error) {
+        spawned.child.unref();
+        fail(i, current);
+        continue;
+      }
+      const { child } = spawned;
+      // The grace period runs from the spawn, not from the end of the record update above.
+      const left = waitMs - (Date.now() - spawned.spawnedAt);
+      const ms = identities[k] === null ? Math.max(left, 50) : waitMs > 0 ? Math.max(left, 1) : 0;
+      graces.push(
+        waitForExit(child, ms).then((exit) => {
+          if (exit !== null) {
+            ended.push({ i, spawned, exit });
+            return;
+          }
+          // From here on the program is on its own; bgrun must not keep the CLI alive.
+          child.unref();
+          outcomes[i] = { status: 'fulfilled', value: { record: current, exitedCleanly: false, child } };
+        }),
+      );
+    }
   }
-  const failed = exit.code !== 0;
-  current = await update(ctx, record.name, (r) => ({
-    ...r,
-    // Ended by a `stop` that came during the grace period: stopped, as the stop recorded it.
-    status: r.desired === 'stopped' ? 'stopped' : failed ? 'errored' : 'exited',
+  await Promise.all(graces);
+  const endings = await updateAll(
+    ctx,
+    ended.map(({ spawned, exit }) => ({
+      name: spawned.record.name,
+      change: (r) => ({
+        ...r,
+        // Ended by a `stop` that came during the grace period: stopped, as the stop recorded it.
+        status: r.desired === 'stopped' ? 'stopped' : exit.code !== 0 ? 'errored' : 'exited',
+        exitCode: exit.code,
+        signal: exit.signal,
+        endedAt: new Date().toISOString(),
+      }),
+    })),
+  );
+  for (const [k, { i, spawned, exit }] of ended.entries()) {
+    const current = endings[k]!;
+    if (current instanceof Error) fail(i, current);
+    else if (exit.code === 0) outcomes[i] = { status: 'fulfilled', value: { record: current, exitedCleanly: true } };
+    else fail(i, exitedAtStart(spawned, exit));
+  }
+  return outcomes;
+}
+
+function exitedAtStart(spawned: Spawned, exit: { code: number | null; signal: string | null }): ExitedAtStartError {
+  const { record } = spawned;
+  return new ExitedAtStartError({
+    appName: record.name,
     exitCode: exit.code,
     signal: exit.signal,
-    endedAt: new Date().toISOString(),
-  }));
-  if (failed) {
-    throw new ExitedAtStartError({
-      appName: record.name,
-      exitCode: exit.code,
-      signal: exit.signal,
-      stderrTail: readErrorReport(record.errLog, errFrom),
-      errLog: record.errLog,
-    });
-  }
-  return { record: current, exitedCleanly: true };
+    stderrTail: readErrorReport(record.errLog, spawned.errFrom),
+    errLog: record.errLog,
+  });
+}
+
+/** launchRecords of one record: its result, or its failure thrown. */
+export async function launchRecord(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+  const [outcome] = await launchRecords(ctx, [record], waitMs);
+  if (outcome!.status === 'rejected') throw outcome!.reason;
+  return outcome!.value;
 }
 
 /**
@@ -152,6 +239,22 @@ async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): P
   }
   if (!ctx.supervisor) throw new StartError('SPAWN_FAILED', `cannot start '${record.name}' supervised: this bgrun was built without its supervisor`);
   return ctx.supervisor.launch(ctx, record, waitMs);
+}
+
+/**
+ * launchAny of many records side by side (copies of an app), one outcome each, in order.
+ * Plain programs without a readiness probe go through launchRecords, in batches under
+ * one lock each; the others as launchAny launches them.
+ */
+export async function launchMany(ctx: Context, records: ProcessRecord[], waitMs: number): Promise<PromiseSettledResult<LaunchResult>[]> {
+  const batched = records.filter((r) => !isSupervised(r) && !r.ready);
+  const kept = batched.some((r) => logLimits(r) !== null || r.logTime === true);
+  const others = Promise.allSettled(records.filter((r) => !batched.includes(r)).map((r) => launchAny(ctx, r, waitMs)));
+  if (kept) await keepLogs(ctx);
+  const plain = await launchRecords(ctx, batched, waitMs);
+  if (kept && plain.some((o) => o.status === 'rejected' || !o.value.exitedCleanly)) await keepLogs(ctx);
+  const rest = await others;
+  return records.map((r) => (batched.includes(r) ? plain[batched.indexOf(r)]! : rest.shift()!));
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { StateError, describeSystemError } from '../../errors.js';
 import { type StatePaths, envFile, recordFile } from '../paths.js';
-import { readFileNoFollow, writeFileAtomic } from './registry.js';
+import { readFileNoFollow, writeFileAtomic, writeFilesAtomic } from './registry.js';
 
 /**
  * The environment `bgrun start` ran in, kept in `env/<name>.json` beside the
@@ -17,6 +17,17 @@ export function writeRecordEnv(paths: StatePaths, name: string, env: Record<stri
     writeFileAtomic(envFile(paths, name), `${JSON.stringify(env)}\n`);
   } catch (error) {
     throw new StateError(`cannot write the environment of '${name}': ${describeSystemError(error)}`, error);
+  }
+}
+
+/** The same environment for several programs (copies of an app), in one batch (their syncs at once). */
+export async function writeRecordEnvs(paths: StatePaths, names: string[], env: Record<string, string>): Promise<void> {
+  const data = `${JSON.stringify(env)}\n`;
+  const byFile = new Map(names.map((name) => [envFile(paths, name), name]));
+  try {
+    await writeFilesAtomic([...byFile.keys()].map((file) => ({ file, data })));
+  } catch (error) {
+    throw new StateError(`cannot write the environment of the copies: ${describeSystemError(error)}`, error);
   }
 }
 
