@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import type { Context } from '../core/context.js';
 import { rotateIfOver } from '../core/logs/rotate.js';
 import { type KnownProcess, claimFromPidFile, groupLeftovers } from '../core/processes/identity.js';
-import { isSameProcessAlive, processIdentity, readUsage } from '../core/processes/process-info.js';
+import { isSameProcessAlive, pidExists, processIdentity, readUsage } from '../core/processes/process-info.js';
 import type { PlannedRestart, ProcessRecord } from '../core/records/record.js';
 import { isSupervised } from '../core/records/supervised.js';
-import { type RecordCache, readRecord, readRecords, withLock, writeRecord, writeRecords } from '../core/records/registry.js';
+import { type ReadResult, readRecord, readRecords, withLock, writeRecord, writeRecords } from '../core/records/registry.js';
 import { spawnRecord } from '../core/lifecycle/launch.js';
 import { terminateLeftovers, terminateTree } from '../core/processes/terminate.js';
 import { LogKeeper } from './log-keeper.js';
@@ -17,6 +17,8 @@ import { givesUp, isFailure, isStopExit, nextFailures, restartDelay, type RunEnd
 import { Watches, describeChanges } from './watch.js';
 import { needsSupervisor } from './needs.js';
 import { readSupervisorInfo, removeSupervisorInfo } from './supervisor-file.js';
+import { RecordReader } from './record-reader.js';
+import { Round } from './round.js';
 
 /** supervisor.log is rotated past this size (one copy kept). */
 const SUPERVISOR_LOG_BYTES = 1024 * 1024;
@@ -27,6 +29,14 @@ const MEMORY_TICKS = 2;
 /** Idle this many ticks in a row before exiting, so a start right after a stop finds us. */
 const IDLE_TICKS = 4;
 
+
+/**
+ * Adopted programs (not our children) are looked at every tick with kill(pid, 0), which
+ * sees an exit at once; their /proc entry (a zombie, a reused pid) is read for this many
+ * a tick, at least, and for all of them within ADOPTED_ROUND_TICKS ticks.
+ */
+const ADOPTED_CHECKS_PER_TICK = 50;
+const ADOPTED_ROUND_TICKS = 20;
 
 /** How many programs one lock spawns and records together. */
 const LAUNCH_BATCH = 20;
@@ -41,7 +51,10 @@ interface Run {
 
 export class Supervisor {
   private readonly runs = new Map<string, Run>();
-  private readonly recordCache: RecordCache = new Map();
+  private readonly reader: RecordReader;
+  private readonly adoptedRound = new Round<string>(ADOPTED_ROUND_TICKS, ADOPTED_CHECKS_PER_TICK);
+  /** The last read of the records, and what was derived from it (redone only when the records changed). */
+  private seen: { read: ReadResult; wanted: ProcessRecord[]; byName: Map<string, ProcessRecord> } | null = null;
   /** Names of corrupt records already written to supervisor.log, so a tick does not repeat them. */
   private readonly reportedCorrupt = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -75,6 +88,7 @@ export class Supervisor {
     private readonly log: (line: string) => void,
   ) {
     this.keeper = new LogKeeper(ctx, log);
+    this.reader = new RecordReader(ctx.paths);
     const report = (feature: string) => (name: string, problem: string | null) => this.report(name, feature, problem);
     this.watches = new Watches(ctx.paths.home, log, (name, files) => this.onWatchChange(name, files), report('watch'));
     this.schedules = new Schedules(log, (name) => this.restartOrStart(name, 'cron', 'its --cron-restart schedule'), report('cron'));
@@ -140,23 +154,20 @@ export class Supervisor {
 
   private async reconcile(): Promise<void> {
     if (!this.stillInCharge()) return;
-    // Left in place: the next `bgrun list` reports and quarantines them where the user sees it.
-    const { records, corrupt } = readRecords(this.ctx.paths, { cache: this.recordCache, quarantine: false });
-    // Once per record while it stays broken, whatever its reason of the moment (a file caught
-    // mid-write reads as empty first); once more if it breaks again after being fixed.
-    const stillCorrupt = new Set(corrupt.map((error) => error.appName));
-    for (const name of this.reportedCorrupt) if (!stillCorrupt.has(name)) this.reportedCorrupt.delete(name);
-    for (const error of corrupt) {
-      if (!this.reportedCorrupt.has(error.appName)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
-      this.reportedCorrupt.add(error.appName);
-    }
-    const wanted = records.filter((r) => isSupervised(r) && r.desired === 'running');
+    const { records, wanted, byName } = this.readRecords();
     // Programs waiting for their first spawn are spawned together, under one lock, their records written in one batch.
     const toLaunch: string[] = [];
-    for (const record of wanted) await this.reconcileOne(record, toLaunch);
+    const adopted = () => [...this.runs].flatMap(([name, run]) => (run.child ? [] : [name]));
+    const closely = new Set(this.adoptedRound.next(adopted, this.runs.size));
+    for (const record of wanted) {
+      const run = this.runs.get(record.name);
+      // Our child, its exit an event, and no memory limit to check: nothing to do on a tick (most of 1,000 programs).
+      if (run?.child && run.pid === record.pid && record.maxMemoryBytes === null) continue;
+      await this.reconcileOne(record, toLaunch, closely);
+    }
     if (toLaunch.length > 0) await this.launch(toLaunch, false);
     for (const name of this.runs.keys()) {
-      const r = records.find((x) => x.name === name);
+      const r = byName.get(name);
       if (!r || r.desired !== 'running' || !isSupervised(r)) this.forgetIfGone(name);
     }
     // Logs past their limit are rotated, and time indexes written, as the logs grow (log-keeper.ts).
@@ -168,6 +179,25 @@ export class Supervisor {
     if (this.idleTicks >= IDLE_TICKS) await this.exitIfIdle();
   }
 
+  /** The records, re-read only when they may have changed (record-reader.ts); what a tick derives from them, once per change. */
+  private readRecords(): { records: ProcessRecord[]; wanted: ProcessRecord[]; byName: Map<string, ProcessRecord> } {
+    const read = this.reader.read();
+    if (this.seen?.read === read) return { records: read.records, wanted: this.seen.wanted, byName: this.seen.byName };
+    // Left in place: the next `bgrun list` reports and quarantines them where the user sees it.
+    // Once per record while it stays broken, whatever its reason of the moment (a file caught
+    // mid-write reads as empty first); once more if it breaks again after being fixed.
+    const stillCorrupt = new Set(read.corrupt.map((error) => error.appName));
+    for (const name of this.reportedCorrupt) if (!stillCorrupt.has(name)) this.reportedCorrupt.delete(name);
+    for (const error of read.corrupt) {
+      if (!this.reportedCorrupt.has(error.appName)) this.log(`error: ${error.message}; not supervised until it is fixed or removed`);
+      this.reportedCorrupt.add(error.appName);
+    }
+    const wanted = read.records.filter((r) => isSupervised(r) && r.desired === 'running');
+    const byName = new Map(read.records.map((r) => [r.name, r]));
+    this.seen = { read, wanted, byName };
+    return { records: read.records, wanted, byName };
+  }
+
   /** supervisor.log is bounded too: past SUPERVISOR_LOG_BYTES it is rotated like a program's log, one copy kept (supervisor.log.1). */
   private async rotateOwnLog(): Promise<void> {
     try {
@@ -177,11 +207,12 @@ export class Supervisor {
     }
   }
 
-  private async reconcileOne(record: ProcessRecord, toLaunch: string[]): Promise<void> {
+  /** `closely`: adopted programs whose /proc entry is read on this tick (the others get a kill(pid, 0)). */
+  private async reconcileOne(record: ProcessRecord, toLaunch: string[], closely: Set<string>): Promise<void> {
     const name = record.name;
     const run = this.runs.get(name);
     if (run && run.pid === record.pid) {
-      if (!run.child && !isSameProcessAlive(run.pid, run.identity)) {
+      if (!run.child && !(closely.has(name) ? isSameProcessAlive(run.pid, run.identity) : pidExists(run.pid))) {
         // An adopted program died; we are not its parent, so its exit code is unknown.
         this.runs.delete(name);
         await this.onExit(name, run, { exitCode: null, signal: null });
@@ -255,9 +286,7 @@ export class Supervisor {
       return true;
     });
     if (!go) return;
-    const timer = this.timers.get(name);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(name);
+    this.cancelTimer(name);
     this.log(`starting ${name}: ${reason}`);
     await this.launch([name], true);
   }
@@ -308,14 +337,17 @@ export class Supervisor {
   private forgetIfGone(name: string): void {
     const run = this.runs.get(name);
     if (run && !run.child) this.runs.delete(name);
+    this.cancelTimer(name);
+  }
+
+  private cancelTimer(name: string): void {
     const timer = this.timers.get(name);
     if (timer) clearTimeout(timer);
     this.timers.delete(name);
   }
 
   private schedule(name: string, delayMs: number): void {
-    const existing = this.timers.get(name);
-    if (existing) clearTimeout(existing);
+    this.cancelTimer(name);
     this.timers.set(
       name,
       setTimeout(() => {
@@ -335,22 +367,26 @@ export class Supervisor {
     // In batches: the lock is not held for long (others wait for it, and its refresh must keep up on a loaded machine).
     for (let at = 0; at < names.length; at += LAUNCH_BATCH) {
       await withLock(this.ctx.paths, async () => {
-        if (!this.stillInCharge()) return;
-        const writes: ProcessRecord[] = [];
-        const lines: string[] = [];
-        for (const name of names.slice(at, at + LAUNCH_BATCH)) await this.launchOne(name, automatic, writes, lines);
-        try {
-          await writeRecords(this.ctx.paths, writes);
-        } finally {
-          for (const line of lines) this.log(line);
-        }
+        if (this.stillInCharge()) await this.launchLocked(names.slice(at, at + LAUNCH_BATCH), automatic);
       });
     }
   }
 
+  /** launch() of programs under the lock already held; `base`: the record of the one name, as its caller has it (not read again). */
+  private async launchLocked(names: string[], automatic: boolean, base?: ProcessRecord): Promise<void> {
+    const writes: ProcessRecord[] = [];
+    const lines: string[] = [];
+    for (const name of names) await this.launchOne(name, automatic, writes, lines, base);
+    try {
+      await writeRecords(this.ctx.paths, writes);
+    } finally {
+      for (const line of lines) this.log(line);
+    }
+  }
+
   /** One program of launch(): what to write goes to `writes`, what to log to `lines`. */
-  private async launchOne(name: string, automatic: boolean, writes: ProcessRecord[], lines: string[]): Promise<void> {
-    const record = readRecord(this.ctx.paths, name);
+  private async launchOne(name: string, automatic: boolean, writes: ProcessRecord[], lines: string[], base?: ProcessRecord): Promise<void> {
+    const record = base ?? readRecord(this.ctx.paths, name);
     if (!record || record.desired !== 'running' || !isSupervised(record)) return;
     if (record.pid !== null && isSameProcessAlive(record.pid, record.identity)) return;
     // A supervisor killed between spawning this program and recording it left its pidfile:
@@ -430,7 +466,7 @@ export class Supervisor {
     let hookRecord: ProcessRecord | null = null;
     let left: KnownProcess[] = [];
     let stopWith: ProcessRecord | null = null;
-    const delay = await withLock(this.ctx.paths, () => {
+    const delay = await withLock(this.ctx.paths, async () => {
       const record = readRecord(this.ctx.paths, name);
       // Restarted, removed, or already handled (a pass that read the records earlier): not ours now.
       if (!record || record.pid !== run.pid) return null;
@@ -474,17 +510,26 @@ export class Supervisor {
         return null;
       }
       const wait = plan ? 0 : restartDelay(failures, record);
-      writeRecord(this.ctx.paths, {
+      const exited: ProcessRecord = {
         ...ended,
         // Restarted: what the run left is ended below, so it is not kept.
         strays: record.strays ?? null,
         status: 'exited',
         failures,
         nextStartAt: new Date(Date.now() + wait).toISOString(),
-      });
+      };
       const how = end.signal ? `was killed by ${end.signal}` : end.exitCode === null ? 'ended (exit code unknown)' : `exited with code ${end.exitCode}`;
       const because = { memory: ' after exceeding --max-memory', unhealthy: ' after failing its health check', watch: ' for a change of watched files', cron: ' on its --cron-restart schedule' };
       this.log(`${name} ${how}${plan ? because[plan] : ''}; restarting in ${wait} ms`);
+      // No wait, and nothing the run left to end first: started again at once under this lock, one
+      // record written (the new run's, with how the last one ended), not one lock and one sync for
+      // the exit and another for the start.
+      if (wait === 0 && left.length === 0 && this.stillInCharge()) {
+        this.cancelTimer(name);
+        await this.launchLocked([name], true, exited);
+        return null;
+      }
+      writeRecord(this.ctx.paths, exited);
       return wait;
     });
     if (hook && hookRecord) this.hooks.fire({ record: hookRecord, event: hook, exitCode: end.exitCode, signal: end.signal });

@@ -38,6 +38,20 @@ export function isSameProcessAlive(pid: number | null, identity: string | null):
 }
 
 /**
+ * False once no process has `pid` (kill(pid, 0) says ESRCH): one system call, no /proc
+ * read, for a first look at many processes. A zombie or a reused pid still passes;
+ * isSameProcessAlive is the full answer.
+ */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * The children of `pid` (Linux: /proc/<pid>/task/<tid>/children, a few reads instead of
  * a scan of every process); null where unavailable.
  */

@@ -270,7 +270,10 @@ function readRecordsNow(paths: StatePaths, move: boolean, cache?: RecordCache): 
       if (cache && key !== null) cache.set(name, { key, record: result });
     }
   }
-  if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
+  if (cache && cache.size > 0) {
+    const present = new Set(names);
+    for (const name of cache.keys()) if (!present.has(name)) cache.delete(name);
+  }
   update?.save(paths, (file, data) => writeFileAtomic(file, data, { sync: false }));
   return { records, corrupt };
 }

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { type Context, createContext } from '../../../src/core/context.js';
 import { ensureState } from '../../../src/core/paths.js';
 import { startApp } from '../../../src/core/lifecycle/start.js';
@@ -19,19 +19,15 @@ function activeKinds(): Map<string, number> {
   return kinds;
 }
 
-test('the supervisor runs inside this process: it supervises a real child, and its shutdown returns and leaves nothing behind', async (t) => {
+/** A supervisor inside this process for the sandbox of `t`, and a context whose supervised starts it serves. */
+function inProcess(t: ExecutionContext): { core: Context; ctx: Context; supervisor: Supervisor; lines: string[] } {
   const box = sandbox(t);
-  const before = activeKinds();
   const core = createContext({ home: box.home, env: { ...process.env, ...box.env } });
   ensureState(core.paths);
   // This process is the supervisor of the state folder, as main.ts would be.
   writeSupervisorInfo(core.paths, { pid: process.pid, identity: processIdentity(process.pid), version: bgrunVersion(), startedAt: new Date().toISOString() });
   const lines: string[] = [];
   const supervisor = new Supervisor(core, (line) => lines.push(line));
-  let closed = false;
-  void supervisor.closed.then(() => {
-    closed = true;
-  });
   const ctx: Context = {
     ...core,
     supervisor: {
@@ -47,6 +43,16 @@ test('the supervisor runs inside this process: it supervises a real child, and i
       ensure: async () => {},
     },
   };
+  return { core, ctx, supervisor, lines };
+}
+
+test('the supervisor runs inside this process: it supervises a real child, and its shutdown returns and leaves nothing behind', async (t) => {
+  const before = activeKinds();
+  const { core, ctx, supervisor, lines } = inProcess(t);
+  let closed = false;
+  void supervisor.closed.then(() => {
+    closed = true;
+  });
   supervisor.start();
 
   const started = await startApp(ctx, { script: fixture('ticker.js'), name: 'inproc', restart: 'always', minUptimeMs: 0 });
@@ -77,4 +83,23 @@ test('the supervisor runs inside this process: it supervises a real child, and i
     return [...after].every(([kind, n]) => n <= (before.get(kind) ?? 0));
   }, { timeout: 10_000, what: `no handle left (before ${JSON.stringify([...before])}, now ${JSON.stringify([...activeKinds()])})` });
   t.is(readSupervisorInfo(core.paths)?.pid, process.pid, 'supervisor.json is the entry point’s business, not shutdown’s');
+});
+
+test('with --restart-delay 0 a crash is restarted at once: one record names the new run and how the last one ended', async (t) => {
+  const { core, ctx, supervisor, lines } = inProcess(t);
+  t.teardown(() => supervisor.shutdown('test over'));
+  supervisor.start();
+  const started = await startApp(ctx, { script: fixture('ticker.js'), name: 'quick', restart: 'always', restartDelayMs: 0 });
+  const first = started.record.pid!;
+  process.kill(first, 'SIGKILL');
+  const again = await waitFor(() => {
+    const r = readRecord(core.paths, 'quick');
+    return r?.status === 'running' && r.pid !== null && r.pid !== first ? r : null;
+  }, { timeout: 30_000, what: 'a restart after SIGKILL' });
+  t.true(isAlive(again.pid!));
+  t.like(again, { restarts: 1, signal: 'SIGKILL', exitCode: null, nextStartAt: null, endedAt: null });
+  const at = lines.indexOf('quick was killed by SIGKILL; restarting in 0 ms');
+  t.true(at >= 0, lines.join('\n'));
+  t.is(lines[at + 1], `restarted quick (pid ${again.pid})`);
+  await stopRecords(ctx, [readRecord(core.paths, 'quick')!]);
 });
