@@ -85,7 +85,8 @@ test('the supervisor runs inside this process: it supervises a real child, and i
   t.is(readSupervisorInfo(core.paths)?.pid, process.pid, 'supervisor.json is the entry point’s business, not shutdown’s');
 });
 
-test('with --restart-delay 0 a crash is restarted at once: one record names the new run and how the last one ended', async (t) => {
+// Serial: the test above counts this process's handles, which a supervisor running beside it would hold.
+test.serial('with --restart-delay 0 a crash is restarted at once: one record names the new run and how the last one ended', async (t) => {
   const { core, ctx, supervisor, lines } = inProcess(t);
   t.teardown(() => supervisor.shutdown('test over'));
   supervisor.start();
