@@ -3,7 +3,8 @@ import type { ProcessRecord } from '../records/record.js';
 import { readRecord, withLock, writeRecords } from '../records/registry.js';
 import { observe } from './status.js';
 import { isSameProcess, programLeftovers } from '../processes/identity.js';
-import { type Tracked, snapshotTree, terminateLeftovers, terminateTree } from '../processes/terminate.js';
+import { type Tracked, snapshotTree, withOneScan } from '../processes/descendants.js';
+import { terminateLeftovers, terminateTree } from '../processes/terminate.js';
 
 /** A write that failed because the disk (or the user's quota) is full, or the folder became read-only. */
 function noSpace(error: unknown): boolean {
@@ -65,8 +66,9 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
   // Each live program's tree as found before any signal; its strays (processes outside its
   // group) go into the record first, so a stop killed half-way leaves them known.
   const trees = new Map<string, Tracked[]>();
+  // One scan of the processes for all the trees where a scan is needed (processes/descendants.ts).
   const mark = () =>
-    records.map((record) => {
+    withOneScan(() => records.map((record) => {
       const current = readRecord(ctx.paths, record.name) ?? record;
       const seen = observe(current).record;
       before.set(current.name, seen);
@@ -77,7 +79,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
       trees.set(current.name, all);
       const strays = all.filter((p) => p.pgid !== seen.pid).map(({ pid, identity }) => ({ pid, identity }));
       return { ...current, desired: 'stopped' as const, ...(strays.length > 0 || current.strays ? { strays } : {}) };
-    });
+    }));
   const markAll = async () => {
     const marked = mark();
     await writeRecords(ctx.paths, marked, cannotRecord);

@@ -52,7 +52,9 @@ export function signalIfSame(known: KnownProcess, signal: NodeJS.Signals): boole
  * member, so the group is then the one bgrun means.
  */
 export function signalGroupIfSame(pgid: number, member: KnownProcess, signal: NodeJS.Signals): boolean {
-  if (!isSameProcess(member) || readProcess(member.pid)?.pgid !== pgid) return false;
+  // One read for both checks: `stop all` makes this check for every program it stops.
+  const info = member.identity === null ? null : readProcess(member.pid);
+  if (!info || info.dead || info.identity !== member.identity || info.pgid !== pgid) return false;
   try {
     process.kill(-pgid, signal);
     return true;

@@ -1,7 +1,8 @@
 import { constants as osConstants } from 'node:os';
 import { StopError } from '../../errors.js';
 import { signalGroupIfSame, signalIfSame } from './identity.js';
-import { type ProcInfo, isSameProcessAlive, listAllProcesses, readChildren, readProcess } from './process-info.js';
+import { type Tracked, collectDescendants, withOneScan } from './descendants.js';
+import { isSameProcessAlive, readProcess } from './process-info.js';
 
 export interface TerminateOptions {
   signal?: NodeJS.Signals;
@@ -19,52 +20,10 @@ export interface TerminateResult {
   signalled: number;
 }
 
-/** A process of a program's tree, with the identity it had when found and its process group. */
-export interface Tracked {
-  pid: number;
-  identity: string;
-  pgid: number;
-}
-
 const POLL_MS = 20;
 
 export function isValidSignal(name: string): name is NodeJS.Signals {
   return Object.hasOwn(osConstants.signals, name);
-}
-
-type ChildrenOf = (pid: number) => ProcInfo[];
-
-/**
- * How to list a process's children: from its /proc children files where the
- * kernel has them (a few reads), else from one scan of every process.
- */
-function childrenLookup(root: number): ChildrenOf {
-  if (readChildren(root) !== null) {
-    return (pid) =>
-      (readChildren(pid) ?? []).map(readProcess).filter((p): p is ProcInfo => p !== null && !p.dead);
-  }
-  const children = new Map<number, ProcInfo[]>();
-  for (const p of listAllProcesses()) {
-    if (p.dead) continue;
-    const list = children.get(p.ppid);
-    if (list) list.push(p);
-    else children.set(p.ppid, [p]);
-  }
-  return (pid) => children.get(pid) ?? [];
-}
-
-/** Descendants of the tracked processes, found by walking parent pids. */
-function collectDescendants(tracked: Map<number, Tracked>, root: number): void {
-  const childrenOf = childrenLookup(root);
-  const queue = [...tracked.keys()];
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    for (const child of childrenOf(pid)) {
-      if (tracked.has(child.pid)) continue;
-      tracked.set(child.pid, { pid: child.pid, identity: child.identity, pgid: child.pgid });
-      queue.push(child.pid);
-    }
-  }
 }
 
 /**
@@ -80,19 +39,6 @@ export async function terminateTree(pid: number, identity: string, options: Term
   if (options.tree && options.tree[0]?.pid === pid) return terminateFrom(pid, options.tree, options, true);
   const leader = readProcess(pid);
   return terminateFrom(pid, [{ pid, identity, pgid: leader?.pgid ?? pid }], options);
-}
-
-/**
- * The processes of a live program's tree (the program first), found by walking parent
- * pids: what a stop records before it signals anything, so that a stop killed half-way
- * leaves the ones that left the program's group known (`strays` of the record).
- */
-export function snapshotTree(pid: number, identity: string): Tracked[] {
-  const leader = readProcess(pid);
-  if (!leader || leader.dead || leader.identity !== identity) return [];
-  const tracked = new Map<number, Tracked>([[pid, { pid, identity, pgid: leader.pgid }]]);
-  collectDescendants(tracked, pid);
-  return [...tracked.values()];
 }
 
 /**
@@ -141,8 +87,17 @@ class TreeEnd {
     this.lastScan = Date.now();
   }
 
+  /** Pids found gone: a process once gone never comes back under its identity, so it is not read again. */
+  private readonly gone = new Set<number>();
+
   private alive(): Tracked[] {
-    return [...this.tracked.values()].filter((t) => isSameProcessAlive(t.pid, t.identity));
+    const live: Tracked[] = [];
+    for (const t of this.tracked.values()) {
+      if (this.gone.has(t.pid)) continue;
+      if (isSameProcessAlive(t.pid, t.identity)) live.push(t);
+      else this.gone.add(t.pid);
+    }
+    return live;
   }
 
   private signalAll(sig: NodeJS.Signals): number {
@@ -159,14 +114,15 @@ class TreeEnd {
 
   /** The result once nothing of the tree lives; null while something does. */
   step(now: number): TerminateResult | null {
+    if (this.alive().length === 0) return { wasRunning: true, escalated: this.escalated, signalled: this.signalled };
     if (!this.escalated && now - this.lastScan > 200) {
-      // Children forked after the signal would be missed otherwise.
+      // Children forked after the signal would be missed otherwise. Only while some of the
+      // tree lives: the children of processes that are gone were handed to init, out of reach.
       const before = this.tracked.size;
       collectDescendants(this.tracked, this.pgid);
       this.lastScan = now;
       for (const t of [...this.tracked.values()].slice(before)) if (t.pgid !== this.pgid) signalIfSame(t, this.signal);
     }
-    if (this.alive().length === 0) return { wasRunning: true, escalated: this.escalated, signalled: this.signalled };
     if (now < this.deadline) return null;
     if (this.escalated) {
       const left = this.alive().map((t) => t.pid);
@@ -198,17 +154,20 @@ function schedule(): void {
 function tick(): void {
   scheduled = false;
   const now = Date.now();
-  for (const end of waiting) {
-    try {
-      const result = end.step(now);
-      if (!result) continue;
-      waiting.delete(end);
-      end.resolve(result);
-    } catch (error) {
-      waiting.delete(end);
-      end.reject(error);
+  // The trees that look for new children in this tick share one scan where they need one (descendants.ts).
+  withOneScan(() => {
+    for (const end of waiting) {
+      try {
+        const result = end.step(now);
+        if (!result) continue;
+        waiting.delete(end);
+        end.resolve(result);
+      } catch (error) {
+        waiting.delete(end);
+        end.reject(error);
+      }
     }
-  }
+  });
   schedule();
 }
 
