@@ -44,6 +44,7 @@ function cacheFileName(bundle, st, command) {
   return `cli-${key}-${/^[a-z]{1,16}$/.test(command) ? command : 'other'}.v8`;
 }
 
+/** Runs a CLI bundle (dist/bundle/*.cjs) and returns its exports, as require() would. */
 function loadCli(bundle) {
   // The folder checks need uids (not on Windows, which bgrun does not support anyway).
   if (typeof process.getuid !== 'function') return require(bundle);
@@ -82,9 +83,11 @@ function loadCli(bundle) {
       if (code === 0) writeCache(home, dir, file, script);
     });
   }
-  // The arguments Node's own loader gives a CommonJS file.
-  const mod = { exports: {}, filename: bundle, id: bundle };
+  // The arguments Node's own loader gives a CommonJS file; and this loader, for the bundle of
+  // rare commands that this one loads when it needs it (scripts/bundle-cli.mjs).
+  const mod = { exports: {}, filename: bundle, id: bundle, bgrunLoad: loadCli };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  return mod.exports;
 }
 
 function writeCache(home, dir, file, script) {

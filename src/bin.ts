@@ -2,7 +2,7 @@
  * The entry of the CLI bundle (bin/bgrun.js loads it): the only module that runs a
  * command when it is loaded. Everything else only defines.
  */
-import { main, report } from './cli.js';
+import { main, report, type RunRare } from './cli.js';
 import type { Io } from './commands/command.js';
 import { EXIT_USAGE } from './errors.js';
 import { isTerminal, writeErr, writeOut } from './stdio.js';
@@ -20,7 +20,15 @@ const io: Io = {
   },
 };
 
-main(process.argv.slice(2), io).then(
+/**
+ * In the CLI bundle, the rarely run commands are in a bundle of their own, which the build
+ * gives this one as `__bgrunRare` (scripts/bundle-cli.mjs). Run from tsc's output (dist/bin.js),
+ * there is none: every command is imported from there.
+ */
+declare const __bgrunRare: (() => { main: RunRare }) | undefined;
+const runRare: RunRare | undefined = typeof __bgrunRare === 'function' ? (given, out) => __bgrunRare().main(given, out) : undefined;
+
+main(process.argv.slice(2), io, runRare).then(
   (code) => {
     process.exitCode = code;
   },

@@ -96,12 +96,15 @@ export function report(error: unknown, io: Io, json: boolean): number {
   return EXIT_FAILURE;
 }
 
-export async function main(given: string[], io: Io): Promise<number> {
+/** How the CLI bundle runs a `rare` command (table.ts): by the bundle that holds it, given the whole command line. */
+export type RunRare = (given: string[], io: Io) => Promise<number>;
+
+export async function main(given: string[], io: Io, runRare?: RunRare): Promise<number> {
   const verb = given[0] === undefined ? undefined : PM2_VERBS[given[0]];
   const argv = verb ? [...verb, ...given.slice(1)] : given;
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    if (first === 'help' && rest[0]) return main([rest[0], '--help'], io);
+    if (first === 'help' && rest[0]) return main([rest[0], '--help'], io, runRare);
     io.out(usage());
     return 0;
   }
@@ -117,6 +120,7 @@ export async function main(given: string[], io: Io): Promise<number> {
       const near = suggest(first, COMMAND_TABLE.filter((c) => !c.hidden).flatMap((c) => [c.name, ...c.aliases]));
       throw new UsageError(`unknown command '${first}'; ${near ? `did you mean '${near}'? Run` : 'run'} 'bgrun --help' for the list`);
     }
+    if (entry.rare && runRare) return await runRare(given, io);
     const command = await entry.load();
     // --help before the program only: after it, it belongs to the program.
     const helpAt = rest.findIndex((a) => a === '--help' || a === '-h');

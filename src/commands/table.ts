@@ -8,7 +8,8 @@
  * HOW TO ADD A COMMAND
  *  1. Write src/commands/<name>.ts exporting a Command (command.ts): usage, options, run().
  *     It calls the library layers (core/, config/, supervisor/, ...) and prints through io.
- *  2. Add one entry below, where it should appear in `bgrun --help`.
+ *  2. Add one entry below, where it should appear in `bgrun --help`; `rare: true` unless it
+ *     is an everyday command (it then costs the everyday ones nothing).
  *  3. Add its row to the README's command table (the test says what to paste) and its
  *     own README section; tests under test/e2e/<name>.test.ts.
  */
@@ -21,6 +22,12 @@ export interface CommandEntry {
   summary: string;
   /** Not listed by help nor completed (helpers of the completion scripts). */
   hidden?: boolean;
+  /**
+   * Rarely run: its code lives in a CLI bundle of its own (dist/bundle/cli-rare.cjs, see
+   * scripts/bundle-cli.mjs), so that `start`, `list` and the other everyday commands do not
+   * read and compile it. The bundle loaded first hands such a command the whole command line.
+   */
+  rare?: true;
   load(): Promise<Command>;
 }
 
@@ -32,14 +39,14 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'restart', aliases: [], summary: 'stop, then start again from the same record', load: async () => (await import('./restart.js')).restart },
   {
     name: 'reload',
-    aliases: [],
+    aliases: [], rare: true,
     summary: 'replace copies one at a time, each once the one before is ready (no downtime)',
     load: async () => (await import('./reload.js')).reload,
   },
-  { name: 'scale', aliases: [], summary: 'start or stop copies of an app to reach N (the highest indexes first)', load: async () => (await import('./scale.js')).scale },
+  { name: 'scale', aliases: [], rare: true, summary: 'start or stop copies of an app to reach N (the highest indexes first)', load: async () => (await import('./scale.js')).scale },
   {
     name: 'apply',
-    aliases: ['startOrReload', 'startOrRestart'],
+    aliases: ['startOrReload', 'startOrRestart'], rare: true,
     summary: 'make what runs match a config file (start, reload, scale, remove; --dry-run)',
     load: async () => (await import('./apply.js')).apply,
   },
@@ -52,9 +59,9 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     summary: 'the supervisor of --restart programs: pid, version, memory, what it supervises',
     load: async () => (await import('./supervisor.js')).supervisor,
   },
-  { name: 'export', aliases: [], summary: 'write a native systemd unit, or Kubernetes manifests, per program (export systemd|kubernetes <name|all>)', load: async () => (await import('./export.js')).exportCommand },
-  { name: 'save', aliases: [], summary: "remember which programs run now, for 'bgrun resurrect'", load: async () => (await import('./save.js')).save },
-  { name: 'resurrect', aliases: [], summary: 'start the saved programs that are not running', load: async () => (await import('./resurrect.js')).resurrect },
+  { name: 'export', aliases: [], rare: true, summary: 'write a native systemd unit, or Kubernetes manifests, per program (export systemd|kubernetes <name|all>)', load: async () => (await import('./export.js')).exportCommand },
+  { name: 'save', aliases: [], rare: true, summary: "remember which programs run now, for 'bgrun resurrect'", load: async () => (await import('./save.js')).save },
+  { name: 'resurrect', aliases: [], rare: true, summary: 'start the saved programs that are not running', load: async () => (await import('./resurrect.js')).resurrect },
   { name: 'reset', aliases: [], summary: 'set the restart counters of programs back to 0', load: async () => (await import('./reset.js')).reset },
   { name: 'ping', aliases: [], summary: 'whether the supervisor is up (pm2 ping)', load: async () => (await import('./ping.js')).ping },
   {
@@ -65,28 +72,28 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'import',
-    aliases: [],
+    aliases: [], rare: true,
     summary: "bring pm2's saved apps over (import pm2), or write them as a bgrun.config.json",
     load: async () => (await import('./import.js')).importCommand,
   },
   {
     name: 'startup',
-    aliases: [],
+    aliases: [], rare: true,
     summary: "run 'bgrun resurrect' at boot (systemd unit, or a crontab line); undo: unstartup",
     load: async () => (await import('./startup.js')).startup,
   },
   {
     name: 'unstartup',
-    aliases: [],
+    aliases: [], rare: true,
     summary: "stop running 'bgrun resurrect' at boot: remove what 'bgrun startup' installed",
     load: async () => (await import('./startup.js')).unstartup,
   },
-  { name: 'run', aliases: [], summary: 'run apps in the foreground (containers, development), output prefixed by app', load: async () => (await import('./run.js')).run },
-  { name: 'monit', aliases: ['top'], summary: 'a live full-screen view of every program', load: async () => (await import('./monit.js')).monit },
-  { name: 'completion', aliases: [], summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./completion.js')).completion },
+  { name: 'run', aliases: [], rare: true, summary: 'run apps in the foreground (containers, development), output prefixed by app', load: async () => (await import('./run.js')).run },
+  { name: 'monit', aliases: ['top'], rare: true, summary: 'a live full-screen view of every program', load: async () => (await import('./monit.js')).monit },
+  { name: 'completion', aliases: [], rare: true, summary: 'print a bash, zsh or fish completion script', load: async () => (await import('./completion.js')).completion },
   {
     name: '__names',
-    aliases: [],
+    aliases: [], rare: true,
     summary: 'names of managed programs, one per line (for shell completion)',
     hidden: true,
     load: async () => (await import('./completion.js')).names,

@@ -27,7 +27,7 @@ test('the packed tarball holds what runs and nothing of this machine, and its bg
   t.is(packed.exitCode, 0, packed.stderr);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/bgrun.js', 'bin/bgrun-init', 'bin/load-cli.js', 'bin/package.json', 'dist/bundle/cli.cjs', 'dist/bundle/import.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/supervisor/main.js']) {
+  for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/bgrun.js', 'bin/bgrun-init', 'bin/load-cli.js', 'bin/package.json', 'dist/bundle/cli.cjs', 'dist/bundle/cli-rare.cjs', 'dist/bundle/import.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/supervisor/main.js']) {
     t.true(files.includes(needed), needed);
   }
   const unwanted = files.filter((f) => /^(src|test|bench|scripts|docs|examples|node_modules)\//.test(f) || f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
