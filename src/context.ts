@@ -12,6 +12,7 @@ export function createContext(options: ContextOptions = {}): Context {
     ...createCoreContext(options),
     supervisor: {
       launch: async (ctx, record, waitMs) => (await import('./supervisor/delegate.js')).launchSupervised(ctx, record, waitMs),
+      launchMany: async (ctx, items) => (await import('./supervisor/delegate.js')).launchSupervisedMany(ctx, items),
       ensure: async (ctx) => {
         await (await import('./supervisor/ensure.js')).ensureSupervisor(ctx);
       },

@@ -16,6 +16,7 @@ import { AlreadyRunningError, BgrunError, NotReadyError, TargetNotFoundError } f
 import type { LoadedConfig } from './load-config.js';
 import { afterDependencies, startOrder } from './order.js';
 import { specHash } from './spec-hash.js';
+import { StartTogether } from './start-together.js';
 import { type AppStartOptions, type ConfigApp, libraryAppOptions } from './validate-config.js';
 
 export interface AppOutcome {
@@ -60,7 +61,7 @@ function explain(error: unknown, app: ConfigApp, notStarted: string[]): unknown 
 }
 
 /** One app: left alone when running (its probe awaited when something depends on it), else started. */
-async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
+async function startOne(ctx: Context, together: StartTogether, config: LoadedConfig, app: ConfigApp, needed: boolean, waitMs: number | undefined): Promise<AppOutcome> {
   const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
   const cwd = path.resolve(app.cwd ?? process.cwd());
   app = { ...app, specHash: specHash(app) };
@@ -73,8 +74,10 @@ async function startOne(ctx: Context, config: LoadedConfig, app: ConfigApp, need
     return { name: app.name, action: 'running', record, ready: needed ? (app.ready ?? null) : null };
   }
   try {
-    const start = app.cluster ? (await import('../core/fleet/cluster.js')).startCluster : startApp;
-    return outcome(app.name, await start(ctx, { ...app, origin, waitMs: waitMs ?? app.waitMs }), app.ready ?? null);
+    const options = { ...app, origin, waitMs: waitMs ?? app.waitMs };
+    // Apps started in the same turn are written and launched together (start-together.ts).
+    const result = app.cluster ? await (await import('../core/fleet/cluster.js')).startCluster(ctx, options) : await together.start(options);
+    return outcome(app.name, result, app.ready ?? null);
   } catch (error) {
     // Started by another bgrun in the meantime: that is as good.
     if (!(error instanceof AlreadyRunningError)) throw error;
@@ -122,6 +125,7 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
     }
   };
   const index = new Map(order.map((app, i) => [app.name, i]));
+  const together = new StartTogether(ctx);
   const up = afterDependencies<boolean>(new Map(order.map((app) => [app.name, app.dependsOn])), async (name, deps) => {
     const i = index.get(name)!;
     const app = order[i]!;
@@ -131,7 +135,7 @@ export async function startConfigApps(ctx: Context, config: LoadedConfig, option
         settled[i] = { app, skipped: true };
         return false;
       }
-      settled[i] = { app, outcome: await startOne(ctx, config, app, needed.has(app.name), options.waitMs) };
+      settled[i] = { app, outcome: await startOne(ctx, together, config, app, needed.has(app.name), options.waitMs) };
       return true;
     } catch (error) {
       settled[i] = { app, error };

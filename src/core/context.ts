@@ -1,4 +1,4 @@
-import type { LaunchResult } from './lifecycle/launch.js';
+import type { LaunchItem, LaunchResult } from './lifecycle/launch.js';
 import type { ProcessRecord } from './records/record.js';
 import { type StatePaths, resolveHome, statePaths } from './paths.js';
 
@@ -9,6 +9,8 @@ import { type StatePaths, resolveHome, statePaths } from './paths.js';
 export interface SupervisorHooks {
   /** Starts a supervised record through the supervisor (supervisor/delegate.ts). */
   launch(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult>;
+  /** Several supervised records at once: the supervisor checked and woken once, each settled as `launch` settles it. */
+  launchMany?(ctx: Context, items: LaunchItem[]): Promise<PromiseSettledResult<LaunchResult>[]>;
   /** Makes sure a supervisor runs, for the log keeper of plain programs (supervisor/ensure.ts). */
   ensure(ctx: Context): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../core/context.js';
-import type { LaunchResult } from '../core/lifecycle/launch.js';
+import type { LaunchItem, LaunchResult } from '../core/lifecycle/launch.js';
 import { readErrorReport } from '../core/logs/error-report.js';
 import { fileSize, readTail } from '../core/logs/read.js';
 import type { ProcessRecord } from '../core/records/record.js';
@@ -43,15 +43,31 @@ function byEvent(r: ProcessRecord): boolean {
 }
 
 /**
+ * Many supervised records (a config of 100 apps): the supervisor is made sure of and woken
+ * once, under one lock, rather than once per record; then each is watched as launchSupervised
+ * watches it. Their stderr offsets are taken first, before the supervisor can spawn any.
+ */
+export async function launchSupervisedMany(ctx: Context, items: LaunchItem[]): Promise<PromiseSettledResult<LaunchResult>[]> {
+  const errFrom = items.map(({ record }) => fileSize(record.errLog));
+  let supervisor: SupervisorInfo;
+  try {
+    supervisor = await ensureSupervisor(ctx);
+  } catch (error) {
+    return items.map(() => ({ status: 'rejected', reason: error }));
+  }
+  return Promise.allSettled(items.map(({ record, waitMs }, i) => launchSupervised(ctx, record, waitMs, supervisor, errFrom[i])));
+}
+
+/**
  * Supervised programs are spawned by the supervisor, so it is their parent and
  * sees every exit. The command hands over through the record (written with
  * status `starting`) and waits for the supervisor to fill in the pid, then
  * watches the record for the grace period exactly as plain mode watches its child.
  */
-export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number): Promise<LaunchResult> {
+export async function launchSupervised(ctx: Context, record: ProcessRecord, waitMs: number, ensured?: SupervisorInfo, errFromGiven?: number): Promise<LaunchResult> {
   // Where this start's stderr begins: its crash report shows only what its runs wrote.
-  const errFrom = fileSize(record.errLog);
-  let supervisor = await ensureSupervisor(ctx);
+  const errFrom = errFromGiven ?? fileSize(record.errLog);
+  let supervisor = ensured ?? (await ensureSupervisor(ctx));
   // On a loaded machine a supervisor asked for many starts at once spawns a few a second:
   // a start waits as long as it makes progress (it logs every spawn, so its log grows), and
   // fails when it stalls.

@@ -241,6 +241,49 @@ async function launchNow(ctx: Context, record: ProcessRecord, waitMs: number): P
   return ctx.supervisor.launch(ctx, record, waitMs);
 }
 
+/** A record to launch and its grace period (a config's apps each have their own). */
+export interface LaunchItem {
+  record: ProcessRecord;
+  waitMs: number;
+}
+
+/**
+ * Several records at once, each settled as launchAny settles it: plain programs through
+ * launchRecords (in batches, one lock each), supervised ones handed to the supervisor
+ * together (one supervisor check and wake), the others one by one.
+ */
+export async function launchAll(ctx: Context, items: LaunchItem[]): Promise<PromiseSettledResult<LaunchResult>[]> {
+  const results: PromiseSettledResult<LaunchResult>[] = new Array(items.length);
+  const plain = new Map<number, number[]>();
+  const supervised: number[] = [];
+  const alone: number[] = [];
+  for (const [i, { record, waitMs }] of items.entries()) {
+    if (record.ready) alone.push(i);
+    else if (isSupervised(record)) (ctx.supervisor?.launchMany ? supervised : alone).push(i);
+    else if (logLimits(record) !== null || record.logTime === true) alone.push(i);
+    else plain.set(waitMs, [...(plain.get(waitMs) ?? []), i]);
+  }
+  const fill = async (indexes: number[], launch: (chosen: LaunchItem[]) => Promise<PromiseSettledResult<LaunchResult>[]>) => {
+    if (indexes.length === 0) return;
+    const settled = await launch(indexes.map((i) => items[i]!));
+    for (const [k, i] of indexes.entries()) results[i] = settled[k]!;
+  };
+  await Promise.all([
+    ...[...plain.entries()].map(([waitMs, indexes]) =>
+      fill(indexes, (chosen) =>
+        launchRecords(
+          ctx,
+          chosen.map((it) => it.record),
+          waitMs,
+        ),
+      ),
+    ),
+    fill(supervised, (chosen) => ctx.supervisor!.launchMany!(ctx, chosen)),
+    fill(alone, (chosen) => Promise.allSettled(chosen.map((it) => launchAny(ctx, it.record, it.waitMs)))),
+  ]);
+  return results;
+}
+
 /**
  * launchAny of many records side by side (copies of an app), one outcome each, in order.
  * Plain programs without a readiness probe go through launchRecords, in batches under

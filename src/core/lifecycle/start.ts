@@ -261,6 +261,28 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
   };
 }
 
+/**
+ * A start under a name of the user's choosing, checked under the lock: refused when a
+ * program of that name runs, belongs to another config, or names an app with copies.
+ * Returns the record of this same program that the start takes over, if any.
+ */
+export function claimName(ctx: Context, options: StartOptions, prepared: PreparedStart, name: string): ProcessRecord | null {
+  const { cwd, args, command, script } = prepared;
+  const existing = readRecord(ctx.paths, name);
+  if (options.origin) checkNameOwner(existing, { name, script, args, cwd, origin: options.origin });
+  let previous: ProcessRecord | null = null;
+  if (existing) {
+    const seen = observe(existing).record;
+    if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
+    if (isSameProgram(existing, command, cwd)) previous = existing;
+  }
+  // The name of an app with copies addresses all of them: a program of that name would hide them.
+  if (readRecord(ctx.paths, `${name}.0`)?.app === name) {
+    throw new StartError('NAME_TAKEN', `'${name}' is the name of an app with copies (${name}.0, …); choose another --name`);
+  }
+  return previous;
+}
+
 /** The inherited environment as bgrun keeps it beside a record. */
 export function inheritedEnv(ctx: Context): Record<string, string> {
   return plainEnv(ctx.env);
@@ -273,7 +295,7 @@ export function inheritedEnv(ctx: Context): Record<string, string> {
  */
 export async function startApp(ctx: Context, options: StartOptions): Promise<LaunchResult> {
   const prepared = prepareStart(ctx, options);
-  const { cwd, args, command, script } = prepared;
+  const { cwd, command } = prepared;
   const notes: string[] = [];
   const record = await withLock(ctx.paths, () => {
     let name: string;
@@ -281,17 +303,7 @@ export async function startApp(ctx: Context, options: StartOptions): Promise<Lau
     let previous: ProcessRecord | null = null;
     if (options.name !== undefined) {
       name = options.name;
-      const existing = readRecord(ctx.paths, name);
-      if (options.origin) checkNameOwner(existing, { name, script, args, cwd, origin: options.origin });
-      if (existing) {
-        const seen = observe(existing).record;
-        if (seen.status === 'running' || seen.status === 'starting') throw new AlreadyRunningError(name, seen.pid ?? 0);
-        if (isSameProgram(existing, command, cwd)) previous = existing;
-      }
-      // The name of an app with copies addresses all of them: a program of that name would hide them.
-      if (readRecord(ctx.paths, `${name}.0`)?.app === name) {
-        throw new StartError('NAME_TAKEN', `'${name}' is the name of an app with copies (${name}.0, …); choose another --name`);
-      }
+      previous = claimName(ctx, options, prepared, name);
     } else {
       const { records } = readRecords(ctx.paths);
       const base = options.module ? nameFromModule(options.module) : nameFromProgram(options.script);
