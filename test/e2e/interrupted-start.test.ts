@@ -90,6 +90,33 @@ test.serial('interrupted start whose program runs: adopted through its pidfile a
   await waitFor(() => !isAlive(info.pid), { timeout: LONG, what: 'the adopted program to stop' });
 });
 
+test.serial('interrupted between the fork and the shell writing its pidfile: still starting while the reset pidfile is fresh, adopted once written; an old empty one is settled', async (t) => {
+  const box = sandbox(t);
+  const info = await startJson(t, box, ['--name', 'late', '--', 'sleep', '300']);
+  const command = box.record('late').command as unknown as string[];
+  editRecord(box.home, 'late', interrupt);
+  await killAndWait(info.pid);
+  // What the launcher leaves right before its fork: an empty pidfile, reset now.
+  fs.writeFileSync(info.pidFile, '');
+  const waiting = (await listJson(box)).find((p) => p.name === 'late')!;
+  t.is(waiting.status, 'starting', 'not settled while the launch shell may still write its pid');
+  t.is(box.record('late').status, 'starting');
+  // The launch shell, slow to be scheduled, writes its pid and execs the program.
+  const shell = spawnOwn(t, '/bin/sh', ['-c', 'echo $$ >"$0" && exec "$@"', info.pidFile, ...command]);
+  await waitFor(() => fs.readFileSync(info.pidFile, 'utf8').trim() === String(shell.pid), { timeout: LONG, what: 'the pidfile' });
+  const adopted = (await listJson(box)).find((p) => p.name === 'late')!;
+  t.is(adopted.status, 'running');
+  t.is(adopted.pid, shell.pid);
+  // An empty pidfile reset long ago: no launch is in flight any more.
+  editRecord(box.home, 'late', interrupt);
+  process.kill(shell.pid!, 'SIGKILL');
+  await waitFor(() => !isAlive(shell.pid!), { timeout: LONG, what: 'the shell to die' });
+  fs.writeFileSync(info.pidFile, '');
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(info.pidFile, old, old);
+  t.is((await listJson(box)).find((p) => p.name === 'late')!.status, 'errored');
+});
+
 test.serial('a supervisor killed between spawning a program and recording it: the next one adopts it through the pidfile, no second copy', async (t) => {
   const box = sandbox(t);
   const info = await startJson(t, box, ['--name', 'sup', '--restart', 'always', '--', 'sleep', '300']);

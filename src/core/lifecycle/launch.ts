@@ -141,13 +141,22 @@ export async function launchRecords(ctx: Context, records: ProcessRecord[], wait
     // Each spawn forks at once; the batch is awaited only for Node's 'spawn' events.
     const batch = await Promise.all(records.slice(at, at + SPAWN_BATCH).map((r) => spawnOne(ctx, r)));
     const identities = batch.map((s) => (s.child ? processIdentity(s.child.pid!) : null));
-    const written = await updateAll(
-      ctx,
-      batch.map((s, k) => ({
-        name: s.record.name,
-        change: s.child ? running(s.child.pid!, identities[k]!, s.spawnedAt) : (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }),
-      })),
-    );
+    let written: (ProcessRecord | Error)[];
+    try {
+      written = await updateAll(
+        ctx,
+        batch.map((s, k) => ({
+          name: s.record.name,
+          change: s.child ? running(s.child.pid!, identities[k]!, s.spawnedAt) : (r) => ({ ...r, status: 'errored', pid: null, identity: null, launcher: null }),
+        })),
+      );
+    } catch (error) {
+      // The lock or the disk failed: the batch's programs run on, found by their pidfiles later
+      // (their records say starting); the CLI must not stay their parent. Nothing more is spawned.
+      for (const s of batch) s.child?.unref();
+      for (let i = at; i < records.length; i++) fail(i, error);
+      break;
+    }
     for (const [k, spawned] of batch.entries()) {
       const i = at + k;
       const current = written[k]!;

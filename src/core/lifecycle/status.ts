@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { claimFromPidFile, programLeftovers } from '../processes/identity.js';
+import { emptyPidFileResetAt } from '../processes/pidfile.js';
 import { isSameProcessAlive, readUsage } from '../processes/process-info.js';
 import type { ProcessInfo, ProcessRecord } from '../records/record.js';
 import { isSupervised } from '../records/supervised.js';
@@ -49,6 +50,11 @@ export function observe(record: ProcessRecord, now = Date.now()): Observed {
   if ((launcher === null || launcher.identity === null) && now - Date.parse(record.createdAt) < INTERRUPTED_LAUNCH_GRACE_MS) {
     return { record, changed: false };
   }
+  // Killed between its fork and the launch shell's write: the pidfile it reset right before
+  // the fork is still empty, and the shell (slow to be scheduled on a loaded machine) may yet
+  // write it. Settled now, the program would run untracked.
+  const resetAt = emptyPidFileResetAt(record.pidFile);
+  if (resetAt !== null && now - resetAt < INTERRUPTED_LAUNCH_GRACE_MS) return { record, changed: false };
   // Its bgrun is gone and no process of this launch can be found: settled for good, so that no
   // later process that happens to get the pid in its pidfile is ever taken for it.
   return {

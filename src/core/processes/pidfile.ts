@@ -15,6 +15,21 @@ export function resetPidFile(file: string): void {
   fs.closeSync(fd);
 }
 
+/**
+ * When an empty pidfile was reset (its mtime), or null when it is missing, not empty or
+ * not the user's own: a launch resets it right before its fork, so a fresh empty one
+ * means the launch shell may still write its pid.
+ */
+export function emptyPidFileResetAt(file: string): number | null {
+  try {
+    const st = fs.lstatSync(file);
+    const uid = process.getuid?.();
+    return st.isFile() && st.size === 0 && (uid === undefined || st.uid === uid) ? st.mtimeMs : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Reads a pidfile written by a launch; null while it is still empty. */
 export function readPidFile(file: string): number | null {
   return readPidFileStamped(file)?.pid ?? null;
