@@ -46,7 +46,8 @@ export async function benchThousand(options) {
   const populate = now();
   // In files of 100: one command launching 1,000 at once waits on the lock past its timeout on a loaded machine.
   for (let at = 0; at < count; at += 100) {
-    const file = path.join(options.dir, `many-${at}.config.json`);
+    // A bgrun file: any other name is read as a pm2 file, whose default (autorestart) would supervise them all.
+    const file = path.join(options.dir, `bgrun.many-${at}.config.json`);
     const names = Array.from({ length: Math.min(100, count - at) }, (_, i) => ({ name: `p${at + i}`, script: 'sleep', args: ['100000'] }));
     fs.writeFileSync(file, JSON.stringify({ apps: names }));
     await runOk(many.argv('start', '--config', file, '--wait', '0'), { env: many.env, timeoutMs: 1_800_000 });
