@@ -4,9 +4,9 @@ import { describeSystemError } from '../../errors.js';
 import { isSameProcessAlive, processIdentity, readProcess } from '../processes/process-info.js';
 
 /**
- * A lock owned by a process, not by a clock: `<lock>` is a folder holding one file,
- * `<pid>.<time>.<n>.owner`, whose content names its holder (pid and identity,
- * core/processes/identity.ts). It is held as long as that process lives, however long
+ * A lock owned by a process, not by a clock: `<lock>` is a folder holding one empty file,
+ * `<pid>.<time>.<n>.<identity, base64url>.owner`, whose name says who holds it (pid and
+ * identity, core/processes/identity.ts). It is held as long as that process lives, however long
  * its event loop stalls (a loaded machine, SIGSTOP), and free the moment it is gone
  * (SIGKILL) or its pid names another process now. A lock that is refreshed on a timer
  * and taken over when not refreshed in time (proper-lockfile, which bgrun used before)
@@ -82,7 +82,10 @@ function tryLock(lockDir: string): (() => void) | LockHolder | 'again' {
   if (st) return inspect(lockDir, st);
   const n = ++counter;
   const temp = `${lockDir}.${process.pid}.${n}.tmp`;
-  const owner = `${process.pid}.${Date.now()}.${n}${OWNER_SUFFIX}`;
+  // Who holds it is all in the name, and the file is empty: on a full disk an empty file can
+  // still be made (it needs no data block), so stop and rm still get the lock there.
+  const identity = ownIdentity();
+  const owner = `${process.pid}.${Date.now()}.${n}${identity === null ? '' : `.${Buffer.from(identity).toString('base64url')}`}${OWNER_SUFFIX}`;
   try {
     fs.mkdirSync(temp, { mode: 0o700 });
   } catch (error) {
@@ -92,7 +95,7 @@ function tryLock(lockDir: string): (() => void) | LockHolder | 'again' {
     fs.mkdirSync(temp, { mode: 0o700 });
   }
   try {
-    fs.writeFileSync(path.join(temp, owner), JSON.stringify({ pid: process.pid, identity: ownIdentity() }), { mode: 0o600, flag: 'wx' });
+    fs.closeSync(fs.openSync(path.join(temp, owner), 'wx', 0o600));
     fs.renameSync(temp, lockDir);
   } catch (error) {
     fs.rmSync(temp, { recursive: true, force: true });
@@ -138,15 +141,19 @@ function look(lockDir: string, st: fs.Stats): Seen | 'again' {
   }
   const ownerFile = path.join(lockDir, owner);
   // The name says who and since when; the content adds the identity that tells a reused pid apart.
+  const parts = owner.slice(0, -OWNER_SUFFIX.length).split('.');
   const pid = Number.parseInt(owner, 10);
-  const since = Number(owner.split('.')[1]) || st.mtimeMs;
-  let identity: string | null = null;
-  try {
-    const parsed = JSON.parse(fs.readFileSync(ownerFile, 'utf8')) as { pid?: unknown; identity?: unknown };
-    if (parsed.pid === pid && typeof parsed.identity === 'string') identity = parsed.identity;
-  } catch (error) {
-    if (code(error) === 'ENOENT') return 'again';
-    // Unreadable: judged by the pid of its name alone.
+  const since = Number(parts[1]) || st.mtimeMs;
+  let identity: string | null = parts[3] ? Buffer.from(parts[3], 'base64url').toString() : null;
+  if (identity === null) {
+    // An owner file that names no identity: one written with its identity inside (JSON).
+    try {
+      const parsed = JSON.parse(fs.readFileSync(ownerFile, 'utf8')) as { pid?: unknown; identity?: unknown };
+      if (parsed.pid === pid && typeof parsed.identity === 'string') identity = parsed.identity;
+    } catch (error) {
+      if (code(error) === 'ENOENT') return 'again';
+      // Unreadable or empty: judged by the pid of its name alone.
+    }
   }
   const alive = isAlive(pid, identity);
   const stopped = alive && readProcess(pid)?.stopped === true;
