@@ -38,6 +38,30 @@ function wakePending(pid: number): boolean {
 }
 
 /** Supervisor processes of this sandbox, told apart from programs by their environment. */
+/**
+ * SIGSTOP at a moment it holds neither lock of the state folder: a stopped holder keeps its
+ * lock (core/records/owned-lock.ts), so every command would wait on the lock instead of on
+ * the supervisor, which is what these tests are about.
+ */
+async function freezeOutsideLocks(box: Sandbox, pid: number): Promise<void> {
+  const holds = () =>
+    ['registry.lock', 'logs.lock'].some((lock) => {
+      try {
+        return fs.readdirSync(path.join(box.home, lock)).some((f) => f.startsWith(`${pid}.`));
+      } catch {
+        return false;
+      }
+    });
+  const stopped = () => /^\d+ \(.*\) T /.test(readText(`/proc/${pid}/stat`));
+  for (;;) {
+    process.kill(pid, 'SIGSTOP');
+    await waitFor(stopped, { what: `pid ${pid} to be stopped` });
+    if (!holds()) return;
+    process.kill(pid, 'SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function supervisorPids(box: Sandbox): number[] {
   return processesOfHome(box.home).filter((pid) => {
     try {
@@ -213,7 +237,7 @@ test('a start waits for a supervisor that is busy (its log grows), gives up on o
   });
 
   // Busy: as if spawning other programs, its log grows every second for 12 s; then it thaws.
-  process.kill(supervisor.pid, 'SIGSTOP');
+  await freezeOutsideLocks(box, supervisor.pid);
   const busyStart = box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'busy', '--', 'sleep', '1000']);
   for (let i = 0; i < 12; i++) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -225,7 +249,7 @@ test('a start waits for a supervisor that is busy (its log grows), gives up on o
   t.regex(busy.stdout, /^started busy \(pid \d+\)/);
 
   // Stalled: nothing for 10 s is a one-line failure naming the supervisor and its log.
-  process.kill(supervisor.pid, 'SIGSTOP');
+  await freezeOutsideLocks(box, supervisor.pid);
   const began = Date.now();
   const stalled = await box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'stalled', '--', 'sleep', '1000']);
   const waited = Date.now() - began;
@@ -237,7 +261,7 @@ test('a start waits for a supervisor that is busy (its log grows), gives up on o
 
   // Gone: a supervisor that dies while a start waits for it fails that start at once.
   const current = await waitFor(() => supervisorFile(box), { what: 'supervisor.json' });
-  process.kill(current.pid, 'SIGSTOP');
+  await freezeOutsideLocks(box, current.pid);
   fs.appendFileSync(log, 'last words\n');
   const orphanedStart = box.run(['start', '--restart', 'always', '--wait', '0', '--name', 'orphaned', '--', 'sleep', '1000']);
   // The start has found this supervisor and woken it (SIGUSR2 stays pending while it is stopped):
