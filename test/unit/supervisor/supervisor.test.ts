@@ -95,8 +95,9 @@ test.serial('with --restart-delay 0 a crash is restarted at once: one record nam
   process.kill(first, 'SIGKILL');
   const again = await waitFor(() => {
     const r = readRecord(core.paths, 'quick');
-    return r?.status === 'running' && r.pid !== null && r.pid !== first ? r : null;
-  }, { timeout: 30_000, what: 'a restart after SIGKILL' });
+    // The log line follows the record (a waiting command reads the record first): wait for both.
+    return r?.status === 'running' && r.pid !== null && r.pid !== first && lines.includes(`restarted quick (pid ${r.pid})`) ? r : null;
+  }, { timeout: 30_000, what: 'a restart after SIGKILL, recorded and logged' });
   t.true(isAlive(again.pid!));
   t.like(again, { restarts: 1, signal: 'SIGKILL', exitCode: null, nextStartAt: null, endedAt: null });
   const at = lines.indexOf('quick was killed by SIGKILL; restarting in 0 ms');
