@@ -9,6 +9,9 @@ import { UsageError } from '../errors.js';
 /** The nicknames both accept. */
 const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
+/** Month and weekday names, as croner and robfig/cron both read them (any case). */
+const NAMES = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)\b/gi;
+
 export interface Schedule {
   schedule: string;
   /** What the schedule lost on the way (a seconds field other than 0). */
@@ -20,7 +23,8 @@ export function cronJobSchedule(name: string, expr: string): Schedule {
   const trimmed = expr.trim();
   if (NICKNAMES.has(trimmed.toLowerCase())) return { schedule: trimmed.toLowerCase(), lost: null };
   const fields = trimmed.split(/\s+/);
-  if (fields.some((f) => /[LW#]/i.test(f))) {
+  // Day and month names (WED, JUL) are cron for both and hold the letters; only what is left can be an extension.
+  if (fields.some((f) => /[LW#]/i.test(f.replace(NAMES, '')))) {
     throw new UsageError(
       `'${name}': --cron-restart "${trimmed}" uses L, W or #, which a Kubernetes CronJob does not accept: write the schedule with 5 plain fields`,
       'EXPORT_FAILED',

@@ -191,6 +191,16 @@ test('CronJob schedules: nicknames, a zero seconds field dropped, other seconds 
   t.false(error!.message.includes('\n'));
 });
 
+test('CronJob schedules: day and month names are kept (their letters are not L or W), an L or W beside them still refused', (t) => {
+  t.deepEqual(cronJobSchedule('a', '0 3 * * WED'), { schedule: '0 3 * * WED', lost: null });
+  t.deepEqual(cronJobSchedule('a', '0 3 1 jul *'), { schedule: '0 3 1 jul *', lost: null });
+  t.deepEqual(cronJobSchedule('a', '0 9 * JUN-AUG mon-fri'), { schedule: '0 9 * JUN-AUG mon-fri', lost: null });
+  t.deepEqual(cronJobSchedule('a', '0 0 0 * * SAT,SUN'), { schedule: '0 0 * * SAT,SUN', lost: null });
+  t.throws(() => cronJobSchedule('a', '0 0 * JUL 5L'), { message: /uses L, W or #/ });
+  t.throws(() => cronJobSchedule('a', '0 0 15W * WED'), { message: /uses L, W or #/ });
+  t.throws(() => cronJobSchedule('a', '0 0 * * FRI#2'), { message: /uses L, W or #/ });
+});
+
 test('a CronJob name is cut to 52 characters with the hash; its Jobs still fit 63', (t) => {
   const long = 'nightly-report-for-every-warehouse-in-the-north-region';
   t.true(long.length > 52);
