@@ -8,11 +8,13 @@
  *   replace   one program that becomes copies, or copies that become one program
  *   remove    a record that came from this file whose app is no longer in it
  *   unchanged everything else, left alone (same pids)
- * The whole file is validated before anything is touched, and a name held by
- * another project's program is refused first too.
+ * The whole file is validated before anything is touched; a name held by
+ * another project's program, and an app whose start would be refused (the
+ * start's own prepare step, core/fleet/check-start.ts), are refused first too.
  */
 import path from 'node:path';
 import type { Context } from '../core/context.js';
+import { checkStart } from '../core/fleet/check-start.js';
 import { copiesOf, freshCopy, isLive } from '../core/fleet/instances.js';
 import { reloadTargets } from '../core/fleet/reload.js';
 import { scaleApp } from '../core/fleet/scale.js';
@@ -21,6 +23,7 @@ import { newRecord, prepareStart } from '../core/lifecycle/start.js';
 import { checkNameOwner } from '../core/records/origin.js';
 import type { ProcessRecord, RecordOrigin } from '../core/records/record.js';
 import { readRecords, withLock, writeRecord } from '../core/records/registry.js';
+import { BgrunError } from '../errors.js';
 import type { LoadedConfig } from './load-config.js';
 import { startOrder } from './order.js';
 import { specHash } from './spec-hash.js';
@@ -90,7 +93,35 @@ function describeChange(record: ProcessRecord, app: ConfigApp): string {
   return changed.length > 0 ? `${changed.join(', ')} changed` : 'options changed';
 }
 
-/** The plan, from the file and the records; throws before anything is touched when a name belongs elsewhere. */
+/**
+ * Every app the plan would start, reload, scale or replace, checked as its start checks it
+ * before spawning (script, interpreter, cluster for Node only, options…): a step that
+ * fails after others ran would leave removals and reloads done. Throws the first refusal,
+ * its message naming the app.
+ */
+function checkStarts(ctx: Context, config: LoadedConfig, steps: PlanStep[]): void {
+  const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
+  const refused: { app: string; error: unknown }[] = [];
+  for (const step of steps) {
+    if (!step.config || step.action === 'unchanged' || step.action === 'remove') continue;
+    try {
+      checkStart(ctx, { ...step.config, origin });
+    } catch (error) {
+      refused.push({ app: step.app, error });
+    }
+  }
+  const first = refused[0];
+  if (!first) return;
+  if (!(first.error instanceof BgrunError)) throw first.error;
+  const others = refused.slice(1).map((r) => `'${r.app}'`);
+  first.error.message = `cannot apply ${config.label}: '${first.app}' would not start: ${first.error.message}${others.length > 0 ? `; nor would ${others.join(', ')}` : ''}; nothing was changed`;
+  throw first.error;
+}
+
+/**
+ * The plan, from the file and the records; throws before anything is touched when a name
+ * belongs elsewhere or an app's start would be refused.
+ */
 export function planApply(ctx: Context, config: LoadedConfig): PlanStep[] {
   const { records } = readRecords(ctx.paths);
   const origin: RecordOrigin = { kind: 'config', file: config.file, cwd: process.cwd() };
@@ -113,13 +144,15 @@ export function planApply(ctx: Context, config: LoadedConfig): PlanStep[] {
     const live = current.filter(isLive);
     const want = app.instances ?? 1;
     const hash = specHash(app);
-    if (live.length === 0) {
+    // A cluster app is one record (its primary), whatever its count of workers.
+    const wantsCopies = app.instances !== undefined && !app.cluster;
+    const reshaped = current.length > 0 && wantsCopies !== (copies.length > 0);
+    if (live.length === 0 && !reshaped) {
       steps.push({ app: app.name, action: 'start', detail: current.length > 0 ? 'not running' : 'new', records: current, config: app });
       continue;
     }
-    // A cluster app is one record (its primary), whatever its count of workers.
-    const wantsCopies = app.instances !== undefined && !app.cluster;
-    if (wantsCopies !== (copies.length > 0)) {
+    // Stopped records of the old shape are replaced too: a start would refuse the name they hold.
+    if (reshaped) {
       steps.push({
         app: app.name,
         action: 'replace',
@@ -141,6 +174,7 @@ export function planApply(ctx: Context, config: LoadedConfig): PlanStep[] {
       steps.push({ app: app.name, action: 'unchanged', detail: '', records: current, config: app });
     }
   }
+  checkStarts(ctx, config, steps);
   return steps;
 }
 

@@ -105,3 +105,80 @@ test('apply: an invalid file changes nothing and the error names the key; a name
   const none = await box.run(['apply'], { cwd: path.join(box.dir, '..') });
   t.is(none.exitCode, 2);
 });
+
+/** Every record file's text: a refused apply rewrites none of them. */
+function recordFiles(box: ReturnType<typeof sandbox>): Record<string, string> {
+  const dir = path.join(box.home, 'records');
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
+}
+
+test('apply: an app that a start would refuse (cluster for a shell script, a missing script) is caught before the first change', async (t) => {
+  const box = sandbox(t);
+  const file = path.join(box.dir, 'bgrun.config.json');
+  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  write([
+    { name: 'a', script: TICKER },
+    { name: 'b', script: TICKER, env: { V: '1' } },
+    { name: 'gone', script: TICKER },
+  ]);
+  t.is((await box.run(['apply'], { cwd: box.dir })).exitCode, 0);
+  const before = pidsOf(box);
+  const records = recordFiles(box);
+  fs.writeFileSync(path.join(box.dir, 's.sh'), 'sleep 60\n');
+
+  // a unchanged, b changed (a reload), gone removed, c bad: nothing of it may happen.
+  write([
+    { name: 'a', script: TICKER },
+    { name: 'b', script: TICKER, env: { V: '2' } },
+    { name: 'c', script: 's.sh', instances: 2, execMode: 'cluster' },
+  ]);
+  const cluster = await box.run(['apply'], { cwd: box.dir });
+  t.is(cluster.exitCode, 1);
+  t.is(cluster.stdout, '');
+  t.regex(cluster.stderr.trim(), /^bgrun: cannot apply bgrun\.config\.json: 'c' would not start: cluster mode runs Node programs only .*; use --instances without --cluster.*; nothing was changed$/);
+  t.deepEqual(pidsOf(box), before, 'b not reloaded, gone not removed');
+  t.deepEqual(recordFiles(box), records);
+
+  write([
+    { name: 'a', script: TICKER },
+    { name: 'b', script: TICKER, env: { V: '2' } },
+    { name: 'c', script: 'nope.js' },
+  ]);
+  const missing = await box.run(['apply'], { cwd: box.dir });
+  t.is(missing.exitCode, 1);
+  t.regex(missing.stderr.trim(), /^bgrun: cannot apply bgrun\.config\.json: 'c' would not start: no such file or command: .*nope\.js; check the path .*; nothing was changed$/);
+  t.deepEqual(pidsOf(box), before);
+  t.deepEqual(recordFiles(box), records);
+
+  // The dry run says so too, as the plan cannot be carried out.
+  const dry = await box.run(['apply', '--dry-run'], { cwd: box.dir });
+  t.is(dry.exitCode, 1);
+  t.regex(dry.stderr, /^bgrun: cannot apply bgrun\.config\.json: 'c' would not start: no such file/);
+});
+
+test('apply: stopped copies of an app that becomes one program are replaced, not refused midway', async (t) => {
+  const box = sandbox(t);
+  const file = path.join(box.dir, 'bgrun.config.json');
+  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  write([
+    { name: 'a', script: TICKER },
+    { name: 'b', script: TICKER, instances: 2 },
+  ]);
+  t.is((await box.run(['apply'], { cwd: box.dir })).exitCode, 0);
+  t.is((await box.run(['stop', 'b'])).exitCode, 0);
+  write([
+    { name: 'a', script: TICKER, env: { V: '2' } },
+    { name: 'b', script: TICKER },
+  ]);
+  const plan = await box.run(['apply', '--dry-run'], { cwd: box.dir });
+  t.deepEqual(plan.stdout.trim().split('\n'), ['~ reload a (env changed)', '~ replace b (copies become one program)']);
+  const applied = await box.run(['apply'], { cwd: box.dir });
+  t.is(applied.exitCode, 0, applied.stderr);
+  t.deepEqual(Object.keys(pidsOf(box)), ['a', 'b']);
+  t.true(pidsOf(box).b !== null);
+});

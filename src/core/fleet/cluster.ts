@@ -13,7 +13,7 @@ import { AlreadyRunningError, ReloadError, StartError } from '../../errors.js';
 import { installFile } from '../../install-root.js';
 import type { Context } from '../context.js';
 import { DEFAULT_WAIT_MS, type LaunchResult, launchAny } from '../lifecycle/launch.js';
-import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
+import { type PreparedStart, type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
 import { observe } from '../lifecycle/status.js';
 import type { StatePaths } from '../paths.js';
 import { readProcess } from '../processes/process-info.js';
@@ -54,8 +54,15 @@ export function readClusterState(paths: StatePaths, name: string): ClusterState 
 
 const NODE = /^(node|nodejs)(\d+)?(\.exe)?$/;
 
+interface NodeCommand {
+  node: string;
+  execArgv: string[];
+  script: string;
+  args: string[];
+}
+
 /** The worker's node options, script and arguments, from the command bgrun resolved; null for a program that Node does not run. */
-function splitNodeCommand(command: string[], args: string[]): { node: string; execArgv: string[]; script: string; args: string[] } | null {
+function splitNodeCommand(command: string[], args: string[]): NodeCommand | null {
   const node = command[0]!;
   if (node !== process.execPath && !NODE.test(path.basename(node))) return null;
   const at = command.length - args.length - 1;
@@ -75,8 +82,8 @@ function primaryFlags(node: string): string[] {
   return ['--max-old-space-size=32', '--max-semi-space-size=1', ...(NODE_MAJOR === 20 || NODE_MAJOR === 22 ? ['--no-expose-wasm'] : []), '--lite-mode'];
 }
 
-/** `bgrun start --cluster -i N`: one record, the primary, named after the app. */
-export async function startCluster(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+/** A cluster start's checks (startApp's, then a Node program and the primary's file), nothing written. */
+export function prepareCluster(ctx: Context, options: StartOptions): { prepared: PreparedStart; node: NodeCommand; primary: string } {
   const prepared = prepareStart(ctx, options);
   const node = splitNodeCommand(prepared.command, prepared.args);
   if (!node) {
@@ -87,6 +94,12 @@ export async function startCluster(ctx: Context, options: StartOptions): Promise
   }
   const primary = installFile('dist/cluster/primary.js');
   if (!primary || !fs.existsSync(primary)) throw new StartError('SPAWN_FAILED', 'cluster mode needs dist/cluster/primary.js of this installation; reinstall bgrun');
+  return { prepared, node, primary };
+}
+
+/** `bgrun start --cluster -i N`: one record, the primary, named after the app. */
+export async function startCluster(ctx: Context, options: StartOptions): Promise<LaunchResult> {
+  const { prepared, node, primary } = prepareCluster(ctx, options);
   const count = options.instances ?? 1;
   const name = options.name ?? nameFromProgram(options.script);
   const files = clusterFiles(ctx.paths, name);

@@ -17,7 +17,7 @@ import type { ProcessRecord } from '../records/record.js';
 import { isSupervised } from '../records/supervised.js';
 import { deleteRecordEnv, readRecordEnv, writeRecordEnvs } from '../records/record-env.js';
 import { deleteRecord, readRecords, withLock, writeRecords } from '../records/registry.js';
-import { type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
+import { type PreparedStart, type StartOptions, inheritedEnv, newRecord, prepareStart } from '../lifecycle/start.js';
 import { copyLogPath } from '../logs/log-paths.js';
 import { observe } from '../lifecycle/status.js';
 
@@ -118,16 +118,8 @@ export interface StartInstancesOptions {
   keepRunning?: boolean;
 }
 
-/**
- * `bgrun start -i N`: checks as `startApp` does, then writes N records under
- * one lock (names checked against every other program first) and launches
- * them side by side.
- */
-export async function startInstances(
-  ctx: Context,
-  options: StartOptions & { instances: number },
-  how: StartInstancesOptions = {},
-): Promise<LaunchResult[]> {
+/** The checks of a start of copies (startApp's, then the count and the copy variables), nothing written. */
+export function prepareInstances(ctx: Context, options: StartOptions & { instances: number }): PreparedStart {
   const count = options.instances;
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`invalid --instances '${count}': use a whole number of at least 1`);
   const prepared = prepareStart(ctx, options);
@@ -142,6 +134,21 @@ export async function startInstances(
       );
     }
   }
+  return prepared;
+}
+
+/**
+ * `bgrun start -i N`: checks as `startApp` does, then writes N records under
+ * one lock (names checked against every other program first) and launches
+ * them side by side.
+ */
+export async function startInstances(
+  ctx: Context,
+  options: StartOptions & { instances: number },
+  how: StartInstancesOptions = {},
+): Promise<LaunchResult[]> {
+  const count = options.instances;
+  const prepared = prepareInstances(ctx, options);
   const records = await withLock(ctx.paths, async () => {
     const { records: all } = readRecords(ctx.paths);
     let app: string;
