@@ -4,14 +4,17 @@
  * with Node's cluster module, so they share its listening ports as under pm2.
  *
  *   node primary.js <settings JSON> <script> [args...]
- *   settings: { instances, execArgv, instanceVar, control, state, killTimeoutMs, readyTimeoutMs }
+ *   settings: { instances, execArgv, instanceVar, control, state, killTimeoutMs, readyTimeoutMs, giveUpAfter? }
  *
  * It imports nothing of bgrun (it must stay small). bgrun talks to it through
  * two files: it writes `control` ({ instances, reload }) and sends SIGUSR2; the
  * primary writes `state` ({ pid, workers, reloads }) after every change.
  *
  * - A worker that dies on its own is forked again (after a short delay that
- *   grows while workers keep dying young).
+ *   grows while workers keep dying young). The primary waits for that even with
+ *   no worker left, so a crash is never its own quiet exit 0. After
+ *   `giveUpAfter` (10) young deaths in a row it gives up: it stops the other
+ *   workers and exits with code 1, a failure for bgrun's restart policy.
  * - Reload: for each worker in turn, a new worker with the same index is forked;
  *   once it is `listening`, the old one is disconnected (it finishes what it
  *   serves), and killed if it has not exited after killTimeoutMs. A new worker
@@ -32,7 +35,13 @@ interface Settings {
   state: string;
   killTimeoutMs: number;
   readyTimeoutMs: number;
+  /** Young deaths in a row after which the primary exits with code 1 (absent from older records' settings). */
+  giveUpAfter?: number;
 }
+
+/** A worker that dies sooner than this after its fork died young: the delay grows, and it counts towards giving up. */
+const YOUNG_MS = 5000;
+const GIVE_UP_AFTER = 10;
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as Settings;
 const [exec, ...args] = process.argv.slice(3);
@@ -73,15 +82,24 @@ function fork(index: number): Worker {
     if (workers.get(index) !== worker) return;
     workers.delete(index);
     writeState();
-    youngDeaths = Date.now() - born < 5000 ? youngDeaths + 1 : 0;
+    youngDeaths = Date.now() - born < YOUNG_MS ? youngDeaths + 1 : 0;
+    const how = `worker ${index} (pid ${worker.process.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`;
+    const limit = settings.giveUpAfter ?? GIVE_UP_AFTER;
+    if (youngDeaths >= limit) {
+      console.error(`bgrun cluster primary: ${how}; workers died ${youngDeaths} times in a row within ${YOUNG_MS / 1000} s of starting, giving up (exit code 1)`);
+      void giveUp();
+      return;
+    }
     const delay = Math.min(100 * 2 ** Math.min(youngDeaths, 6), 10_000);
-    console.error(`bgrun cluster primary: worker ${index} (pid ${worker.process.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; forking it again in ${delay} ms`);
+    console.error(`bgrun cluster primary: ${how}; forking it again in ${delay} ms`);
+    // Not unref'd: with no worker left this timer is all that keeps the primary alive,
+    // and an empty event loop would end it with code 0, which a restart policy takes as success.
     setTimeout(() => {
       if (!stopping && !workers.has(index) && index < wanted) {
         workers.set(index, fork(index));
         writeState();
       }
-    }, delay).unref();
+    }, delay);
   });
   return worker;
 }
@@ -182,7 +200,8 @@ async function onControl(): Promise<void> {
   }
 }
 
-async function shutdown(): Promise<void> {
+/** Every worker disconnected (killed if it lingers), the state file removed, then the exit. */
+async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   await Promise.all([...workers.values()].map(retire));
@@ -191,7 +210,16 @@ async function shutdown(): Promise<void> {
   } catch {
     // best effort
   }
-  process.exit(0);
+  process.exit(code);
+}
+
+/** A crash loop: exit non-zero, so that the app shows as failed and --restart on-failure restarts it as a whole. */
+function giveUp(): Promise<void> {
+  return stopAll(1);
+}
+
+function shutdown(): Promise<void> {
+  return stopAll(0);
 }
 
 process.on('SIGUSR2', () => void onControl());

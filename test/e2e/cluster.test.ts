@@ -155,3 +155,67 @@ test('cluster mode: a non-Node program is refused and nothing starts; a pm2 ecos
   t.regex(list.stdout, /\napi\s+shop\s+\d+\s+running/);
   t.is((await box.run(['stop', '@shop'])).exitCode, 0);
 });
+
+const CRASHY = fixture('crash-once-server.js');
+
+test('cluster mode: the only worker crashes; the primary forks it again and keeps running (no exit 0 taken as success by --restart on-failure)', async (t) => {
+  const box = sandbox(t);
+  const port = await freePort();
+  const markers = fs.mkdtempSync(path.join(box.dir, 'markers-'));
+  const r = await box.run(['start', '--cluster', '-i', '1', '--name', 'cr', '--restart', 'on-failure', CRASHY], {
+    env: { PORT: String(port), CRASH_DIR: markers },
+  });
+  t.is(r.exitCode, 0, r.stderr);
+  const primary = box.record('cr').pid!;
+  await waitFor(() => fs.existsSync(path.join(markers, 'started.0')), { what: 'the first worker' });
+  const first = Number(fs.readFileSync(path.join(markers, 'started.0'), 'utf8'));
+  // The first worker exits with code 3 on its own; a new one must take its place and answer.
+  const who = await waitFor(async () => {
+    const answer = await ask(port).catch(() => null);
+    return answer && answer.pid !== first ? answer : null;
+  }, { timeout: 20_000, what: 'a new worker answering' });
+  t.is(who.instance, '0');
+  t.false(isAlive(first));
+  t.true(isAlive(primary), 'the primary still runs');
+  const record = box.record('cr');
+  t.is(record.pid, primary);
+  t.is(record.status, 'running');
+  t.is(record.restarts, 0, 'the app was not restarted: its worker was forked again');
+  t.deepEqual(
+    state(box, 'cr').workers.map((w) => w.pid),
+    [who.pid],
+  );
+  t.regex(fs.readFileSync(path.join(box.home, 'logs', 'cr.err.log'), 'utf8'), /worker 0 \(pid \d+\) exited with code 3; forking it again in \d+ ms/);
+  t.regex((await box.run(['list'])).stdout, /\ncr\s+\d+\s+running/);
+});
+
+test('cluster mode: both workers crash at once; the primary, left with none, forks both again', async (t) => {
+  const box = sandbox(t);
+  const port = await freePort();
+  const markers = fs.mkdtempSync(path.join(box.dir, 'markers-'));
+  const r = await box.run(['start', '--cluster', '-i', '2', '--name', 'cr', CRASHY], {
+    env: { PORT: String(port), CRASH_DIR: markers, CRASH_TOGETHER: '2' },
+  });
+  t.is(r.exitCode, 0, r.stderr);
+  const primary = box.record('cr').pid!;
+  await waitFor(() => fs.existsSync(path.join(markers, 'started.0')) && fs.existsSync(path.join(markers, 'started.1')), { what: 'both first workers' });
+  const firsts = [0, 1].map((i) => Number(fs.readFileSync(path.join(markers, `started.${i}`), 'utf8')));
+  await waitFor(() => {
+    try {
+      const now = state(box, 'cr').workers;
+      return now.length === 2 && now.every((w) => w.pid !== null && !firsts.includes(w.pid) && isAlive(w.pid));
+    } catch {
+      return false;
+    }
+  }, { timeout: 20_000, what: 'two new workers' });
+  for (const pid of firsts) t.false(isAlive(pid));
+  t.true(isAlive(primary), 'the primary still runs');
+  const seen = new Set<string>();
+  await waitFor(async () => {
+    const answer = await ask(port).catch(() => null);
+    if (answer && !firsts.includes(answer.pid)) seen.add(answer.instance);
+    return seen.size === 2;
+  }, { timeout: 20_000, what: 'both new workers answering' });
+  t.is(box.record('cr').status, 'running');
+  t.is(box.record('cr').pid, primary);
+});
