@@ -35,7 +35,7 @@ export interface AppConfig {
   cwd?: string;
   /** Variables set for it; they win over env files and the inherited environment. */
   env?: Record<string, string | number | boolean>;
-  /** .env files read at every (re)start; relative to the config file's folder. */
+  /** .env files read at every (re)start; relative to cwd. */
   envFile?: string | string[];
   /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. Default for .py: the project's .venv, else python3. */
   interpreter?: string | null;
@@ -53,11 +53,11 @@ export interface AppConfig {
   maxLogFiles?: number;
   /** Gzip rotated copies (x.log.1.gz). */
   compressLogs?: boolean;
-  /** stdout's log file, relative to the config file's folder (default: the state folder). pm2: out_file. */
+  /** stdout's log file, relative to cwd (default: the state folder). pm2: out_file. */
   outLog?: string;
-  /** stderr's log file. pm2: error_file. */
+  /** stderr's log file, relative to cwd. pm2: error_file. */
   errLog?: string;
-  /** Both streams into this one file; not with outLog or errLog. pm2: log_file. */
+  /** Both streams into this one file, relative to cwd; not with outLog or errLog. pm2: log_file. */
   log?: string;
   /** These log files may be shared with other apps that say so too. */
   sharedLog?: boolean;

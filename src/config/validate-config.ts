@@ -125,8 +125,11 @@ export function appToStartOptions(value: unknown, where: Where): AppStartOptions
   };
   // With a module, the record calls the module its script (as `bgrun start -m` does).
   if (options.module) options.script = options.module;
-  // Env files are relative to the app's working folder, as its script is (one rule for every path of a start).
-  if (options.envFiles) options.envFiles = options.envFiles.map((f) => path.resolve(options.cwd ?? where.baseDir, f));
+  // Env files and log files are relative to the app's working folder, as its script is (one rule
+  // for every path of a start; pm2 resolves out_file and error_file against the app's cwd too).
+  const cwd = options.cwd ?? where.baseDir;
+  if (options.envFiles) options.envFiles = options.envFiles.map((f) => path.resolve(cwd, f));
+  for (const key of ['outLog', 'errLog', 'log'] as const) if (options[key] !== undefined) options[key] = path.resolve(cwd, options[key]);
   // pm2 keys that are harmless as long as they say what bgrun does anyway.
   if (Object.keys(envProfiles).length > 0) options.envProfiles = envProfiles;
   for (const [key, fixed] of Object.entries(PM2_FIXED)) {

@@ -427,12 +427,15 @@ export const execMode: ValueKind<true | undefined> = {
   },
 };
 
-/** A log file: relative to the current folder on the command line, to the config file's folder in a config. */
+/**
+ * A log file: kept as written, like `startFiles`, for the start to resolve against the
+ * program's working folder (core/logs/log-paths.ts), and the config mapping against the app's cwd.
+ */
 export const logFile: ValueKind<string> = {
   placeholder: '<file>',
   complete: 'files',
-  fromText: (words) => path.resolve(last(words)),
-  fromValue: (value, context) => path.resolve(context.baseDir, requireString(value)),
+  fromText: last,
+  fromValue: requireString,
 };
 
 /** pm2's `time: true` and `log_date_format: "<format>"`: either turns times on (bgrun's times are ISO 8601; the format is not used). */

@@ -313,7 +313,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     pm2: { key: 'out_file' },
     field: 'outLog',
     kind: kinds.logFile,
-    help: 'write stdout to this file (default: the state folder); rotation, logs and flush work on it',
+    help: 'write stdout to this file, relative to --cwd (default: the state folder); rotation, logs and flush work on it',
   }),
   option({
     key: 'errLog',

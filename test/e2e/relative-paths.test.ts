@@ -58,3 +58,51 @@ test("a config app's envFile is relative to its cwd, like its script", async (t)
   t.deepEqual(box.record('api').envFiles, [path.join(sub, '.env')]);
   t.is((await dumped(box.record('api').outLog as string)).env.FROM_FILE, 'sub');
 });
+
+test('--out-log, --err-log and --log are relative to --cwd, like the script', async (t) => {
+  const box = sandbox(t);
+  const api = path.join(box.dir, 'srv', 'api');
+  fs.mkdirSync(api, { recursive: true });
+  fs.copyFileSync(fixture('env-dump.js'), path.join(api, 'main.js'));
+  const other = path.join(box.dir, 'other');
+  fs.mkdirSync(other);
+  const r = await box.run(['start', '--name', 'api', '--cwd', '../srv/api', '--out-log', 'out.log', '--err-log', 'logs/../err.log', '--', 'node', 'main.js'], {
+    cwd: other,
+  });
+  t.is(r.exitCode, 0, r.stderr);
+  const record = box.record('api');
+  t.is(record.outLog, path.join(api, 'out.log'));
+  t.is(record.errLog, path.join(api, 'err.log'));
+  t.is((await dumped(path.join(api, 'out.log'))).cwd, api);
+  t.false(fs.existsSync(path.join(other, 'out.log')));
+
+  const both = await box.run(['start', '--name', 'both', '--cwd', api, '--log', 'both.log', '--', 'node', 'main.js'], { cwd: other });
+  t.is(both.exitCode, 0, both.stderr);
+  t.is(box.record('both').outLog, path.join(api, 'both.log'));
+  t.is(box.record('both').errLog, path.join(api, 'both.log'));
+});
+
+test("a config app's outLog and a pm2 file's out_file are relative to the app's cwd, as pm2 resolves them", async (t) => {
+  const box = sandbox(t);
+  const project = path.join(box.dir, 'project');
+  const sub = path.join(project, 'api');
+  fs.mkdirSync(sub, { recursive: true });
+  fs.copyFileSync(fixture('env-dump.js'), path.join(sub, 'main.js'));
+  fs.writeFileSync(path.join(project, 'bgrun.config.json'), JSON.stringify({ apps: [{ name: 'capi', cwd: 'api', script: 'main.js', outLog: 'out.log' }] }));
+  const r = await box.run(['start'], { cwd: project });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(box.record('capi').outLog, path.join(sub, 'out.log'));
+  t.is((await dumped(path.join(sub, 'out.log'))).cwd, sub);
+  t.false(fs.existsSync(path.join(project, 'out.log')));
+
+  // pm2: out_file and error_file are resolved against the app's cwd (path.resolve(cwd, out_file)).
+  fs.writeFileSync(
+    path.join(project, 'ecosystem.config.json'),
+    JSON.stringify({ apps: [{ name: 'papi', cwd: 'api', script: 'main.js', out_file: 'p-out.log', error_file: './p-err.log' }] }),
+  );
+  const p = await box.run(['start', 'ecosystem.config.json'], { cwd: project });
+  t.is(p.exitCode, 0, p.stderr);
+  t.is(box.record('papi').outLog, path.join(sub, 'p-out.log'));
+  t.is(box.record('papi').errLog, path.join(sub, 'p-err.log'));
+  t.is((await dumped(path.join(sub, 'p-out.log'))).cwd, sub);
+});

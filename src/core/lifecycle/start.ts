@@ -52,10 +52,10 @@ export interface StartOptions extends SupervisionSettings {
   maxLogBytes?: number | null;
   /** Rotated copies kept per log (`--max-log-files`, default 5). */
   maxLogFiles?: number;
-  /** Log files of the user's choosing (absolute; `--out-log`, `--err-log`); default: the state folder's. */
+  /** Log files of the user's choosing (`--out-log`, `--err-log`; relative to cwd); default: the state folder's. */
   outLog?: string;
   errLog?: string;
-  /** `--log`: both streams into this one file (absolute); not with outLog or errLog. */
+  /** `--log`: both streams into this one file (relative to cwd); not with outLog or errLog. */
   log?: string;
   /** `--log-time`: the supervisor keeps a time index of each log, for `logs -t` and `--since`. */
   logTime?: boolean;
@@ -179,7 +179,7 @@ export function prepareStart(ctx: Context, options: StartOptions): PreparedStart
   });
   if (options.name !== undefined) validateName(options.name);
   if (options.namespace) validateName(options.namespace);
-  const logPaths = chosenLogPaths(options);
+  const logPaths = chosenLogPaths(options, cwd);
   for (const file of new Set([logPaths.outLog, logPaths.errLog])) if (file !== undefined) checkLogPath(file);
   const { restart, supervision } = supervisionPolicy(options, cwd, ctx.env);
   ensureState(ctx.paths);
@@ -248,8 +248,8 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     signal: null,
     // Started again after a fix: the same record, its runs counted.
     restarts: previous ? previous.restarts + 1 : 0,
-    outLog: chosenLogPaths(options).outLog ?? outLogFile(ctx.paths, name),
-    errLog: chosenLogPaths(options).errLog ?? errLogFile(ctx.paths, name),
+    outLog: chosenLogPaths(options, prepared.cwd).outLog ?? outLogFile(ctx.paths, name),
+    errLog: chosenLogPaths(options, prepared.cwd).errLog ?? errLogFile(ctx.paths, name),
     ...(options.logTime ? { logTime: true } : {}),
     ...(options.compressLogs ? { compressLogs: true } : {}),
     ...(options.sharedLog ? { sharedLog: true } : {}),

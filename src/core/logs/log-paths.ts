@@ -11,20 +11,25 @@ import type { ProcessRecord } from '../records/record.js';
  */
 
 export interface LogPathOptions {
-  /** stdout's log (`--out-log`, absolute). */
+  /** stdout's log (`--out-log`): absolute, or relative to the program's working folder. */
   outLog?: string;
   errLog?: string;
   /** `--log`: both streams into this one file. */
   log?: string;
 }
 
-/** The log files asked for: `--log` is both, and goes alone. */
-export function chosenLogPaths(options: LogPathOptions): { outLog?: string; errLog?: string } {
-  if (options.log === undefined) return { outLog: options.outLog, errLog: options.errLog };
+/**
+ * The log files asked for, absolute: `--log` is both, and goes alone. A relative path is
+ * resolved against the program's working folder `cwd`, as its script and env files are
+ * (and as pm2 resolves `out_file`), so `--cwd ../api --out-log out.log` writes ../api/out.log.
+ */
+export function chosenLogPaths(options: LogPathOptions, cwd: string): { outLog?: string; errLog?: string } {
+  const at = (file: string | undefined) => (file === undefined ? undefined : path.resolve(cwd, file));
+  if (options.log === undefined) return { outLog: at(options.outLog), errLog: at(options.errLog) };
   if (options.outLog !== undefined || options.errLog !== undefined) {
     throw new UsageError('--log puts both streams in one file; give it alone, or --out-log and --err-log');
   }
-  return { outLog: options.log, errLog: options.log };
+  return { outLog: at(options.log), errLog: at(options.log) };
 }
 
 /** Files every program may log to at once: nothing is kept in them. */

@@ -141,6 +141,9 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
   );
   t.is(check({ apps: [{ script: 'a.js', out_file: './out.log' }] })[0]!.outLog, '/srv/project/out.log');
   t.like(check({ apps: [{ script: 'a.js', log_file: 'all.log', time: true }] })[0]!, { log: '/srv/project/all.log', logTime: true });
+  // Relative to the app's cwd, as its script and env files (and as pm2 does).
+  t.like(check({ apps: [{ script: 'a.js', cwd: 'api', outLog: 'o.log', error_file: '../e.log' }] })[0]!, { outLog: '/srv/project/api/o.log', errLog: '/srv/project/e.log' });
+  t.is(check({ apps: [{ script: 'a.js', cwd: '/var/app', log: 'all.log' }] })[0]!.log, '/var/app/all.log');
   t.is(check({ apps: [{ script: 'a.js', log_date_format: 'YYYY-MM-DD HH:mm Z' }] })[0]!.logTime, true);
   t.is(message(t, { apps: [{ script: 'a.js', outLog: 'o.log', log: 'all.log' }] }), 'bgrun.config.json: apps[0].log: give either outLog or log, not both');
   t.is(message(t, { apps: [{ script: 'a.js', outLog: 'a.log', out_file: 'b.log' }] }), 'bgrun.config.json: apps[0].out_file: give either outLog or out_file, not both');
