@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { fixture, isAlive, type Sandbox, sandbox, sweepAll } from '../helpers/bgrun.js';
+import { fixture, isAlive, type Sandbox, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
 
 test.after.always(sweepAll);
 
@@ -74,4 +74,24 @@ test('save keeps what is meant to run; export systemd all skips the rest and say
   t.deepEqual(units, ['a', 'd', 'e']);
   t.regex(exported.stderr, /skipped 3 programs that are not meant to be running: b \(stopped\), c \(exited \(0\)\), f \(errored \(1\)\); name them to export them anyway/);
   t.true(isAlive(box.record('a').pid!));
+});
+
+test('a one-shot that ends after its grace period: plain, its exit is unknown and it counts as meant to run; with --restart on-failure, exit 0 finishes it', async (t) => {
+  const box = sandbox(t);
+  const go = path.join(box.dir, 'go');
+  // Each ends, with exit 0, once the test creates `go`: long after `start` has returned.
+  const task = ['--', 'sh', '-c', `while [ ! -e '${go}' ]; do sleep 0.05; done; exit 0`];
+  t.is((await box.run(['start', '--name', 'job', '--wait', '0', ...task])).exitCode, 0);
+  t.is((await box.run(['start', '--name', 'sjob', '--restart', 'on-failure', '--wait', '0', ...task])).exitCode, 0);
+  const pids = [box.record('job').pid!, box.record('sjob').pid!];
+  fs.writeFileSync(go, '');
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), { timeout: 30_000, what: 'both tasks to end' });
+  await waitFor(() => box.record('sjob').status === 'exited', { timeout: 30_000, what: "the supervisor's record of sjob's exit" });
+  const shown = JSON.parse((await box.run(['show', 'job', '--json'])).stdout);
+  t.like(shown, { status: 'exited', exitCode: null });
+  t.like(box.record('sjob'), { status: 'exited', exitCode: 0 });
+  const saved = await box.run(['save']);
+  t.is(saved.exitCode, 0, saved.stderr);
+  t.regex(saved.stdout, /^saved 1 program to .*: job$/m);
+  t.regex(saved.stdout, /^not saved \(not meant to be running\): sjob \(exited \(0\)\)$/m);
 });
