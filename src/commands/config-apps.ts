@@ -14,7 +14,6 @@ import { optionalDuration } from '../core/duration.js';
 import { isValidName } from '../core/records/names.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords } from '../core/records/registry.js';
-import { toInfo } from '../core/lifecycle/status.js';
 import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../core/lifecycle/stop.js';
 import { resolveTargets } from '../core/records/targets.js';
 import { belongsToConfig } from '../core/records/origin.js';
@@ -22,6 +21,7 @@ import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
 import { createProgress } from '../output/progress.js';
 import type { Io } from './command.js';
 import { paint, printable } from './format.js';
+import { printPython, startedJson } from './started.js';
 
 export const CONFIG_OPTION: OptionSpec = {
   name: 'config',
@@ -113,6 +113,8 @@ export function printOutcome(o: AppOutcome, io: Io): void {
   if (o.action === 'running') io.out(`${name} is already running (pid ${r.pid})${ready}`);
   else if (o.action === 'exited') io.out(`${name} ran and exited with code 0 (pid ${r.pid})`);
   else io.out(`started ${name} (pid ${r.pid})${ready}`);
+  // As a start from the command line: which Python it runs with (not repeated for one already running).
+  if (o.action !== 'running') printPython(r, io);
 }
 
 async function runConfig(config: LoadedConfig, only: string[] | undefined, args: Parsed, ctx: Context, io: Io): Promise<number> {
@@ -133,7 +135,7 @@ async function runConfig(config: LoadedConfig, only: string[] | undefined, args:
   } finally {
     progress.finish();
   }
-  if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...toInfo([r])[0], action: o.action })))));
+  if (json) io.out(JSON.stringify(outcomes.flatMap((o) => (o.copies ?? [o.record]).map((r) => ({ ...startedJson(r), action: o.action })))));
   return 0;
 }
 

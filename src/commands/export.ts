@@ -28,7 +28,7 @@ export const exportCommand: Command = {
     { name: 'namespace', type: 'string', value: '<ns>', description: 'kubernetes: metadata.namespace of every object' },
     { name: 'workdir', type: 'string', value: '<dir>', description: "kubernetes: the image's working folder the app's folder becomes (default /app)" },
     { name: 'job', type: 'list', value: '<name>', description: 'kubernetes: export this app as a Job, a program meant to finish (a CronJob with --cron-restart) (repeatable)' },
-    { name: 'dockerfile', type: 'boolean', description: 'kubernetes: also write <name>.Dockerfile (Node or Python) beside the manifests' },
+    { name: 'dockerfile', type: 'boolean', description: 'kubernetes: also write <name>.Dockerfile (Node or Python) and its .dockerignore beside the manifests' },
     { name: 'config', type: 'string', value: '<file>', description: "kubernetes: export this config file's apps instead of started programs" },
     JSON_OPTION,
   ],
@@ -118,7 +118,7 @@ async function exportKubernetesCommand(args: Parsed, targets: string[], ctx: Con
   if (args.values.json) {
     io.out(
       JSON.stringify(
-        result.apps.map((a) => ({ name: a.name, kubernetesName: a.kubeName, kind: a.kind, file: a.file, dockerfile: a.dockerfile, image: a.image, notCarriedOver: a.notCarried, notes: a.notes, secrets: a.secrets, objects: a.objects })),
+        result.apps.map((a) => ({ name: a.name, kubernetesName: a.kubeName, kind: a.kind, file: a.file, dockerfile: a.dockerfile, dockerignore: a.dockerignore, image: a.image, notCarriedOver: a.notCarried, notes: a.notes, secrets: a.secrets, objects: a.objects })),
         null,
         2,
       ),
@@ -142,7 +142,8 @@ async function exportKubernetesCommand(args: Parsed, targets: string[], ctx: Con
     for (const s of secrets) say(`  kubectl create secret generic ${s.name}${nsArg} --from-env-file=${quoteArg(s.file)}`);
   }
   for (const app of result.apps) {
-    if (app.dockerfile) say(`Build: docker build -f ${quoteArg(app.dockerfile)} -t ${app.image} ${quoteArg(app.context)}`);
+    // DOCKER_BUILDKIT=1: only BuildKit reads the ignore file beside the Dockerfile; the legacy builder would copy node_modules and .venv.
+    if (app.dockerfile) say(`Build: DOCKER_BUILDKIT=1 docker build -f ${quoteArg(app.dockerfile)} -t ${app.image} ${quoteArg(app.context)}`);
   }
   if (output !== null) say(`Apply: kubectl apply${nsArg} -f ${quoteArg(output)}`);
   return 0;

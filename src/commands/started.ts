@@ -1,16 +1,27 @@
 import type { LaunchResult } from '../core/lifecycle/launch.js';
 import { toInfo } from '../core/lifecycle/status.js';
+import type { ProcessRecord } from '../core/records/record.js';
 import { describePython } from '../core/processes/python.js';
 import { type BgrunError, ExitedAtStartError, NotReadyError } from '../errors.js';
 import type { Io } from './command.js';
 import { paint } from './format.js';
+
+/** A started record as `start --json` prints it: as in `list --json`, with the Python bgrun chose (as in `show --json`; null for other programs). */
+export function startedJson(r: ProcessRecord): Record<string, unknown> {
+  return { ...toInfo([r])[0], python: r.python ?? null };
+}
+
+/** Which Python, when it is not the one a bare `python3` would run: the line under "started …". */
+export function printPython(r: ProcessRecord, io: Io): void {
+  if (r.python && r.python.chosenBy !== 'path') io.out(`  python: ${describePython(r.python)}`);
+}
 
 /** What start and restart print for a program that is up. */
 export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: string): void {
   const r = result.record;
   for (const note of result.notes ?? []) io.err(`bgrun: note: ${note}`);
   if (json) {
-    io.out(JSON.stringify(toInfo([r])[0]));
+    io.out(JSON.stringify(startedJson(r)));
     return;
   }
   if (result.exitedCleanly) {
@@ -20,8 +31,7 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
     const pid = r.pid === null ? 'ended at once; the supervisor restarts it' : `pid ${r.pid}`;
     io.out(`${verb} ${paint(r.name, 'bold', io.color)} (${pid})${r.ready && r.readyAt ? `, ready (${r.ready})` : ''}`);
   }
-  // Which Python, when it is not the one a bare `python3` would run.
-  if (r.python && r.python.chosenBy !== 'path') io.out(`  python: ${describePython(r.python)}`);
+  printPython(r, io);
   io.out(`  out: ${r.outLog}`);
   io.out(`  err: ${r.errLog}`);
 }

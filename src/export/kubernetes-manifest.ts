@@ -5,6 +5,7 @@ import { healthProbes, parseHealth, parseReady, probePort, readinessProbe, secon
 import { cronJobSchedule } from './kubernetes-schedule.js';
 import { gracePeriodSeconds, stopSignalRemark, supervisionRemarks } from './kubernetes-supervision.js';
 import { CRONJOB_NAME_MAX, fitName } from './kubernetes-names.js';
+import { pythonInImage } from './kubernetes-python.js';
 import { ExportError } from './systemd-unit.js';
 
 /**
@@ -36,6 +37,7 @@ export type KubeSource = Pick<
       | 'namespace'
       | 'interpreter'
       | 'module'
+      | 'python'
     >
   > &
   SupervisionSettings & {
@@ -129,26 +131,26 @@ export function portOf(source: KubeSource): number | null {
   return null;
 }
 
-const isPython = (base: string) => /^python(\d+(\.\d+)*)?$/.test(base);
-
 /**
  * The command inside the image: the cwd becomes `workdir`; paths under it become
  * relative (arguments) or absolute in the image (the executable); an interpreter
  * outside it (node, python3) is looked up on the image's PATH by its base name; a
- * virtualenv's Python becomes `python`.
+ * virtual environment's Python becomes `python`, its console scripts their name on
+ * PATH (kubernetes-python.ts), with a note saying so.
  */
 function imageCommand(source: KubeSource, workdir: string, paths: KubeExport['paths'], notes: string[]): string[] {
   const [exe, ...args] = source.command;
   if (exe === undefined || exe === '') throw new ExportError(`'${source.name}': the command is empty`);
   const cwd = source.cwd;
   const inside = (p: string) => p === cwd || p.startsWith(cwd.endsWith('/') ? cwd : `${cwd}/`);
+  const python = path.isAbsolute(exe) ? pythonInImage(exe, source.python) : null;
   let image: string;
-  if (path.isAbsolute(exe) && inside(exe) && !/\/(\.?venv|env)\/bin\/python/.test(exe)) {
-    image = path.posix.join(workdir, path.relative(cwd, exe));
-  } else if (path.isAbsolute(exe)) {
-    const base = path.basename(exe);
-    image = isPython(base) && /\/(\.?venv|env)\/bin\//.test(exe) ? 'python' : base;
-  } else image = exe;
+  if (python) {
+    image = python.to;
+    notes.push(python.note);
+  } else if (path.isAbsolute(exe) && inside(exe)) image = path.posix.join(workdir, path.relative(cwd, exe));
+  else if (path.isAbsolute(exe)) image = path.basename(exe);
+  else image = exe;
   if (image !== exe) paths.push({ from: exe, to: image });
   const out = [image];
   for (const arg of args) {

@@ -8,6 +8,7 @@ import { resolveProgram } from '../core/processes/resolve-command.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { writeFileAtomic } from '../core/records/registry.js';
 import { UsageError, describeSystemError } from '../errors.js';
+import { dockerfileText, dockerignoreText, runtimeOf } from './kubernetes-dockerfile.js';
 import { bgrunVersion } from '../version.js';
 import {
   DEFAULT_WORKDIR,
@@ -40,7 +41,7 @@ export interface KubernetesExportOptions {
 }
 
 export interface KubernetesExportResult {
-  apps: (KubeExport & { file: string | null; dockerfile: string | null; context: string; image: string })[];
+  apps: (KubeExport & { file: string | null; dockerfile: string | null; dockerignore: string | null; context: string; image: string })[];
   /** All objects as YAML documents (what is printed without --output). */
   yaml: string;
 }
@@ -67,7 +68,7 @@ export function sourcesFromRecords(records: ProcessRecord[]): KubeSource[] {
 export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[] {
   return apps.map((app) => {
     const cwd = path.resolve(app.cwd ?? process.cwd());
-    const { command } = resolveProgram({
+    const { command, python } = resolveProgram({
       program: app.script,
       args: app.args ?? [],
       cwd,
@@ -101,6 +102,7 @@ export function sourcesFromConfig(ctx: Context, apps: ConfigApp[]): KubeSource[]
       cluster: app.cluster,
       interpreter: app.interpreter ?? null,
       module: app.module ?? undefined,
+      ...(python ? { python } : {}),
       maxLogFiles: app.maxLogFiles ?? null,
       namespace: app.namespace ?? null,
       ...supervisionOf(app),
@@ -118,41 +120,6 @@ function supervisionOf(app: ConfigApp): SupervisionSettings {
   if (out.health !== undefined) out.health = out.health.trim();
   if (out.cronRestart !== undefined) out.cronRestart = out.cronRestart.trim();
   return out;
-}
-
-/** Which runtime a generated Dockerfile is for, from the command bgrun runs. */
-export function runtimeOf(source: KubeSource): 'node' | 'python' | null {
-  const exe = path.basename(source.command[0] ?? '');
-  if (exe === 'node' || exe === 'nodejs') return 'node';
-  if (/^python(\d+(\.\d+)*)?$/.test(exe) || source.module) return 'python';
-  return null;
-}
-
-/** A minimal Dockerfile: the app's folder as the build context, copied to the workdir. */
-export function dockerfileText(source: KubeSource, workdir: string, nodeMajor: number): string {
-  const runtime = runtimeOf(source);
-  const has = (file: string) => fs.existsSync(path.join(source.cwd, file));
-  const lines = [`# ${source.name}: written by bgrun export kubernetes; build context: the app's folder.`];
-  if (runtime === 'node') {
-    lines.push(`FROM node:${nodeMajor}-slim`, `WORKDIR ${workdir}`);
-    if (has('package.json')) {
-      lines.push(has('package-lock.json') ? 'COPY package.json package-lock.json ./' : 'COPY package.json ./');
-      lines.push(has('package-lock.json') ? 'RUN npm ci --omit=dev' : 'RUN npm install --omit=dev');
-    }
-  } else if (runtime === 'python') {
-    lines.push('FROM python:3-slim', 'ENV PYTHONUNBUFFERED=1', `WORKDIR ${workdir}`);
-    if (has('requirements.txt')) lines.push('COPY requirements.txt ./', 'RUN pip install --no-cache-dir -r requirements.txt');
-  } else {
-    throw new UsageError(
-      `'${source.name}': --dockerfile writes Dockerfiles for Node and Python programs only; build an image yourself and give --image`,
-      'EXPORT_FAILED',
-    );
-  }
-  lines.push('COPY . .');
-  // The kubelet stops a container with its image's signal (Kubernetes has no field for it).
-  if (source.stopSignal && source.stopSignal !== 'SIGTERM') lines.push(`STOPSIGNAL ${source.stopSignal}`);
-  lines.push('# The command is in the manifest (command/args).');
-  return `${lines.join('\n')}\n`;
 }
 
 /** The YAML of the objects (one document each), with a header comment. */
@@ -214,7 +181,7 @@ export async function exportKubernetes(sources: KubeSource[], options: Kubernete
       dockerfile: options.dockerfile === true,
       timeZone: options.timeZone === undefined ? localTimeZone() : options.timeZone,
     });
-    apps.push({ ...exported, file: null, dockerfile: null, context: source.cwd, image });
+    apps.push({ ...exported, file: null, dockerfile: null, dockerignore: null, context: source.cwd, image });
   }
   const all = apps.flatMap((a) => a.objects);
   const yaml = await toYaml(all, header(sources.map((s) => s.name).join(', ')));
@@ -231,10 +198,15 @@ export async function exportKubernetes(sources: KubeSource[], options: Kubernete
     }
     if (options.dockerfile) {
       const dir = single ? path.dirname(output) : output;
+      for (const app of apps) {
+        app.dockerfile = path.join(dir, `${app.kubeName}.Dockerfile`);
+        // BuildKit's name for the ignore file of one Dockerfile: the app's folder is left as it is.
+        app.dockerignore = `${app.dockerfile}.dockerignore`;
+      }
+      const written = apps.flatMap((a) => [a.file!, a.dockerfile!, a.dockerignore!]);
       for (const [i, app] of apps.entries()) {
-        const file = path.join(dir, `${app.kubeName}.Dockerfile`);
-        writeFile(file, dockerfileText(sources[i]!, workdir, nodeMajor));
-        app.dockerfile = file;
+        writeFile(app.dockerfile!, dockerfileText(sources[i]!, workdir, nodeMajor, path.basename(app.dockerignore!)));
+        writeFile(app.dockerignore!, dockerignoreText(sources[i]!, written));
       }
     }
   }

@@ -32,6 +32,11 @@ test('export kubernetes of started programs: valid objects, env file values kept
   for (const d of docs) t.notThrows(() => new ({ Deployment, Service, Job, CronJob } as Record<string, new (v: unknown) => { validate(): void }>)[d.kind]!(d).validate());
   t.deepEqual(docs[0].spec.template.spec.containers[0].args, ['server.js']);
   t.regex(fs.readFileSync(path.join(out, 'my-api.Dockerfile'), 'utf8'), /^FROM node:\d+-slim$/m);
+  // The host's node_modules would overwrite what npm ci installed: BuildKit leaves out what the ignore file beside the Dockerfile lists.
+  const ignore = fs.readFileSync(path.join(out, 'my-api.Dockerfile.dockerignore'), 'utf8').split('\n');
+  for (const pattern of ['**/node_modules', '.git', 'secret.env']) t.true(ignore.includes(pattern), pattern);
+  t.false(fs.existsSync(path.join(app, '.dockerignore')));
+  t.regex(r.stdout, /^Build: DOCKER_BUILDKIT=1 docker build -f .*my-api\.Dockerfile -t registry\.example\/api:1 /m);
 });
 
 test('export kubernetes: missing --image, an unmappable name, a systemd option: one line, exit 2', async (t) => {

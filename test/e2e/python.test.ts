@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
+import { parseAllDocuments } from 'yaml';
 import { type Sandbox, isAlive, readText, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
 import { LONG, firstLine, runOk, startJson, waitForMatch } from '../helpers/proc.js';
 
@@ -46,6 +47,15 @@ function write(file: string, text: string, mode = 0o644): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text, { mode });
   return file;
+}
+
+/** A project with its .venv and a module pkg/<module>.py that says where it runs. */
+function moduleProject(dir: string, module: string): { proj: string; venv: string } {
+  const venv = makeEnv(path.join(dir, '.venv'));
+  write(path.join(dir, 'pyproject.toml'), '');
+  write(path.join(dir, 'pkg', '__init__.py'), '');
+  write(path.join(dir, 'pkg', `${module}.py`), WHERE_AM_I);
+  return { proj: dir, venv };
 }
 
 async function showJson(t: ExecutionContext, box: Sandbox, name: string): Promise<Record<string, unknown>> {
@@ -137,11 +147,7 @@ pyTest('no environment anywhere: python3 on PATH; --interpreter wins over every 
 
 pyTest('-m runs a module with the project environment, named after its last part, with its arguments', async (t) => {
   const box = sandbox(t);
-  const proj = path.join(box.dir, 'svc');
-  const venv = makeEnv(path.join(proj, '.venv'));
-  write(path.join(proj, 'pyproject.toml'), '');
-  write(path.join(proj, 'pkg', '__init__.py'), '');
-  write(path.join(proj, 'pkg', 'server.py'), WHERE_AM_I);
+  const { proj, venv } = moduleProject(path.join(box.dir, 'svc'), 'server');
   const r = await box.run(['start', '-m', 'pkg.server', '--port', '3000', '-v'], { env: NO_ENV, cwd: proj });
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, /^started server \(pid \d+\)$/m);
@@ -182,6 +188,78 @@ pyTest("a console script in the project's environment is found by its bare name 
   const away = await box.run(['start', '--name', 'away', 'tooldaemon'], { env: NO_ENV, cwd: box.dir });
   t.is(away.exitCode, 1, away.stderr);
   t.regex(firstLine(away.stderr), /^bgrun: no such file or command: tooldaemon/);
+});
+
+pyTest('a config start says which Python it picked, as a command-line start does; start --json has it as python', async (t) => {
+  const box = sandbox(t);
+  const { proj, venv } = moduleProject(path.join(box.dir, 'cfgproj'), 'srv');
+  write(path.join(proj, 'plain.js'), 'setInterval(() => {}, 1000);\n');
+  write(path.join(proj, 'bgrun.config.json'), JSON.stringify({ apps: [{ name: 'cfgmod', module: 'pkg.srv' }, { name: 'cfgjs', script: 'plain.js' }] }));
+  const choice = { executable: path.join(venv, 'bin', 'python'), chosenBy: 'project-env', env: venv };
+
+  const r = await box.run(['start', 'cfgmod'], { env: NO_ENV, cwd: proj });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, new RegExp(`^started cfgmod \\(pid \\d+\\)\n  python: ${venv}/bin/python \\(the project's environment ${venv}\\)$`, 'm'));
+  // Already running: nothing was picked now, so no line.
+  const again = await box.run(['start', 'cfgmod'], { env: NO_ENV, cwd: proj });
+  t.is(again.exitCode, 0, again.stderr);
+  t.notRegex(again.stdout, /python:/);
+
+  const json = await box.run(['start', '--json', 'cfgjs'], { env: NO_ENV, cwd: proj });
+  t.is(json.exitCode, 0, json.stderr);
+  const started = JSON.parse(json.stdout) as Record<string, unknown>[];
+  t.deepEqual(started.map((s) => [s.name, s.python]), [['cfgjs', null]]);
+  await box.run(['stop', 'cfgmod'], { cwd: proj });
+  const mod = JSON.parse((await box.run(['start', '--json', 'cfgmod'], { env: NO_ENV, cwd: proj })).stdout) as Record<string, unknown>[];
+  t.deepEqual(mod.map((s) => [s.name, s.action, s.python]), [['cfgmod', 'started', choice]]);
+
+  // The command line's start --json: the same key.
+  const cli = await startJson(t, box, ['--name', 'clisrv', '-m', 'pkg.srv'], { env: NO_ENV, cwd: proj });
+  t.deepEqual((cli as Record<string, unknown>).python, choice);
+});
+
+pyTest("export kubernetes of a console script and of a script the environment's Python runs: by name and python in the image, Python Dockerfiles", async (t) => {
+  const box = sandbox(t);
+  const proj = path.join(box.dir, 'kproj');
+  const venv = makeEnv(path.join(proj, '.venv'));
+  write(path.join(proj, 'pyproject.toml'), '[project]\nname = "kdaemon"\nversion = "0.1.0"\n\n[project.scripts]\nkdaemon = "app:main"\n');
+  write(path.join(proj, 'requirements.txt'), '');
+  write(path.join(venv, 'bin', 'kdaemon'), `#!${venv}/bin/python\n${WHERE_AM_I}`, 0o755);
+  write(path.join(proj, 'app.py'), WHERE_AM_I);
+  const daemon = await box.run(['start', 'kdaemon', '--port', '8000'], { env: NO_ENV, cwd: proj });
+  t.is(daemon.exitCode, 0, daemon.stderr);
+  const script = await box.run(['start', '--name', 'kscript', 'app.py'], { env: NO_ENV, cwd: proj });
+  t.is(script.exitCode, 0, script.stderr);
+
+  const out = path.join(proj, 'k8s');
+  const r = await box.run(['export', 'kubernetes', 'kdaemon', 'kscript', '--dockerfile', '--output', out], { cwd: proj });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, new RegExp(`^  ${venv}/bin/kdaemon → kdaemon `, 'm'));
+  t.regex(r.stdout, new RegExp(`^  ${venv}/bin/python → python `, 'm'));
+  t.regex(r.stdout, new RegExp(`^Build: DOCKER_BUILDKIT=1 docker build -f ${out}/kdaemon.Dockerfile -t kdaemon:latest ${proj}$`, 'm'));
+  const manifest = (name: string) => parseAllDocuments(fs.readFileSync(path.join(out, `${name}.yaml`), 'utf8')).map((d) => d.toJS())[0];
+  const daemonPod = manifest('kdaemon');
+  const daemonContainer = daemonPod.spec.template.spec.containers[0];
+  t.deepEqual([daemonContainer.command, daemonContainer.args], [['kdaemon'], ['--port', '8000']]);
+  t.regex(daemonPod.metadata.annotations['bgrun.dev/notes'], /the console script .*\/bin\/kdaemon of the virtual environment .* → kdaemon, looked up on the image's PATH/);
+  const scriptContainer = manifest('kscript').spec.template.spec.containers[0];
+  t.deepEqual([scriptContainer.command, scriptContainer.args], [['python'], ['app.py']]);
+
+  // Both are Python programs: the project is installed (its console scripts on PATH), requirements.txt too.
+  for (const name of ['kdaemon', 'kscript']) {
+    const dockerfile = fs.readFileSync(path.join(out, `${name}.Dockerfile`), 'utf8');
+    t.regex(dockerfile, /^FROM python:3-slim$/m);
+    t.regex(dockerfile, /^RUN pip install --no-cache-dir -r requirements\.txt\nCOPY \. \.\n(#.*\n)?RUN pip install --no-cache-dir \.$/m);
+    const ignore = fs.readFileSync(path.join(out, `${name}.Dockerfile.dockerignore`), 'utf8').split('\n');
+    for (const pattern of ['.venv', '**/node_modules', '.git', '**/__pycache__', 'k8s']) t.true(ignore.includes(pattern), `${name}: ${pattern}`);
+  }
+  t.false(fs.existsSync(path.join(proj, '.dockerignore')), 'the app folder is left as it was');
+
+  // From a config file, nothing started: the same mapping.
+  write(path.join(proj, 'bgrun.config.json'), JSON.stringify({ apps: [{ name: 'cfgdaemon', script: 'kdaemon', restart: 'always' }] }));
+  const cfg = await box.run(['export', 'kubernetes', '--config', path.join(proj, 'bgrun.config.json'), '--image', 'x:1'], { env: NO_ENV, cwd: proj });
+  t.is(cfg.exitCode, 0, cfg.stderr);
+  t.deepEqual(parseAllDocuments(cfg.stdout).map((d) => d.toJS())[0].spec.template.spec.containers[0].command, ['kdaemon']);
 });
 
 pyTest('a broken environment (its Python gone) is a one-line error, not a silent fall back to another Python', async (t) => {
@@ -274,6 +352,11 @@ pyTest('the tutorial: pip install . into a fresh environment, bgrun start mydaem
 
   const unit = await runOk(t, box, ['export', 'systemd', 'mydaemon']);
   t.regex(unit.stdout, new RegExp(`^ExecStart=${entry}$`, 'm'));
+  // To Kubernetes: the script by its name, installed by pip install . in the image.
+  const k8s = path.join(box.dir, 'k8s');
+  await runOk(t, box, ['export', 'kubernetes', 'mydaemon', '--dockerfile', '--output', k8s]);
+  t.deepEqual(parseAllDocuments(fs.readFileSync(path.join(k8s, 'mydaemon.yaml'), 'utf8')).map((d) => d.toJS())[0].spec.template.spec.containers[0].command, ['mydaemon']);
+  t.regex(fs.readFileSync(path.join(k8s, 'mydaemon.Dockerfile'), 'utf8'), /^RUN pip install --no-cache-dir \.$/m);
 
   const stop = await runOk(t, box, ['stop', String(pid)]);
   t.regex(stop.stdout, /stopped mydaemon/);

@@ -8,10 +8,12 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { type KubeObject, type KubeSource, kubernetesObjects, portOf } from '../../../src/export/kubernetes-manifest.js';
 import { DNS_LABEL, kubernetesName, kubernetesNames } from '../../../src/export/kubernetes-names.js';
-import { dockerfileText, exportKubernetes, sourcesFromConfig, toYaml } from '../../../src/export/kubernetes.js';
+import { exportKubernetes, sourcesFromConfig, toYaml } from '../../../src/export/kubernetes.js';
+import { dockerfileText } from '../../../src/export/kubernetes-dockerfile.js';
 import { cronJobSchedule } from '../../../src/export/kubernetes-schedule.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { FIXTURES } from '../../helpers/bgrun.js';
+import { kubeSource } from '../../helpers/kubernetes.js';
 
 const GOLDEN = path.join(FIXTURES, 'kubernetes');
 
@@ -26,17 +28,7 @@ function validate(objects: KubeObject[]): void {
   }
 }
 
-const base: KubeSource = {
-  name: 'web',
-  command: ['/usr/bin/node', '/srv/app/server.js', '--verbose'],
-  cwd: '/srv/app',
-  envVars: {},
-  envFiles: [],
-  restart: 'no',
-  maxRestarts: null,
-  minUptimeMs: 10_000,
-  maxMemoryBytes: null,
-};
+const base: KubeSource = kubeSource({ name: 'web', command: ['/usr/bin/node', '/srv/app/server.js', '--verbose'], cwd: '/srv/app' });
 
 const cases: Record<string, KubeSource[]> = {
   plain: [base],
