@@ -177,6 +177,22 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   t.regex(live.output(), /SIGTERM: stopping every app/);
 });
 
+(canUnshare ? test : test.skip)('started as the bgrun command itself as PID 1, on any Node, its shell line puts bgrun-init in front: no warning, no zombie', async (t) => {
+  const box = sandbox(t);
+  // As a container's entry point runs it: the executable, whose shell line starts Node (from PATH).
+  box.env.PATH = `${path.dirname(process.execPath)}:${process.env.PATH}`;
+  const live = runLive(t, box, ['--name', 'orphans', '--', 'sh', '-c', ORPHANS], ['unshare', '--pid', '--fork', '--mount-proc', BIN]);
+  await waitFor(() => /orphans +\| pid1 is/.test(live.output()), { timeout: 30_000, what: 'the app' });
+  t.regex(live.output(), /orphans +\| pid1 is (bgrun-init|sh)/);
+  t.notRegex(live.output(), /warning/);
+  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
+  await waitFor(() => fs.readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim().split(' ').length >= 2, { what: 'orphans' });
+  await new Promise((r) => setTimeout(r, 1500));
+  t.is(zombiesOf(init), 0);
+  process.kill(init, 'SIGTERM');
+  t.is(await live.exited, 0, live.output());
+});
+
 (canUnshare ? test : test.skip)('as PID 1, --watch and --health cmd: restart the app with the supervisor\'s code, and no zombie is left', async (t) => {
   const box = sandbox(t);
   const src = path.join(box.dir, 'src');
