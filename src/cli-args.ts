@@ -1,6 +1,6 @@
 import { suggest } from './suggest.js';
 import { UsageError } from './errors.js';
-import { pm2FlagHint } from './pm2-flags.js';
+import { pm2FlagHint, pm2ShortFlagHint } from './pm2-flags.js';
 
 export interface OptionSpec {
   name: string;
@@ -59,7 +59,7 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
       }
       if (!spec) {
         // A pm2 flag bgrun spells differently says how; else the closest of this command's options.
-        const hint = arg.startsWith('--') ? pm2FlagHint(key) : null;
+        const hint = arg.startsWith('--') ? pm2FlagHint(key) : pm2ShortFlagHint(key, (name) => byName.has(name));
         const near = hint === null && arg.startsWith('--') ? suggest(key, specs.map((s) => s.name)) : null;
         throw new UsageError(`unknown option '${arg}'; ${hint ?? (near ? `did you mean '--${near}'? See --help` : 'see --help')}`);
       }
@@ -87,7 +87,8 @@ export function parseArgs(argv: string[], specs: OptionSpec[], options: { stopAt
 
 export function formatOptions(specs: OptionSpec[]): string {
   const rows = specs.map((s) => {
-    const flag = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.value ? (s.optionalValue ? `[=${s.value}]` : ` ${s.value}`) : ''}`;
+    const names = [s.name, ...(s.aliases ?? [])].map((n) => `--${n}`).join(', ');
+    const flag = `${s.short ? `-${s.short}, ` : '    '}${names}${s.value ? (s.optionalValue ? `[=${s.value}]` : ` ${s.value}`) : ''}`;
     return [flag, s.description] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));

@@ -18,6 +18,7 @@ import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../c
 import { resolveTargets } from '../core/records/targets.js';
 import { belongsToConfig } from '../core/records/origin.js';
 import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
+import { pm2EnvFileHint } from '../pm2-flags.js';
 import { createProgress } from '../output/progress.js';
 import type { Io } from './command.js';
 import { paint, printable } from './format.js';
@@ -90,6 +91,8 @@ export function envProfileOption(args: Parsed, label: string): string | undefine
   if (assignments.length > 0) {
     throw new UsageError(`--env ${assignments[0]} is for a program given on the command line; for the apps of ${label}, set it in that file, or name a profile: --env production picks env_production`);
   }
+  const logFile = profiles.map(pm2EnvFileHint).find((hint) => hint !== null);
+  if (logFile) throw new UsageError(`invalid --env: expected a profile name, and ${logFile}; for the apps of ${label}, set error_file in that file`);
   if (profiles.length > 1) throw new UsageError(`give one env profile, not ${profiles.length} (--env ${profiles.join(', --env ')})`);
   return profiles[0];
 }

@@ -79,14 +79,18 @@ export function completionCommand(command: CommandLike, entry: { aliases: readon
     aliases: [...entry.aliases],
     summary: entry.summary,
     options: [
-      ...command.options.map((o) => ({
-        long: o.name,
-        short: o.short ?? null,
-        description: o.description,
-        // `--watch[=<path>]`: alone it is complete, so the next word is not its value.
-        takesValue: o.type !== 'boolean' && o.optionalValue !== true,
-        value: o.optionalValue ? ({ kind: 'none' } as const) : completeValue(o),
-      })),
+      ...command.options.flatMap((o) => {
+        const option: CompletionOption = {
+          long: o.name,
+          short: o.short ?? null,
+          description: o.description,
+          // `--watch[=<path>]`: alone it is complete, so the next word is not its value.
+          takesValue: o.type !== 'boolean' && o.optionalValue !== true,
+          value: o.optionalValue ? { kind: 'none' } : completeValue(o),
+        };
+        // Another spelling (pm2's --output for --out-log) is completed too, as the same option.
+        return [option, ...(o.aliases ?? []).map((alias) => ({ ...option, long: alias, short: null, description: `same as --${o.name}` }))];
+      }),
       HELP,
     ],
     firstWords,

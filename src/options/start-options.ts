@@ -47,7 +47,7 @@ export interface StartOption<F extends Field = Field> {
   /** The long flag of `bgrun start`, without `--`; null: config files only (the command line has its own way). */
   flag: string | null;
   short?: string;
-  /** Other spellings of the flag, accepted and completed. */
+  /** Other spellings of the flag (pm2's: --node-args, --output, --cron…), accepted, completed and shown in help. */
   aliases?: string[];
   /**
    * pm2's ecosystem key for the same setting (it may be the key itself), other pm2 spellings,
@@ -199,7 +199,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     aliases: ['node-args'],
     field: 'interpreterArgs',
     kind: kinds.args,
-    help: "options for the interpreter, before the script (pm2's --node-args): --interpreter-args '--max-old-space-size=4096'",
+    help: "options for the interpreter, before the script: --interpreter-args '--max-old-space-size=4096'",
   }),
   option({
     key: 'module',
@@ -310,6 +310,7 @@ export const START_OPTIONS: readonly StartOption[] = [
   option({
     key: 'outLog',
     flag: 'out-log',
+    aliases: ['output'],
     pm2: { key: 'out_file' },
     field: 'outLog',
     kind: kinds.logFile,
@@ -318,6 +319,7 @@ export const START_OPTIONS: readonly StartOption[] = [
   option({
     key: 'errLog',
     flag: 'err-log',
+    aliases: ['error'],
     pm2: { key: 'error_file' },
     field: 'errLog',
     kind: kinds.logFile,
@@ -343,6 +345,7 @@ export const START_OPTIONS: readonly StartOption[] = [
   option({
     key: 'logTime',
     flag: 'log-time',
+    aliases: ['time'],
     pm2: { key: 'time', aliases: ['log_date_format'], kind: kinds.pm2LogTime },
     field: 'logTime',
     kind: kinds.flag,
@@ -455,6 +458,7 @@ export const START_OPTIONS: readonly StartOption[] = [
   option({
     key: 'cronRestart',
     flag: 'cron-restart',
+    aliases: ['cron'],
     pm2: { key: 'cron_restart' },
     field: 'cronRestart',
     kind: sup.cron,

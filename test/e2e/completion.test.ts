@@ -66,6 +66,9 @@ test('bash: completes commands, options, option values and the names of current 
     ['bgrun', 'ls', '--'],
     ['bgrun', 'start', '--name', 'x', fixture('ready.js'), '--'],
     ['bgrun', 'startup', '--init', ''],
+    // Another spelling of an option (pm2's) is completed as well.
+    ['bgrun', 'start', '--cro'],
+    ['bgrun', 'start', '--outp'],
   ]);
   const commands = replies[0]!.split(' ');
   for (const c of ['start', 'list', 'stop', 'restart', 'logs', 'show', 'rm', 'export', 'save', 'resurrect', 'startup', 'unstartup', 'completion', 'ls', 'ps', '--help']) {
@@ -89,6 +92,8 @@ test('bash: completes commands, options, option values and the names of current 
     // After the program: its own arguments, so files (none start with --), never bgrun's options.
     '',
     'cron systemd',
+    '--cron --cron-restart',
+    '--output',
   ]);
   await box.run(['stop', 'all']);
 });

@@ -96,3 +96,40 @@ test("a pm2 flag bgrun does another way: one line saying what to use", async (t)
   t.regex(firstLine(other.stderr), /^bgrun: unknown option '--wait-ready'; pm2's --wait-ready: use --ready tcp:PORT/);
   t.is(firstLine((await box.run(['start', '--bogus', 'app.js'])).stderr), "bgrun: unknown option '--bogus'; see --help");
 });
+
+test("pm2's log and schedule flags: the long ones work as aliases, the short ones and --log-date-format say what to use", async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app.js');
+  fs.writeFileSync(app, "console.log('out line'); console.error('err line'); setInterval(() => {}, 1000);\n");
+  const started = await box.run(['start', '--name', 'p', '--output', 'o.log', '--error', 'e.log', '--time', 'app.js'], { cwd: box.dir });
+  t.is(started.exitCode, 0, started.stderr);
+  const record = box.record('p') as ReturnType<typeof box.record> & { outLog: string; errLog: string; logTime?: boolean };
+  t.is(record.outLog, path.join(box.dir, 'o.log'));
+  t.is(record.errLog, path.join(box.dir, 'e.log'));
+  t.true(record.logTime);
+  await waitFor(() => fs.existsSync(record.errLog) && fs.readFileSync(record.errLog, 'utf8').includes('err line'), { what: 'the err line in e.log' });
+  t.is((await box.run(['stop', 'p'])).exitCode, 0);
+
+  const hint = async (args: string[]) => {
+    const r = await box.run(['start', '--name', 'x', ...args, 'app.js'], { cwd: box.dir });
+    t.is(r.exitCode, 2, args.join(' '));
+    return r.stderr.trim();
+  };
+  t.is(await hint(['-o', 'o.log']), "bgrun: unknown option '-o'; pm2's -o: use --out-log <file> (or pm2's --output <file>)");
+  t.is(await hint(['-l', 'both.log']), "bgrun: unknown option '-l'; pm2's -l: use --log <file>");
+  t.is(await hint(['-c', '0 3 * * *']), "bgrun: unknown option '-c'; pm2's -c: use --cron-restart <expr> (or pm2's --cron <expr>)");
+  t.regex(await hint(['--log-date-format', 'YYYY-MM-DD']), /^bgrun: unknown option '--log-date-format'; pm2's --log-date-format: use --log-time \(or --time\); 'bgrun logs -t' /);
+  t.is(await hint(['-x']), "bgrun: unknown option '-x'; pm2's -x: bgrun runs every program as a process of its own (pm2's fork mode) unless --cluster: leave it out");
+  t.regex(await hint(['-f']), /^bgrun: unknown option '-f'; pm2's -f: bgrun never starts a second copy/);
+  // -e stays --env; a log file as its value is pm2's -e.
+  t.is(await hint(['-e', 'e.log']), "bgrun: invalid --env: expected KEY=VALUE, and the argument looks like a log file: pm2's -e <file> is --err-log <file> here (or pm2's --error <file>)");
+  t.is(await hint(['-e', 'logs/app-err.log']), "bgrun: invalid --env: expected KEY=VALUE, and the argument looks like a log file: pm2's -e <file> is --err-log <file> here (or pm2's --error <file>)");
+  // With a pm2 file, -e names a profile.
+  fs.writeFileSync(path.join(box.dir, 'ecosystem.json'), JSON.stringify({ apps: [{ name: 'eco', script: 'app.js' }] }));
+  const eco = await box.run(['start', '-e', 'err.log', 'ecosystem.json'], { cwd: box.dir });
+  t.is(eco.exitCode, 2);
+  t.is(
+    eco.stderr.trim(),
+    "bgrun: invalid --env: expected a profile name, and the argument looks like a log file: pm2's -e <file> is --err-log <file> here (or pm2's --error <file>); for the apps of ecosystem.json, set error_file in that file",
+  );
+});

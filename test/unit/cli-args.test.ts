@@ -79,3 +79,12 @@ test('formatOptions aligns the descriptions', (t) => {
     '  -f, --follow         follow',
   ]);
 });
+
+test("pm2's one-letter flags get a hint where the command has the option they are about; an alias is listed beside its option", (t) => {
+  const withAlias: OptionSpec[] = [{ name: 'out-log', aliases: ['output'], type: 'string', value: '<file>', description: 'stdout here' }];
+  t.is(t.throws(() => parseArgs(['-o', 'out.log'], withAlias))?.message, "unknown option '-o'; pm2's -o: use --out-log <file> (or pm2's --output <file>)");
+  // list, logs…: no --out-log there, so pm2's -o of `pm2 start` is no hint.
+  t.is(t.throws(() => parseArgs(['-o', 'out.log'], SPECS))?.message, "unknown option '-o'; see --help");
+  t.deepEqual(parseArgs(['--output', 'o.log'], withAlias).values, { 'out-log': 'o.log' });
+  t.is(formatOptions(withAlias), '      --out-log, --output <file>  stdout here');
+});

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { BgrunError, UsageError, describeSystemError } from '../../errors.js';
+import { pm2EnvFileHint } from '../../pm2-flags.js';
 
 /** A key as the dotenv package takes it: letters, digits, '_', '.', '-'. */
 const KEY = /[\w.-]+/y;
@@ -129,6 +130,8 @@ export function readEnvFile(file: string): Record<string, string> {
 /** Parses one --env KEY=VALUE. A refusal names the key at most, never the value (it may be a secret). */
 export function parseEnvAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
+  const logFile = pm2EnvFileHint(text);
+  if (logFile) throw new UsageError(`invalid --env: expected KEY=VALUE, and ${logFile}`);
   if (eq < 0 && /^[A-Za-z0-9_-]+$/.test(text)) {
     throw new UsageError(`--env ${text} names an env profile (pm2's env_${text}), which only a config file has; for a variable use --env KEY=VALUE`);
   }

@@ -5,6 +5,8 @@ import { PLAIN_TOO } from '../../../src/core/lifecycle/start.js';
 import { START_OPTIONS } from '../../../src/options/start-options.js';
 import { startOptionsFromCli, startOptionsFromObject } from '../../../src/options/validate.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
+import { parseArgs } from '../../../src/cli-args.js';
+import { startOptionSpecs } from '../../../src/commands/option-specs.js';
 import { ROOT } from '../../helpers/bgrun.js';
 
 const fromConfig = (obj: Record<string, unknown>) =>
@@ -82,4 +84,11 @@ test("the core's list of stop settings that keep a program plain is the options 
   const marked = START_OPTIONS.filter((o) => o.plainToo).map((o) => o.field);
   t.deepEqual([...PLAIN_TOO].sort(), marked.sort());
   for (const o of START_OPTIONS.filter((o) => o.plainToo)) t.is(o.supervision, 'implied', o.key);
+});
+
+test("pm2's long flags for the same settings are aliases: --output, --error, --time, --cron", (t) => {
+  const { values } = parseArgs(['--output', 'o.log', '--error', 'e.log', '--time', '--cron', '0 3 * * *', 'app.js'], startOptionSpecs(), { stopAtPositional: true });
+  t.like(startOptionsFromCli(values), { outLog: 'o.log', errLog: 'e.log', logTime: true, cronRestart: '0 3 * * *' });
+  // pm2's --log is bgrun's --log already.
+  t.like(startOptionsFromCli(parseArgs(['--log', 'both.log'], startOptionSpecs()).values), { log: 'both.log' });
 });
