@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { BIN, ROOT, type Sandbox, fixture, isAlive, processesOfHome, sandbox, waitFor } from '../helpers/bgrun.js';
-import { runLive } from '../helpers/run.js';
+import { type Live, runLive } from '../helpers/run.js';
 
 function writeConfig(box: Sandbox, apps: unknown[]): string {
   const file = path.join(box.dir, 'bgrun.config.json');
@@ -156,6 +156,21 @@ function zombiesOf(pid: number): number {
 
 const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve === 'function';
 
+/**
+ * PID 1 of the namespace (unshare's only child) reaps the orphans, then SIGTERM to it ends
+ * bgrun run with 0. Without a reaper the orphans' zombies only pile up; with one, a zombie
+ * lives until the init is next scheduled, so "none left" is waited for, not sampled once.
+ */
+async function expectReapedThenStopped(t: ExecutionContext, live: Live): Promise<void> {
+  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
+  // Enough orphans to have piled up as zombies if nothing reaped them.
+  await waitFor(() => fs.readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim().split(' ').length >= 2, { what: 'orphans' });
+  await new Promise((r) => setTimeout(r, 1500));
+  await waitFor(() => zombiesOf(init) === 0, { timeout: 10_000, what: `no zombie child of PID 1 (${zombiesOf(init)} now)` });
+  process.kill(init, 'SIGTERM');
+  t.is(await live.exited, 0, live.output());
+}
+
 (canUnshare ? test : test.skip)('as PID 1 of a new pid namespace (under bgrun-init) it reaps every orphan, forwards SIGTERM and exits 0', async (t) => {
   const box = sandbox(t);
   // On Node 22.15+ bgrun run puts bgrun-init in front of itself; on older Nodes it is the entry point, as the README says.
@@ -166,14 +181,7 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   await waitFor(() => /orphans +\| pid1 is/.test(live.output()), { timeout: 30_000, what: 'the app' });
   // bgrun-init runs as `/bin/sh bgrun-init ...` (comm: sh) or directly (comm: bgrun-init).
   t.regex(live.output(), /orphans +\| pid1 is (bgrun-init|sh)/);
-  // PID 1 of the namespace: unshare's only child.
-  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
-  // Enough orphans to have piled up as zombies if nothing reaped them.
-  await waitFor(() => fs.readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim().split(' ').length >= 2, { what: 'orphans' });
-  await new Promise((r) => setTimeout(r, 1500));
-  t.is(zombiesOf(init), 0);
-  process.kill(init, 'SIGTERM');
-  t.is(await live.exited, 0, live.output());
+  await expectReapedThenStopped(t, live);
   t.regex(live.output(), /SIGTERM: stopping every app/);
 });
 
@@ -185,12 +193,7 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   await waitFor(() => /orphans +\| pid1 is/.test(live.output()), { timeout: 30_000, what: 'the app' });
   t.regex(live.output(), /orphans +\| pid1 is (bgrun-init|sh)/);
   t.notRegex(live.output(), /warning/);
-  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
-  await waitFor(() => fs.readFileSync(`/proc/${init}/task/${init}/children`, 'utf8').trim().split(' ').length >= 2, { what: 'orphans' });
-  await new Promise((r) => setTimeout(r, 1500));
-  t.is(zombiesOf(init), 0);
-  process.kill(init, 'SIGTERM');
-  t.is(await live.exited, 0, live.output());
+  await expectReapedThenStopped(t, live);
 });
 
 (canUnshare ? test : test.skip)('as PID 1, --watch and --health cmd: restart the app with the supervisor\'s code, and no zombie is left', async (t) => {
@@ -214,11 +217,7 @@ const nodeCanExec = typeof (process as unknown as { execve?: unknown }).execve =
   await waitFor(() => runs() >= 3, { timeout: 30_000, what: 'the restart by the health check' });
   t.regex(live.output(), /restarting orphans: its health check failed/);
   fs.writeFileSync(path.join(src, 'ok'), '');
-  const init = Number(fs.readFileSync(`/proc/${live.child.pid}/task/${live.child.pid}/children`, 'utf8').trim());
-  await new Promise((r) => setTimeout(r, 1500));
-  t.is(zombiesOf(init), 0);
-  process.kill(init, 'SIGTERM');
-  t.is(await live.exited, 0, live.output());
+  await expectReapedThenStopped(t, live);
 });
 
 (canUnshare && !nodeCanExec ? test : test.skip)('as PID 1 on a Node that cannot exec, it warns in one line how to put an init in front', async (t) => {
