@@ -153,7 +153,7 @@ async function main() {
   process.stdout.write(`${body}\n`);
   if (WRITE) {
     fs.mkdirSync(path.dirname(WRITE), { recursive: true });
-    fs.writeFileSync(WRITE, full);
+    fs.writeFileSync(WRITE, withKeptBlocks(full, WRITE));
     log(`wrote ${path.relative(REPO, WRITE)}`);
   }
   log(`done in ${meta.seconds.toFixed(0)} s`);
@@ -174,3 +174,12 @@ try {
 }
 process.exit(exitCode);
 
+/** Blocks of the file marked as measured by hand (`<!-- kept ... -->` to `<!-- /kept -->`) survive a rewrite, before "How to read this". */
+function withKeptBlocks(next, file) {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const blocks = old.match(/<!-- kept\b[^>]*-->[\s\S]*?<!-- \/kept -->/g);
+  if (!blocks) return next;
+  const at = next.indexOf('\n## How to read this');
+  const kept = blocks.join('\n\n');
+  return at < 0 ? `${next.trimEnd()}\n\n${kept}\n` : `${next.slice(0, at)}\n${kept}\n${next.slice(at)}`;
+}
