@@ -102,8 +102,11 @@ export const start: Command = {
     }
     printStarted(result, io, v.json === true, 'started');
     // --watch, --health…: the supervisor does them; say that the program is supervised, and why.
-    // With --restart no, a watch or a schedule still makes it supervised: say that its exits are not restarted.
-    const implied = START_OPTIONS.find((o) => o.supervision === 'implied' && o.flag !== null && v[o.flag] !== undefined && (v.restart === undefined || (result.record.restart === 'no' && o.startsAgain)));
+    // With --restart no, a watch, a schedule or a memory limit still makes it supervised: say that its exits are not restarted.
+    const implied =
+      START_OPTIONS.find((o) => o.supervision === 'implied' && o.flag !== null && v[o.flag] !== undefined && (v.restart === undefined || (result.record.restart === 'no' && o.startsAgain))) ??
+      // --restart no --max-memory: supervised for the limit alone.
+      (result.record.restart === 'no' ? START_OPTIONS.find((o) => o.ownRestart && o.flag !== null && v[o.flag] !== undefined) : undefined);
     if (implied && v.json !== true) {
       io.out(result.record.restart === 'no' ? `  supervised: --restart no (for --${implied.flag}: an exit is not restarted)` : `  supervised: --restart ${result.record.restart} (implied by --${implied.flag})`);
     }

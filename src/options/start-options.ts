@@ -28,7 +28,7 @@
 import type { StartOptions } from '../core/lifecycle/start.js';
 import { logLimits } from '../core/logs/limits.js';
 import type { ProcessRecord } from '../core/records/record.js';
-import { startsOnEvents } from '../core/records/supervised.js';
+import { isSupervised, startsOnEvents } from '../core/records/supervised.js';
 import { formatBytes } from '../core/size.js';
 import { DEFAULT_INSTANCE_VAR } from '../core/fleet/instance-env.js';
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_HEALTH_RETRIES, DEFAULT_HEALTH_TIMEOUT_MS, DEFAULT_KILL_TIMEOUT_MS, DEFAULT_WATCH_DELAY_MS, nextCronRun } from '../core/supervision.js';
@@ -135,6 +135,9 @@ const checking: StartOption['needs'] = {
 /** What starts a `--restart no` program again: `its --cron-restart schedule`, `a change of watched files`. */
 const eventsOf = (r: ProcessRecord) =>
   [r.cronRestart ? 'its --cron-restart schedule' : null, r.watch?.length ? 'a change of watched files' : null].filter(Boolean).join(' or ');
+/** What a supervised program with restart no still gets: started again by events, restarted over its memory limit. */
+const noRestartButWhat = (r: ProcessRecord) =>
+  `${startsOnEvents(r) ? `; ${eventsOf(r)} starts it again` : ''}${r.maxMemoryBytes !== null ? '; over --max-memory it is restarted' : ''}`;
 const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '-');
 /** A duration as show prints it: 10s, 1500ms. */
 const ms = (value: number) => (value % 1000 === 0 ? `${value / 1000}s` : `${value}ms`);
@@ -218,7 +221,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     field: 'restart',
     kind: kinds.policy,
     help: `${kinds.RESTART_POLICIES[0]} (default), ${kinds.RESTART_POLICIES.slice(1).join(' or ')}: supervise and restart it`,
-    show: { label: 'restart policy', value: (r) => (r.restart === 'no' && startsOnEvents(r) ? `no (supervised: an exit is not restarted; ${eventsOf(r)} starts it again)` : r.restart) },
+    show: { label: 'restart policy', value: (r) => (r.restart === 'no' && isSupervised(r) ? `no (supervised: an exit is not restarted${noRestartButWhat(r)})` : r.restart) },
   }),
   option({
     key: 'maxRestarts',

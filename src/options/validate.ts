@@ -49,21 +49,26 @@ export function validateStart(front: Front, keys?: readonly string[]): Partial<S
   const needsSupervisor = START_OPTIONS.find((o) => o.supervision === 'implied' && !o.plainToo && asked(o));
   // A watch or a schedule starts the program itself: with --restart no it is supervised all the same, its exits not restarted.
   const startsAgain = START_OPTIONS.some((o) => o.startsAgain && asked(o));
+  // A memory limit restarts the program itself (pm2 does so with autorestart: false too): with an
+  // explicit --restart no it is supervised for that alone, its exits not restarted.
+  const ownRestart = START_OPTIONS.some((o) => o.ownRestart && asked(o));
   for (const option of START_OPTIONS) {
     if (keys !== undefined && !keys.includes(option.key)) continue;
     const given = front.given(option);
     if (given === undefined) continue;
-    const restartsItself = option.ownRestart && startsAgain;
+    // Supervised with --restart no all the same: for a watch, a schedule or a memory limit.
+    const supervisedAnyway = out.restart === 'no' && (startsAgain || ownRestart);
+    const restartsItself = option.ownRestart && (startsAgain || out.restart === 'no');
     if (option.supervision === 'needs-restart' && !restartsItself && (out.restart ?? (implied ? 'on-failure' : 'no')) === 'no') {
       const instead = `${front.setting(restartOption, 'on-failure')} or ${front.setting(restartOption, 'always')}`;
-      // Supervised for its watch or schedule, but never restarted after an exit: nothing for it to act on.
-      throw front.fail(option, given, startsAgain && out.restart === 'no' ? `needs restarts after an exit: replace ${front.setting(restartOption, 'no')} with ${instead}` : `needs a supervised program: add ${instead}`);
+      // Supervised, but never restarted after an exit: nothing for it to act on.
+      throw front.fail(option, given, supervisedAnyway ? `needs restarts after an exit: replace ${front.setting(restartOption, 'no')} with ${instead}` : `needs a supervised program: add ${instead}`);
     }
     if (option.needs?.missing(out, isGiven)) {
       const other = optionByKey(option.needs.key)!;
       throw front.fail(option, given, option.needs.message({ name: front.name(other), usage: front.usage(other) }));
     }
-    if (option === needsSupervisor && out.restart === 'no' && !startsAgain) {
+    if (option === needsSupervisor && out.restart === 'no' && !supervisedAnyway) {
       throw front.fail(option, given, `needs supervision: drop ${front.setting(restartOption, 'no')} (it implies ${front.setting(restartOption, 'on-failure')})`);
     }
     const value = front.parse(option, given);

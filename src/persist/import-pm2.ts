@@ -108,10 +108,9 @@ function mapEntry(raw: unknown, i: number, baseEnv: NodeJS.ProcessEnv, known: (k
   if (supervised) {
     config.maxRestarts = typeof e.max_restarts === 'number' ? e.max_restarts : PM2_DEFAULTS.max_restarts;
     config.minUptime = typeof e.min_uptime === 'number' ? e.min_uptime : PM2_DEFAULTS.min_uptime;
-    if (typeof e.max_memory_restart === 'number' && e.max_memory_restart > 0) config.maxMemory = e.max_memory_restart;
-  } else if (e.max_memory_restart !== undefined) {
-    notes.push(`${pm2Name}: max_memory_restart needs restarts, and autorestart is false: left out`);
   }
+  // pm2 restarts an app over its limit even with autorestart false; so does bgrun (supervised for it).
+  if (typeof e.max_memory_restart === 'number' && e.max_memory_restart > 0) config.maxMemory = e.max_memory_restart;
   const instances = Number(e.instances);
   if (Number.isInteger(instances) && instances !== 1 && known('instances')) config.instances = instances;
   if (typeof e.exec_mode === 'string' && /^cluster/.test(e.exec_mode)) {

@@ -5,6 +5,7 @@ import { fileSize, readTail } from '../core/logs/read.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { isSameProcessAlive } from '../core/processes/process-info.js';
 import { readRecord } from '../core/records/registry.js';
+import { startsOnEvents } from '../core/records/supervised.js';
 import { BgrunError, ExitedAtStartError, StartError } from '../errors.js';
 import { ensureSupervisor } from './ensure.js';
 import { type SupervisorInfo, readSupervisorInfo } from './supervisor-file.js';
@@ -133,7 +134,9 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
     current.status === 'errored'
       ? 'bgrun gave up restarting it'
       : current.restart === 'no'
-        ? `not restarted (--restart no); ${current.cronRestart ? 'its --cron-restart schedule' : 'a change of watched files'} starts it again; stop it with 'bgrun stop ${record.name}'`
+        ? startsOnEvents(current)
+          ? `not restarted (--restart no); ${current.cronRestart ? 'its --cron-restart schedule' : 'a change of watched files'} starts it again; stop it with 'bgrun stop ${record.name}'`
+          : 'not restarted (--restart no)'
         : `bgrun keeps restarting it (--restart ${current.restart}); stop it with 'bgrun stop ${record.name}'`;
   // Stopped by bgrun, not killed by someone: say why.
   if (current.restartedFor === 'memory' || current.restartedFor === 'unhealthy') {

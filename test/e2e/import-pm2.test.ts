@@ -121,6 +121,17 @@ test('a variable a config cannot name (__proto__) is left out with a note, never
   t.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')).apps[0].env, { KEPT: '1' });
 });
 
+test('max_memory_restart with autorestart false is carried over: pm2 restarts over the limit all the same, and so does bgrun', async (t) => {
+  const box = sandbox(t);
+  const dump = path.join(box.dir, 'dump.pm2');
+  fs.writeFileSync(dump, '[{"name":"m","pm_exec_path":"/usr/bin/sleep","args":["600"],"exec_interpreter":"none","autorestart":false,"max_memory_restart":209715200,"status":"stopped","env":{}}]');
+  const out = path.join(box.dir, 'bgrun.config.json');
+  const r = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.notRegex(r.stderr, /max_memory_restart/);
+  t.like(JSON.parse(fs.readFileSync(out, 'utf8')).apps[0], { name: 'm', restart: 'no', maxMemory: 209715200 });
+});
+
 /** pm2's package folder, when installed here; null otherwise. */
 function realPm2(): string | null {
   for (const dir of [process.env.BGRUN_TEST_PM2, path.join(ROOT, '.bench-cache', 'node_modules', 'pm2')]) {

@@ -193,3 +193,37 @@ test("a pm2 file's autorestart: false with cron_restart and max_memory_restart: 
   t.regex(supervisorLog(box), /over --max-memory/);
   t.is(box.record('grow').restart, 'no');
 });
+
+test("a pm2 file's autorestart: false with max_memory_restart alone: supervised for the limit, restarted over it, an exit not restarted (pm2's Worker does the same)", async (t) => {
+  const box = sandbox(t);
+  const app = path.join(box.dir, 'app');
+  fs.mkdirSync(app);
+  fs.copyFileSync(fixture('sup-grow.js'), path.join(app, 'grow.js'));
+  fs.copyFileSync(RUNS, path.join(app, 'job.js'));
+  const runsFile = path.join(box.dir, 'runs');
+  fs.writeFileSync(
+    path.join(app, 'ecosystem.config.js'),
+    `module.exports = { apps: [
+  { name: 'grow', script: './grow.js', autorestart: false, max_memory_restart: '120M' },
+  { name: 'job', script: './job.js', autorestart: false, max_memory_restart: '1G', env: { RUNS_FILE: ${JSON.stringify(runsFile)}, LIVE_MS: '1500', EXIT_CODE: '1' } },
+] };\n`,
+  );
+  const r = await box.run(['start', 'ecosystem.config.js', '--wait', '0'], { cwd: app });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(box.record('grow').restart, 'no');
+  const first = box.record('grow').pid;
+  await waitFor(() => box.record('grow').restarts >= 1 && box.record('grow').status === 'running' && box.record('grow').pid !== first, { timeout: LONG, what: 'a memory restart' });
+  t.regex(supervisorLog(box), /over --max-memory/);
+  const show = await box.run(['show', 'grow']);
+  t.regex(show.stdout, /^restart policy +no \(supervised: an exit is not restarted; over --max-memory it is restarted\)$/m);
+  // Its exit is not restarted.
+  await waitFor(() => box.record('job').status === 'exited', { timeout: LONG, what: 'job exited' });
+  await waitFor(() => /job exited with code 1; not restarted \(--restart no\)/.test(supervisorLog(box)), { timeout: LONG, what: 'the supervisor saying so' });
+  t.is(lines(runsFile, 'start'), 1);
+  t.is(box.record('job').exitCode, 1);
+  // The command line: --restart no --max-memory is the same, and start says so.
+  const cli = await box.run(['start', '--wait', '0', '--name', 'tick', '--restart', 'no', '--max-memory', '1G', TICKER]);
+  t.is(cli.exitCode, 0, cli.stderr);
+  t.regex(cli.stdout, /^ {2}supervised: --restart no \(for --max-memory: an exit is not restarted\)$/m);
+  t.like(box.record('tick'), { restart: 'no', maxMemoryBytes: 1024 ** 3, launcher: null });
+});

@@ -90,7 +90,7 @@ export async function startApps(ctx: Context, list: StartOptions[]): Promise<Set
     }
   });
   // The supervisor starts (a Node start-up, seconds on a loaded machine) while the records are written.
-  const booting = ready.some(({ prepared }) => isSupervised({ restart: prepared.restart, ...prepared.supervision })) ? ctx.supervisor?.ensure(ctx).catch(() => {}) : undefined;
+  const booting = ready.some(({ options, prepared }) => isSupervised({ restart: prepared.restart, ...prepared.supervision, maxMemoryBytes: options.maxMemoryBytes })) ? ctx.supervisor?.ensure(ctx).catch(() => {}) : undefined;
   const written: { i: number; record: ProcessRecord }[] = [];
   for (let at = 0; at < ready.length; at += RECORD_BATCH) {
     try {

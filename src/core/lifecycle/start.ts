@@ -199,7 +199,8 @@ export function supervisionPolicy(options: StartOptions, cwd: string, env: NodeJ
   // Stop settings alone (`stop` honours them for any program) keep an explicit --restart no plain.
   const needsSupervisor = Object.keys(supervision).filter((key) => !PLAIN_TOO.has(key as keyof SupervisionSettings));
   if (options.restart === 'no' && needsSupervisor.length === 0) return { restart: 'no', supervision: resolveSupervision(supervision, cwd, { ...env }) };
-  if (options.restart === 'no' && supervision.watch === undefined && supervision.cronRestart === undefined) {
+  // A memory limit (bgrun's own restart, as pm2's over max_memory_restart) keeps it supervised with --restart no too.
+  if (options.restart === 'no' && supervision.watch === undefined && supervision.cronRestart === undefined && typeof options.maxMemoryBytes !== 'number') {
     const first = supervisionGiven(Object.fromEntries(needsSupervisor.map((key) => [key, true])) as SupervisionSettings)[0] ?? given[0];
     throw new UsageError(`${first} needs supervision: drop --restart no (${first} implies --restart on-failure)`);
   }
@@ -229,7 +230,7 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     maxMemoryBytes: options.maxMemoryBytes ?? null,
     ready: options.ready ?? null,
     readyTimeoutMs: options.readyTimeoutMs ?? null,
-    ...recordedLogLimits(isSupervised({ restart: prepared.restart, ...prepared.supervision }), options.maxLogBytes, options.maxLogFiles),
+    ...recordedLogLimits(isSupervised({ restart: prepared.restart, ...prepared.supervision, maxMemoryBytes: options.maxMemoryBytes }), options.maxLogBytes, options.maxLogFiles),
     ...prepared.supervision,
     ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: [...options.dependsOn] } : {}),
     origin: options.origin ?? { kind: 'cli', cwd: process.cwd() },
@@ -254,7 +255,7 @@ export function newRecord(ctx: Context, options: StartOptions, prepared: Prepare
     ...(options.compressLogs ? { compressLogs: true } : {}),
     ...(options.sharedLog ? { sharedLog: true } : {}),
     pidFile: pidFileOf(ctx.paths, name),
-    launcher: isSupervised({ restart: prepared.restart, ...prepared.supervision }) ? null : { pid: process.pid, identity: processIdentity(process.pid) },
+    launcher: isSupervised({ restart: prepared.restart, ...prepared.supervision, maxMemoryBytes: options.maxMemoryBytes }) ? null : { pid: process.pid, identity: processIdentity(process.pid) },
     supervisedBy: null,
     failures: 0,
     nextStartAt: null,

@@ -64,6 +64,10 @@ test('restart: "no" with a watch or a schedule (pm2: autorestart: false): superv
   t.like(check({ autorestart: false, watch: true, ignore_watch: ['logs'] }), { restart: 'no', watch: [], watchIgnore: ['logs'] });
   // pm2 restarts an autorestart: false app over max_memory_restart too: the restart is bgrun's own, not after an exit.
   t.like(check({ autorestart: false, cron_restart: '0 3 * * *', max_memory_restart: '300M' }), { restart: 'no', maxMemoryBytes: 300 * 1024 ** 2 });
+  // And alone (pm2's lib/Worker.js restarts any app over it, whatever autorestart says): supervised for the limit, exits not restarted.
+  t.like(check({ autorestart: false, max_memory_restart: '300M' }), { restart: 'no', maxMemoryBytes: 300 * 1024 ** 2 });
+  t.like(check({ autorestart: false, max_memory_restart: '300M', restart_delay: 2000 }), { restart: 'no', maxMemoryBytes: 300 * 1024 ** 2, restartDelayMs: 2000 });
+  t.like(check({ restart: 'no', maxMemory: '1G' }), { restart: 'no', maxMemoryBytes: 1024 ** 3 });
 });
 
 test('bad supervision keys name the key and what was expected', (t) => {
@@ -77,5 +81,6 @@ test('bad supervision keys name the key and what was expected', (t) => {
   t.is(message(t, { killTimeout: 1000, kill_timeout: 1000 }), 'bgrun.config.json: apps[0].kill_timeout: give either killTimeout or kill_timeout, not both');
   t.is(message(t, { restart: 'no', health: 'tcp:3000' }), 'bgrun.config.json: apps[0].health: needs supervision: drop restart: "no" (it implies restart: "on-failure")');
   t.is(message(t, { restart: 'no', cronRestart: '0 3 * * *', maxRestarts: 3 }), 'bgrun.config.json: apps[0].maxRestarts: needs restarts after an exit: replace restart: "no" with restart: "on-failure" or restart: "always"');
+  t.is(message(t, { autorestart: false, max_memory_restart: '1G', min_uptime: 1000 }), 'bgrun.config.json: apps[0].min_uptime: needs restarts after an exit: replace restart: "no" with restart: "on-failure" or restart: "always"');
   t.is(message(t, { stopSignal: 'KILL' }), "bgrun.config.json: apps[0].stopSignal: use a signal name such as TERM, INT, HUP or QUIT");
 });

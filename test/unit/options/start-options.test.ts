@@ -63,6 +63,9 @@ test('the same rules, each worded for its front end', (t) => {
   t.is(cli({ 'max-restarts': '5' }), '--max-restarts needs a supervised program: add --restart on-failure or --restart always');
   t.is(cfg({ maxRestarts: 5 }), 'cfg: maxRestarts: needs a supervised program: add restart: "on-failure" or restart: "always"');
   t.is(cfg({ max_memory_restart: '1G' }), 'cfg: max_memory_restart: needs a supervised program: add restart: "on-failure" or restart: "always"');
+  // With restart "no" given, a memory limit is supervised all the same: its restart is bgrun's own, not after an exit.
+  t.like(startOptionsFromCli({ restart: 'no', 'max-memory': '1G' }), { restart: 'no', maxMemoryBytes: 1024 ** 3 });
+  t.is(cli({ restart: 'no', 'max-memory': '1G', 'max-restarts': '3' }), '--max-restarts needs restarts after an exit: replace --restart no with --restart on-failure or --restart always');
   t.is(cli({ 'ready-timeout': '1s' }), '--ready-timeout needs --ready: the probe to wait for');
   t.is(cfg({ readyTimeout: '1s' }), 'cfg: readyTimeout: needs ready: the probe to wait for');
   t.is(cli({ 'max-log-files': '2' }), '--max-log-files needs --max-log-size for a plain program (supervised programs rotate at 10M by default)');
