@@ -197,14 +197,25 @@ class Monit {
     this.renderTimes.push(performance.now() - started);
   }
 
+  /**
+   * One refresh, then the next one scheduled while the view is shown. The loop stops while
+   * the logs are followed (openLogs) and starts again on the way back; a tick still in
+   * flight then does not start a second loop beside it.
+   */
   private async tick(): Promise<void> {
+    this.stopTicking();
     try {
       await this.refresh();
       this.render();
     } catch (error) {
       this.message = `refresh failed: ${error instanceof Error ? error.message : String(error)}`;
     }
-    if (!this.restored) this.timer = setTimeout(() => void this.tick(), this.options.refreshMs ?? REFRESH_MS);
+    if (!this.restored && this.timer === null) this.timer = setTimeout(() => void this.tick(), this.options.refreshMs ?? REFRESH_MS);
+  }
+
+  private stopTicking(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   // Keys -----------------------------------------------------------------
@@ -285,6 +296,7 @@ class Monit {
     const bin = installFile('bin/bgrun.js');
     if (!name || !bin) return;
     this.paused = true;
+    this.stopTicking();
     this.restore();
     process.stdin.off('data', this.onKey);
     const ignore = () => {};
@@ -297,6 +309,7 @@ class Monit {
       this.enter();
       process.stdin.on('data', this.onKey);
       this.render();
+      void this.tick();
     };
     child.once('exit', back);
     child.once('error', (error) => {
@@ -305,8 +318,7 @@ class Monit {
   }
 
   quit(code: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopTicking();
     process.stdin.off('data', this.onKey);
     this.restore();
     process.stdin.pause();

@@ -121,6 +121,32 @@ test('j moves the selection, x stops and s starts the selected program, / filter
   t.true(screen.output().trimEnd().endsWith(LEAVE), JSON.stringify(screen.output().slice(-60)));
 });
 
+/** The distinct uptimes of `name`'s row in the frames drawn since the view was entered for the `entered`-th time. */
+function uptimesSince(output: string, entered: number, name: string): Set<string> {
+  const since = output.split('\x1b[?1049h').slice(entered).join('');
+  return new Set([...since.matchAll(new RegExp(`${name} +running +\\d+ +[\\d.]+% +[\\d.]+ [KMG]?B +\\d+ +(\\S+)`, 'g'))].map((m) => m[1]!));
+}
+
+test('back from l (the logs) with Ctrl-C, the view is refreshed every second again, not drawn once', async (t) => {
+  const box = sandbox(t);
+  t.is((await box.run(['start', '--name', 'ticker', fixture('ticker.js')])).exitCode, 0);
+  t.teardown(() => box.run(['stop', 'all']));
+  const screen = monitInPty(t, box);
+  await waitFor(() => /ticker +running/.test(lastFrame(screen.output()).join('\n')), { timeout: 60_000, what: 'the row' });
+  const entered = screen.output().split('\x1b[?1049h').length;
+  screen.keys('l');
+  const header = "following ticker's logs; Ctrl-C goes back";
+  const ticks = () => [...screen.output().slice(screen.output().indexOf(header)).matchAll(/tick \d+ (\d+)/g)].map((m) => Number(m[1]));
+  await waitFor(() => screen.output().includes(header) && ticks().length > 0, { timeout: 60_000, what: 'the logs' });
+  // Stay in the logs past the refresh due meanwhile (60 more ticks of 50 ms: 3 s): a quick return hid the bug.
+  const first = Math.max(...ticks());
+  await waitFor(() => Math.max(...ticks()) >= first + 60, { timeout: 60_000, what: '3 s of logs' });
+  screen.keys('\x03');
+  await waitFor(() => uptimesSince(screen.output(), entered, 'ticker').size >= 3, { timeout: 30_000, what: "the first frame back and two refreshes (ticker's uptime advancing)" });
+  screen.keys('q');
+  t.is(await screen.exited, 0);
+});
+
 test('on a terminal without NO_COLOR it draws in colour', async (t) => {
   const box = sandbox(t);
   t.is((await box.run(['start', '--name', 'alpha', fixture('ready.js')])).exitCode, 0);
