@@ -22,7 +22,7 @@ import { pm2EnvFileHint } from '../pm2-flags.js';
 import { createProgress } from '../output/progress.js';
 import type { Io } from './command.js';
 import { paint, printable } from './format.js';
-import { printPython, startedJson } from './started.js';
+import { printPython, ranAndExitedLine, startedJson } from './started.js';
 
 export const CONFIG_OPTION: OptionSpec = {
   name: 'config',
@@ -114,7 +114,7 @@ export function printOutcome(o: AppOutcome, io: Io): void {
   const name = paint(o.name, 'bold', io.color);
   const ready = o.ready ? `, ready (${o.ready})` : '';
   if (o.action === 'running') io.out(`${name} is already running (pid ${r.pid})${ready}`);
-  else if (o.action === 'exited') io.out(`${name} ran and exited with code 0 (pid ${r.pid})`);
+  else if (o.action === 'exited') io.out(ranAndExitedLine(o.name, r.exitCode, o.endedPid, io.color));
   else io.out(`started ${name} (pid ${r.pid})${ready}`);
   // As a start from the command line: which Python it runs with (not repeated for one already running).
   if (o.action !== 'running') printPython(r, io);

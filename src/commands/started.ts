@@ -16,6 +16,15 @@ export function printPython(r: ProcessRecord, io: Io): void {
   if (r.python && r.python.chosenBy !== 'path') io.out(`  python: ${describePython(r.python)}`);
 }
 
+/**
+ * The line of start (and a config start) for a program done within its grace period.
+ * A supervised program's record has no pid once its run ended: the pid is the run's
+ * own, when the start saw it, and left out otherwise (never "pid null").
+ */
+export function ranAndExitedLine(name: string, exitCode: number | null, pid: number | null | undefined, color: boolean): string {
+  return `${paint(name, 'bold', color)} ran and exited with code ${exitCode ?? 0}${pid == null ? '' : ` (pid ${pid})`}`;
+}
+
 /** What start and restart print for a program that is up. */
 export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: string): void {
   const r = result.record;
@@ -25,7 +34,7 @@ export function printStarted(result: LaunchResult, io: Io, json: boolean, verb: 
     return;
   }
   if (result.exitedCleanly) {
-    io.out(`${paint(r.name, 'bold', io.color)} ran and exited with code ${r.exitCode ?? 0} (pid ${r.pid})`);
+    io.out(ranAndExitedLine(r.name, r.exitCode, result.endedPid, io.color));
   } else {
     // No pid: with --wait 0 a supervised program that ended at once is reported between two runs.
     const pid = r.pid === null ? 'ended at once; the supervisor restarts it' : `pid ${r.pid}`;

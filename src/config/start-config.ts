@@ -28,6 +28,8 @@ export interface AppOutcome {
   ready: string | null;
   /** An app with copies (`instances`): every copy's record, `record` being the first. */
   copies?: ProcessRecord[];
+  /** exited: the pid its run had, when it was seen (LaunchResult.endedPid). */
+  endedPid?: number | null;
 }
 
 export interface StartConfigOptions {
@@ -49,7 +51,7 @@ function runningRecord(ctx: Context, name: string): ProcessRecord | null {
 }
 
 function outcome(name: string, result: LaunchResult, ready: string | null): AppOutcome {
-  return { name, action: result.exitedCleanly ? 'exited' : 'started', record: result.record, ready };
+  return { name, action: result.exitedCleanly ? 'exited' : 'started', record: result.record, ready, endedPid: result.endedPid };
 }
 
 /** Puts the app's name into a message that does not have it, and what was left out. */

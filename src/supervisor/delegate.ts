@@ -121,7 +121,7 @@ export async function launchSupervised(ctx: Context, record: ProcessRecord, wait
   if (!crashed || byEvent(current)) return { record: current, exitedCleanly: false };
   // Exit 0, or a code of --stop-exit-codes: the program says it is done, not that it failed.
   if (current.signal === null && (current.exitCode === 0 || (current.exitCode !== null && (current.stopExitCodes ?? []).includes(current.exitCode)))) {
-    return { record: current, exitedCleanly: true };
+    return { record: current, exitedCleanly: true, endedPid: firstPid };
   }
   const error = new ExitedAtStartError({
     appName: record.name,

@@ -179,6 +179,30 @@ test('--stop-exit-codes: an exit with one of them is never restarted, even with 
   t.pass();
 });
 
+test('a supervised program that exits within the grace period is reported with the pid its run had, by start and by a config start', async (t) => {
+  const box = sandbox(t);
+  const pidsOf = (file: string) => [...readText(file).matchAll(/^start (\d+) /gm)].map((m) => m[1]);
+  const runs0 = path.join(box.dir, 'runs0');
+  const r0 = await box.run(['start', '--wait', '10s', '--name', 'sup0', '--restart', 'on-failure', RUNS], { env: { RUNS_FILE: runs0, LIVE_MS: '300', EXIT_CODE: '0' } });
+  t.is(r0.exitCode, 0, r0.stderr);
+  t.is(r0.stdout.split('\n')[0], `sup0 ran and exited with code 0 (pid ${pidsOf(runs0)[0]})`);
+  const runs3 = path.join(box.dir, 'runs3');
+  const r3 = await box.run(['start', '--wait', '10s', '--name', 'done', '--restart', 'always', '--stop-exit-codes', '3', RUNS], { env: { RUNS_FILE: runs3, LIVE_MS: '300', EXIT_CODE: '3' } });
+  t.is(r3.exitCode, 0, r3.stderr);
+  t.is(r3.stdout.split('\n')[0], `done ran and exited with code 3 (pid ${pidsOf(runs3)[0]})`);
+  // The same line for an app of a config file, with its own exit code.
+  const runsApp = path.join(box.dir, 'runs-app');
+  const app = { name: 'app', script: RUNS, restart: 'on-failure', stopExitCodes: [3], env: { RUNS_FILE: runsApp, LIVE_MS: '300', EXIT_CODE: '3' } };
+  fs.writeFileSync(path.join(box.dir, 'bgrun.config.json'), JSON.stringify({ apps: [app] }));
+  const rApp = await box.run(['start', '--wait', '10s'], { cwd: box.dir });
+  t.is(rApp.exitCode, 0, rApp.stderr);
+  t.is(rApp.stdout.trimEnd(), `app ran and exited with code 3 (pid ${pidsOf(runsApp)[0]})`);
+  // Ended before any poll saw its pid: the line has no pid rather than "pid null".
+  const quick = await box.run(['start', '--wait', '10s', '--name', 'quick', '--restart', 'on-failure', '--', 'sh', '-c', 'exit 0']);
+  t.is(quick.exitCode, 0, quick.stderr);
+  t.regex(quick.stdout.split('\n')[0]!, /^quick ran and exited with code 0( \(pid \d+\))?$/);
+});
+
 test('--kill-timeout and --stop-signal are used by stop; --restart-delay spaces restarts', async (t) => {
   const box = sandbox(t);
   // Notes when SIGTERM came, and ignores it: only SIGKILL ends it.

@@ -22,6 +22,11 @@ export interface LaunchResult {
   record: ProcessRecord;
   /** Set when the program already ended with exit code 0 within the grace period. */
   exitedCleanly: boolean;
+  /**
+   * With exitedCleanly: the pid of the run that ended, when it was seen. A supervised
+   * record has no pid once its run ended, and a run can end before a poll sees it.
+   */
+  endedPid?: number | null;
   /** Plain mode: the spawned program while this process is still its parent (for readiness waits). */
   child?: ChildProcess;
   /** Things the user should know about this start (a name that was taken, say), one line each. */
@@ -204,7 +209,7 @@ export async function launchRecords(ctx: Context, records: ProcessRecord[], wait
   for (const [k, { i, spawned, exit }] of ended.entries()) {
     const current = endings[k]!;
     if (current instanceof Error) fail(i, current);
-    else if (exit.code === 0) outcomes[i] = { status: 'fulfilled', value: { record: current, exitedCleanly: true } };
+    else if (exit.code === 0) outcomes[i] = { status: 'fulfilled', value: { record: current, exitedCleanly: true, endedPid: current.pid } };
     else fail(i, exitedAtStart(spawned, exit));
   }
   return outcomes;
