@@ -4,7 +4,8 @@
  * hook runs beside supervision, never in its way: it is not awaited, it is
  * killed (its whole group) after 30 s, its output goes to supervisor.log, and
  * a program that crashes in a loop has at most one hook running and one
- * waiting (the newest event) at a time.
+ * waiting (the newest event) at a time. The 30 s limit is a timer of the
+ * supervisor: a hook never outlives it (shutdown).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,27 @@ export interface HookCall {
 
 /** Output of one hook kept for supervisor.log: enough for an error message, not a flood. */
 const MAX_OUTPUT_BYTES = 8 * 1024;
+/** At the supervisor's exit: from SIGTERM to SIGKILL of a hook still running. */
+const SHUTDOWN_GRACE_MS = 2000;
+/** After that SIGKILL: how long its output pipes may stay open (held by a process that left its group). */
+const SHUTDOWN_CLOSE_MS = 1000;
+
+interface RunningHook {
+  child: ChildProcess;
+  event: HookEvent;
+  killGroup: (signal: NodeJS.Signals) => boolean;
+  /** Settles once the hook ended and its output was logged. */
+  ended: Promise<void>;
+}
+
+/** Whether the promise settled within ms. */
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.then(() => true), late]).finally(() => clearTimeout(timer));
+}
 
 /** The variables a hook gets, on top of the program's own environment. */
 export function hookVariables(call: HookCall): Record<string, string> {
@@ -42,8 +64,9 @@ export function hookVariables(call: HookCall): Record<string, string> {
 }
 
 export class ExitHooks {
-  private readonly running = new Map<string, ChildProcess>();
+  private readonly running = new Map<string, RunningHook>();
   private readonly waiting = new Map<string, HookCall>();
+  private stopping = false;
 
   constructor(
     private readonly paths: StatePaths,
@@ -54,7 +77,7 @@ export class ExitHooks {
 
   fire(call: HookCall): void {
     const command = call.record.onExit;
-    if (!command) return;
+    if (!command || this.stopping) return;
     const name = call.record.name;
     if (this.running.has(name)) {
       if (this.waiting.has(name)) this.log(`hook of ${name}: dropped the waiting ${this.waiting.get(name)!.event} event for the newer ${call.event}`);
@@ -88,7 +111,11 @@ export class ExitHooks {
       return;
     }
     const killGroup = groupSignaller(child);
-    this.running.set(name, child);
+    let markEnded!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      markEnded = resolve;
+    });
+    this.running.set(name, { child, event: call.event, killGroup, ended });
     this.log(`hook of ${name} (${call.event}) started (pid ${child.pid})`);
     let output = '';
     const collect = (chunk: Buffer) => {
@@ -103,9 +130,16 @@ export class ExitHooks {
     timer.unref();
     const finish = (code: number | null, signal: string | null, error?: Error) => {
       clearTimeout(timer);
-      if (this.running.get(name) !== child) return;
+      if (this.running.get(name)?.child !== child) return;
       this.running.delete(name);
+      markEnded();
       for (const line of output.slice(0, MAX_OUTPUT_BYTES).split('\n').filter((l) => l.trim() !== '')) this.log(`hook of ${name}: ${line}`);
+      if (this.stopping) {
+        // Ended by the shutdown, not by a fault of the hook: logged, not shown by `show` as the program's problem.
+        const how = error ? `could not run: ${error.message}` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        this.log(`hook of ${name} (${call.event}) ${how}`);
+        return;
+      }
       if (error) this.fail(name, `--on-exit could not run: ${error.message}`);
       else if (code === 0) {
         this.log(`hook of ${name} (${call.event}) done`);
@@ -135,12 +169,28 @@ export class ExitHooks {
     return this.running.size > 0 || this.waiting.size > 0;
   }
 
-  /** Hooks in flight are left to finish: an alert outlives a supervisor upgrade. */
-  shutdown(): void {
-    for (const child of this.running.values()) {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      child.unref();
-    }
+  /**
+   * The supervisor is exiting (an upgrade, a signal). Its 30 s timer dies with it, and left
+   * running a hung hook would have no limit at all: each hook still running gets SIGTERM
+   * (its whole group), SIGKILL after SHUTDOWN_GRACE_MS. Resolves once they ended and their
+   * output is logged, a few seconds at most. Waiting events are dropped, and said so.
+   */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const [name, call] of this.waiting) this.log(`hook of ${name}: dropped the waiting ${call.event} event, the supervisor exits`);
+    this.waiting.clear();
+    await Promise.all([...this.running].map(([name, hook]) => this.stop(name, hook)));
+  }
+
+  private async stop(name: string, hook: RunningHook): Promise<void> {
+    this.log(`hook of ${name} (${hook.event}) still running as the supervisor exits; stopping it (SIGTERM, SIGKILL after ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    hook.killGroup('SIGTERM');
+    if (await settlesWithin(hook.ended, SHUTDOWN_GRACE_MS)) return;
+    hook.killGroup('SIGKILL');
+    if (await settlesWithin(hook.ended, SHUTDOWN_CLOSE_MS)) return;
+    // Its group is gone, but a process it started elsewhere holds its output pipes: not waited for.
+    hook.child.stdout?.destroy();
+    hook.child.stderr?.destroy();
+    hook.child.unref();
   }
 }

@@ -120,8 +120,9 @@ export class Supervisor {
     this.watches.closeAll();
     this.schedules.closeAll();
     this.health.closeAll();
-    this.hooks.shutdown();
     for (const run of this.runs.values()) run.child?.unref();
+    // Only running hooks delay the exit, by a few seconds at most: their time limit lives here (hooks.ts).
+    await this.hooks.shutdown();
     this.markClosed();
     await this.reconciling;
   }

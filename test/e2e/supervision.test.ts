@@ -269,6 +269,32 @@ test("--on-exit gets BGRUN_* variables; a slow hook delays nothing; a requested 
   else t.false(fs.existsSync(`${envFile}.${last}`));
 });
 
+test('a hook still running when the supervisor exits is stopped first (SIGTERM, then SIGKILL): it never outlives its time limit', async (t) => {
+  const box = sandbox(t);
+  const runsFile = path.join(box.dir, 'runs');
+  const hookPid = path.join(box.dir, 'hook.pid');
+  // Hung, and deaf to SIGTERM: only SIGKILL ends it.
+  const hook = `trap '' TERM; echo $$ > ${hookPid}; echo hook up; while :; do sleep 1; done`;
+  const r = await box.run(['start', '--name', 'h', '--restart', 'always', '--stop-exit-codes', '0', '--on-exit', hook, RUNS], { env: { RUNS_FILE: runsFile, LIVE_MS: '700', EXIT_CODE: '0' } });
+  t.is(r.exitCode, 0, r.stderr);
+  const pid = await waitFor(() => Number(readText(hookPid).trim()), { timeout: LONG, what: 'the hook' });
+  t.teardown(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
+  });
+  const supervisor = supervisorPid(box)!;
+  process.kill(supervisor, 'SIGTERM');
+  await waitFor(() => !isAlive(pid), { timeout: LONG, what: 'the hook to be stopped' });
+  await waitFor(() => !isAlive(supervisor), { timeout: LONG, what: 'the supervisor to exit' });
+  const log = supervisorLog(box);
+  t.regex(log, /hook of h \(exited\) still running as the supervisor exits; stopping it/);
+  t.regex(log, /hook of h: hook up/, 'its output is still logged');
+  t.regex(log, /hook of h \(exited\) was killed by SIGKILL/);
+});
+
 test('a pm2 ecosystem file with the supervision keys runs unchanged', async (t) => {
   const box = sandbox(t);
   const app = path.join(box.dir, 'app');
