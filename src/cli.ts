@@ -26,7 +26,7 @@ function usage(): string {
     'Examples:',
     '  bgrun start server.js --port 3000     (options after the script go to it)',
     '  bgrun start --name web -- python3 -m http.server 8080',
-    '  bgrun start                           (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
+    '  bgrun start                           (the apps of the config file or Procfile here)',
     '  bgrun list',
     '  bgrun logs web -f',
     '  bgrun stop web',

@@ -1,6 +1,6 @@
 import { type ApplyStepResult, type PlanStep, applyPlan, planApply } from '../config/apply.js';
 import { withEnvProfile } from '../config/env-profile.js';
-import { loadConfig } from '../config/load-config.js';
+import { CONFIG_FILES_TEXT, loadConfig } from '../config/load-config.js';
 import { stringValue } from '../cli-args.js';
 import { optionalDuration } from '../core/duration.js';
 import { toInfo } from '../core/lifecycle/status.js';
@@ -42,7 +42,7 @@ export const apply: Command = {
     if (args.positionals.length > 1) throw new UsageError(`apply takes one config file: ${this.usage}`);
     const file = args.positionals[0];
     const loaded = await loadConfig({ config: file });
-    if (!loaded) throw new UsageError(`no config file here (bgrun.config.*, ecosystem.config.*, Procfile); give one: ${this.usage}`);
+    if (!loaded) throw new UsageError(`no config file here (${CONFIG_FILES_TEXT}, Procfile); give one: ${this.usage}`);
     const config = withEnvProfile(loaded, envProfileOption(args, loaded.label));
     const json = args.values.json === true;
     const waitMs = optionalDuration(stringValue(args.values, 'wait'), '--wait');

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type OptionSpec, type Parsed, listValue, parseArgs, stringValue } from '../cli-args.js';
-import { type LoadedConfig, findConfig, isConfigFileName, loadConfig, loadConfigFile } from '../config/load-config.js';
+import { CONFIG_FILES_TEXT, type LoadedConfig, findConfig, isConfigFileName, loadConfig, loadConfigFile } from '../config/load-config.js';
 import { splitEnvValues, withEnvProfile } from '../config/env-profile.js';
 import { startOrder } from '../config/order.js';
 import { type AppOutcome, startConfigApps } from '../config/start-config.js';
@@ -28,7 +28,7 @@ export const CONFIG_OPTION: OptionSpec = {
   name: 'config',
   type: 'string',
   value: '<file>',
-  description: 'the config file (default: bgrun.config.json|.js|.mjs|.cjs or ecosystem.config.js|.cjs here)',
+  description: `the config file (default: the first here of ${CONFIG_FILES_TEXT}; else a Procfile)`,
 };
 /** stop and restart: with no target, they act on the apps of the config. */
 export const TARGETS_CONFIG_OPTION: OptionSpec = {
@@ -36,7 +36,7 @@ export const TARGETS_CONFIG_OPTION: OptionSpec = {
   type: 'string',
   value: '<file>',
   description:
-    'with no target: the apps of this config file or Procfile, in dependency order (default: bgrun.config.*, ecosystem.config.* or Procfile here); the file can also be given as the target, as pm2 takes it',
+    `with no target: the apps of this config file or Procfile, in dependency order (default: the first here of ${CONFIG_FILES_TEXT}; else a Procfile); the file can also be given as the target, as pm2 takes it`,
 };
 /** pm2's `--only <app[,app]>`: with a config file, only these apps (and what they depend on). */
 export const ONLY_OPTION: OptionSpec = {
@@ -78,7 +78,8 @@ export const PROCFILE_OPTION: OptionSpec = {
   description: "start the apps of this Procfile ('name: command' lines; .env beside it is loaded)",
 };
 
-const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
+/** What `start` and `run` with no program look for, as their usage errors say it. */
+export const CONFIG_NAMES = `a config file (${CONFIG_FILES_TEXT}) or a Procfile`;
 
 /** Options that still make sense when the apps come from a config. */
 const CONFIG_START_OPTIONS = new Set(['config', 'procfile', 'wait', 'json', 'only']);

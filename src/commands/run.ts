@@ -9,10 +9,9 @@ import { isValidName, nameFromProgram, validateName } from '../core/records/name
 import { ConfigError, UsageError } from '../errors.js';
 import { startOptionsFromCli } from '../options/validate.js';
 import type { Command } from './command.js';
-import { CONFIG_OPTION, PROCFILE_OPTION } from './config-apps.js';
+import { CONFIG_NAMES, CONFIG_OPTION, PROCFILE_OPTION } from './config-apps.js';
 import { startOptionSpecs } from './option-specs.js';
 
-const CONFIG_NAMES = 'a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile';
 /** Options that still make sense when the apps come from a config. */
 const CONFIG_RUN_OPTIONS = new Set(['config', 'procfile', 'stop-timeout']);
 
@@ -107,7 +106,7 @@ export const run: Command = {
   usage: [
     'bgrun run [options] <script> [args...]',
     '       bgrun run [options] -- <command> [args...]',
-    '       bgrun run [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
+    '       bgrun run [--config <file> | --procfile <file>] [app...]   (the apps of the config file or Procfile here: see --config)',
     '',
     "Starts the apps as its own children, in dependsOn order (each once what it depends on is ready), and prints",
     "every line they write prefixed with their name ('web | ...'; stderr lines 'web ! ...'; a colour per app on a",

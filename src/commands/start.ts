@@ -55,7 +55,7 @@ function pm2ArgumentForm(given: Parsed, specs: OptionSpec[]): { args: Parsed; no
 export const start: Command = {
   name: 'start',
   usage:
-    'bgrun start [options] <script> [args...]\n       bgrun start [options] -m <module> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of bgrun.config.json, ecosystem.config.js or a Procfile here)',
+    'bgrun start [options] <script> [args...]\n       bgrun start [options] -m <module> [args...]\n       bgrun start [options] -- <command> [args...]\n       bgrun start <name>            (start a stopped program again)\n       bgrun start [--config <file> | --procfile <file>] [app...]   (the apps of the config file or Procfile here: see --config)',
   stopAtPositional: true,
   options: [...startOptionSpecs(), CONFIG_OPTION, ONLY_OPTION, PROCFILE_OPTION, JSON_OPTION],
   async run(given, ctx, io) {

@@ -27,6 +27,21 @@ export const CONFIG_FILES = [
 ];
 
 /**
+ * CONFIG_FILES as help and messages name them, grouped by stem in the same order:
+ * "bgrun.config.json|.js|.mjs|.cjs, ecosystem.config.js|.cjs|.mjs, ecosystem.json|.yml|.yaml".
+ * Derived, so a name added above is never missing from a list a user reads.
+ */
+export const CONFIG_FILES_TEXT = (() => {
+  const groups = new Map<string, string[]>();
+  for (const name of CONFIG_FILES) {
+    const dot = name.lastIndexOf('.');
+    const stem = name.slice(0, dot);
+    groups.set(stem, [...(groups.get(stem) ?? []), name.slice(dot)]);
+  }
+  return [...groups].map(([stem, exts]) => `${stem}${exts.join('|')}`).join(', ');
+})();
+
+/**
  * Whether a program given to start (stop, restart, rm) is a config file whose
  * apps are meant, by pm2's rules (lib/Common.js isConfigFile): `*.config.js|cjs|mjs`,
  * any `.json`, `.yml` or `.yaml`; and a Procfile.

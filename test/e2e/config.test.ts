@@ -212,8 +212,17 @@ test('no program and no config: the usage error (exit 2) mentions config files; 
   t.is(r.exitCode, 2);
   t.is(
     r.stderr.trim(),
-    "bgrun: missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]', or put a bgrun.config.json (or .js, .mjs, .cjs), an ecosystem.config.js or a Procfile here to start its apps",
+    "bgrun: missing program: 'bgrun start <script> [args...]' or 'bgrun start -- <command> [args...]', or put a config file (bgrun.config.json|.js|.mjs|.cjs, ecosystem.config.js|.cjs|.mjs, ecosystem.json|.yml|.yaml) or a Procfile here to start its apps",
   );
+  // run and apply name the same files, and so does --config's help.
+  const run = await box.run(['run'], { cwd: dir });
+  t.is(run.exitCode, 2);
+  t.regex(run.stderr, /or put a config file \(bgrun\.config\.json\|\.js\|\.mjs\|\.cjs, ecosystem\.config\.js\|\.cjs\|\.mjs, ecosystem\.json\|\.yml\|\.yaml\) or a Procfile here to run its apps$/m);
+  const apply = await box.run(['apply'], { cwd: dir });
+  t.is(apply.exitCode, 2);
+  t.regex(apply.stderr, /^bgrun: no config file here \(bgrun\.config\.json\|\.js\|\.mjs\|\.cjs, ecosystem\.config\.js\|\.cjs\|\.mjs, ecosystem\.json\|\.yml\|\.yaml, Procfile\); give one: /);
+  const help = await box.run(['start', '--help']);
+  t.regex(help.stdout, /--config <file>\s+the config file \(default: the first here of bgrun\.config\.json\|\.js\|\.mjs\|\.cjs, ecosystem\.config\.js\|\.cjs\|\.mjs, ecosystem\.json\|\.yml\|\.yaml; else a Procfile\)/);
   const missing = await box.run(['start', '--config', 'nope.json'], { cwd: dir });
   t.is(missing.exitCode, 1);
   t.is(missing.stderr.trim(), 'bgrun: cannot read config file nope.json: no such file');
