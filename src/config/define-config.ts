@@ -21,6 +21,8 @@ import type { RestartPolicy } from '../core/records/record.js';
 export type Duration = number | string;
 /** A size: bytes, or a string such as "300M", "1G". */
 export type Size = number | string;
+/** How copies run: pm2's spellings are accepted too. */
+export type ExecMode = 'fork' | 'fork_mode' | 'cluster' | 'cluster_mode';
 
 export interface AppConfig {
   /** What it is managed by (`bgrun stop web`); default: the script's base name. */
@@ -90,10 +92,24 @@ export interface AppConfig {
   min_uptime?: Duration;
   /** pm2 spelling of maxMemory. */
   max_memory_restart?: Size;
-  /** Accepted as 1 only: bgrun runs one instance per app. */
-  instances?: 1 | '1';
-  /** Accepted as fork only: there is no cluster mode. */
-  exec_mode?: 'fork' | 'fork_mode';
+  /** Copies named <name>.0 … <name>.<N-1>: a count, "max" or 0 (one per CPU), -1 (one less than the CPUs). */
+  instances?: number | string;
+  /** "cluster": the copies of a Node program share its port (Node's cluster module, one small primary); "fork" (default): copies of their own. */
+  execMode?: ExecMode;
+  /** pm2 spelling of execMode. */
+  exec_mode?: ExecMode;
+  /** Raise this numeric variable by the copy index in each copy ("PORT"). pm2: increment_var. */
+  incrementVar?: string;
+  increment_var?: string;
+  /** The variable holding the copy index besides BGRUN_INSTANCE (default NODE_APP_INSTANCE). pm2: instance_var. */
+  instanceVar?: string;
+  instance_var?: string;
+  /** Copies share one out and one err log named after the app. pm2: merge_logs (combine_logs). */
+  mergeLogs?: boolean;
+  merge_logs?: boolean;
+  combine_logs?: boolean;
+  /** A group for `list` and for targets written @<ns> (`bgrun stop @api`). */
+  namespace?: string;
   /** Restart on changes: true for the app's folder, or paths relative to it (README, Supervision). */
   watch?: boolean | string | string[];
   /** Globs never watched (pm2: ignore_watch). */
@@ -129,7 +145,7 @@ export interface AppConfig {
   healthRetries?: number;
   /** Shell command run after every exit no stop asked for, with BGRUN_NAME, BGRUN_EVENT… */
   onExit?: string;
-  /** pm2 environments, used by `pm2 start --env <name>` only; bgrun checks and ignores them, as pm2 does without --env. */
+  /** pm2 environments: `bgrun start --env <name>` (and `apply --env <name>`) merges env_<name> over env, as `pm2 start --env <name>` does; without --env, env alone. */
   [environment: `env_${string}`]: Record<string, string | number | boolean> | undefined;
 }
 

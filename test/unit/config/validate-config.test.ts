@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { defineConfig } from '../../../src/config/define-config.js';
 import { parseProcfile } from '../../../src/config/procfile.js';
 import { splitArgs } from '../../../src/options/split-args.js';
-import { libraryAppOptions, validateConfig } from '../../../src/config/validate-config.js';
+import { APP_KEYS, libraryAppOptions, validateConfig } from '../../../src/config/validate-config.js';
 import { ConfigError } from '../../../src/errors.js';
+import { ROOT } from '../../helpers/bgrun.js';
 
 const DIR = '/srv/project';
 const check = (value: unknown) => validateConfig(value, 'bgrun.config.json', DIR);
@@ -176,6 +178,23 @@ test("the library's start() takes the same keys, relative to the current folder"
 test('defineConfig is the identity', (t) => {
   const config = { apps: [{ name: 'web', script: 'server.js', restart: 'always' as const }] };
   t.is(defineConfig(config), config);
+});
+
+test("AppConfig declares every key of an app, so defineConfig types copies, cluster mode and env profiles as the checks accept them", (t) => {
+  // Type-checked (npx tsc): these are the values validateConfig accepts.
+  const config = defineConfig({
+    apps: [
+      { name: 'web', script: 'server.js', instances: 4, execMode: 'cluster', namespace: 'api', mergeLogs: true },
+      { name: 'w', script: 'w.js', instances: 'max', exec_mode: 'cluster_mode', incrementVar: 'PORT', instanceVar: 'INDEX' },
+      { name: 'f', script: 'f.js', instances: -1, exec_mode: 'fork', env: { A: '1' }, env_production: { A: '2' } },
+    ],
+  });
+  t.is(check(config).length, 3);
+  const declared = fs.readFileSync(path.join(ROOT, 'src', 'config', 'define-config.ts'), 'utf8');
+  t.deepEqual(
+    APP_KEYS.filter((key) => !new RegExp(`^\\s+${key}\\?:`, 'm').test(declared)),
+    [],
+  );
 });
 
 test('Procfile: name: command lines through sh -c; comments and blank lines skipped', (t) => {
