@@ -11,8 +11,9 @@ import { LockFailedError, describeLockFailure, withOwnedLock } from '../records/
  * file descriptor. Renaming the log would leave the program writing to the
  * renamed file, so this is copy-then-truncate:
  *
+ *   x.log.N dropped first (on a full disk it is the room the copy needs)
  *   copy x.log → x.log.rotating (0600), catching up while the program writes
- *   x.log.(N-1) → x.log.N, …, x.log.1 → x.log.2   (x.log.N dropped)
+ *   x.log.(N-1) → x.log.N, …, x.log.1 → x.log.2
  *   x.log.rotating → x.log.1; copy the last bytes, ftruncate x.log to 0 at once
  *   the program's next write lands at offset 0
  *
