@@ -43,6 +43,21 @@ test('logs -t: two lines printed 2 s apart are shown about 2 s apart, each withi
   t.regex((await box.run(['show', 'ticks'])).stdout, /log times +recorded \(logs -t\)/);
 });
 
+test('logs -t of a --log-time program whose stderr log is empty: no note about a missing index (an empty log needs none)', async (t) => {
+  const box = sandbox(t);
+  const info = await startJson(t, box, ['--name', 'quiet', '--log-time', fixture('timed-lines.js')], { env: { DELAYS: '100' } });
+  await waitFor(() => readText(info.outLog).includes('tick 1 at'), { timeout: LONG, what: 'the line' });
+  await waitFor(() => fs.existsSync(`${info.outLog}.times`), { timeout: LONG, what: 'the index of stdout' });
+  t.is(fs.statSync(info.errLog).size, 0);
+  for (const args of [['quiet', '-t'], ['quiet', '-t', '--err'], ['all', '-t']]) {
+    const result = await box.run(['logs', ...args]);
+    t.is(result.exitCode, 0, result.stderr);
+    t.is(result.stderr, '', `logs ${args.join(' ')}`);
+  }
+  const both = await box.run(['logs', 'quiet', '-t']);
+  t.regex(both.stdout, /^==> \S+quiet\.out\.log <==\n\S+Z tick 1 at \d+\n==> \S+quiet\.err\.log <==$/);
+});
+
 test('logs --since selects by the recorded times, for a program that prints none', async (t) => {
   const box = sandbox(t);
   const info = await startJson(t, box, ['--name', 'late', '--log-time', fixture('timed-lines.js')], { env: { DELAYS: '200,3000' } });

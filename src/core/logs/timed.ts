@@ -85,7 +85,8 @@ function notesFor(file: string, parts: FileLines[], files: string[]): string[] {
   for (const [i, part] of parts.entries()) {
     if (part.problem) notes.push(`the time index of ${files[i]} is damaged (${part.problem}); its later lines show coarser times (upper bounds)`);
   }
-  if (parts.length > 0 && !parts.some((p) => p.indexed)) {
+  // An empty log needs no index: no line is shown, so no time is missing.
+  if (parts.some((p) => p.lines.length > 0) && !parts.some((p) => p.indexed)) {
     notes.push(`${file} has no time index (start the program with --log-time); each line shows the last change of its file, an upper bound`);
   }
   return notes;
