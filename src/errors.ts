@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'EXITED_AT_START'
   | 'STOP_FAILED'
   | 'LOG_FAILED'
+  | 'LOG_IS_LINK'
   | 'STATE_UNUSABLE'
   | 'LOCK_TIMEOUT'
   | 'RECORD_CORRUPT'
@@ -135,8 +136,8 @@ export class StopError extends BgrunError {
 /** A log cannot be rotated, flushed or read (permissions, disk full, a planted symlink). */
 export class LogError extends BgrunError {
   override readonly name = 'LogError';
-  constructor(message: string, cause?: unknown) {
-    super('LOG_FAILED', message, { cause });
+  constructor(message: string, cause?: unknown, code: ErrorCode = 'LOG_FAILED') {
+    super(code, message, { cause });
   }
 }
 

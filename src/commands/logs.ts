@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { stringValue } from '../cli-args.js';
 import { followFiles } from '../core/logs/follow.js';
-import { fileSize } from '../core/logs/read.js';
+import { LINKED_LOG, fileSize, refuseLinkedLog } from '../core/logs/read.js';
 import { DEFAULT_LINES, type LineSelection, NO_INDEX, capLines, selectLines, timeIndexed as indexed } from '../core/logs/select.js';
 import { parseSince } from '../core/logs/since.js';
-import { type TimedLine, byTime, formatTime, timedSince, timedTail } from '../core/logs/timed.js';
+import { type TimedLine, type TimedRead, byTime, formatTime, timedSince, timedTail } from '../core/logs/timed.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords } from '../core/records/registry.js';
-import { UsageError } from '../errors.js';
+import { BgrunError, UsageError } from '../errors.js';
 import { LineSplitter, createPrefixer } from '../output/prefix.js';
 import type { Command, Io } from './command.js';
 import { resolveConfigTargets } from './config-apps.js';
@@ -105,6 +105,8 @@ export const logs: Command = {
 /** One program: each log under its file name, as `tail` prints several files. */
 async function single(records: ProcessRecord[], c: Choice, io: Io): Promise<number> {
   const files = [...new Map(records.flatMap((r) => filesOf(r, c).map((f) => [f.file, { ...f, record: r }] as const))).values()];
+  // A log replaced by a link is refused before anything is printed, the other stream's lines included.
+  for (const { file } of files) refuseLinkedLog(file);
   const headers = files.length > 1 && !c.raw;
   // Where the tail ends is where following starts, so a line written in between is printed once.
   const ends = files.map((f) => fileSize(f.file));
@@ -183,9 +185,17 @@ async function many(records: ProcessRecord[], c: Choice, io: Io, allOf: Paramete
     const mine: Tagged[] = [];
     for (const { file, stream } of filesOf(record, c)) {
       if (seenFiles.has(file)) continue; // merged logs: read once, under the first name
-      seenFiles.set(file, { name: record.name, stream });
       ends.set(file, fileSize(file));
-      const found = c.since === null ? timedTail(file, c.lines ?? DEFAULT_LINES, true) : timedSince(file, c.since, !indexed(record, file));
+      let found: TimedRead;
+      try {
+        found = c.since === null ? timedTail(file, c.lines ?? DEFAULT_LINES, true) : timedSince(file, c.since, !indexed(record, file));
+      } catch (error) {
+        // One program's log replaced by a link does not hide the others' logs: skipped, and not followed.
+        if (!(error instanceof BgrunError && error.code === 'LOG_IS_LINK')) throw error;
+        notes.add(`skipped the log ${file}: ${LINKED_LOG}`);
+        continue;
+      }
+      seenFiles.set(file, { name: record.name, stream });
       for (const line of found.lines) mine.push({ ...line, name: record.name, stream });
       if (c.timestamps || c.since !== null) for (const n of found.notes) if (c.timestamps || !NO_INDEX.test(n)) notes.add(n);
     }

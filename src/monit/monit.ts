@@ -11,6 +11,7 @@ import { restartRecord } from '../core/lifecycle/restart.js';
 import { startExisting } from '../core/lifecycle/start.js';
 import { stopRecord } from '../core/lifecycle/stop.js';
 import { readTail } from '../core/logs/read.js';
+import { BgrunError } from '../errors.js';
 import type { ProcessInfo, ProcessRecord } from '../core/records/record.js';
 import { formatStatus } from '../commands/format.js';
 import { installFile } from '../install-root.js';
@@ -47,6 +48,16 @@ function cpuTicks(pid: number): number | null {
 }
 
 /** Log text made safe for the screen: no escape sequences or control characters, tabs as spaces. */
+/** The last lines of a log; a log replaced by a link shows why it is not read, in its place. */
+function tailOrWhy(file: string, count: number): string[] {
+  try {
+    return readTail(file, count);
+  } catch (error) {
+    if (error instanceof BgrunError && error.code === 'LOG_IS_LINK') return [error.message];
+    throw error;
+  }
+}
+
 export function screenSafe(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\t/g, '  ').replace(/[\x00-\x1f\x7f]/g, '');
 }
@@ -171,8 +182,8 @@ class Monit {
     const record = this.selectedName ? this.records.get(this.selectedName) : undefined;
     if (!record) return [];
     const count = Math.max(1, height);
-    const out = readTail(record.outLog, count).map((text) => ({ text: screenSafe(text), err: false }));
-    const err = readTail(record.errLog, count).map((text) => ({ text: screenSafe(text), err: true }));
+    const out = tailOrWhy(record.outLog, count).map((text) => ({ text: screenSafe(text), err: false }));
+    const err = tailOrWhy(record.errLog, count).map((text) => ({ text: screenSafe(text), err: true }));
     // Without times the two cannot be interleaved: stderr's last lines go below, up to half the pane.
     const errShown = err.slice(-Math.min(err.length, out.length > 0 ? Math.ceil(count / 2) : count));
     return [...out.slice(-(count - errShown.length)), ...errShown];

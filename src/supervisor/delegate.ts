@@ -27,7 +27,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function successorOf(ctx: Context, gone: SupervisorInfo, name: string): SupervisorInfo {
   const named = readSupervisorInfo(ctx.paths);
   if (named && named.pid !== gone.pid && isSameProcessAlive(named.pid, named.identity)) return named;
-  const last = readTail(ctx.paths.supervisorLog, 1)[0]?.trim();
+  let last: string | undefined;
+  try {
+    last = readTail(ctx.paths.supervisorLog, 1)[0]?.trim();
+  } catch {
+    // its last words are a help, not the error (a link in its place is not read)
+  }
   throw new BgrunError(
     'SUPERVISOR_FAILED',
     `the supervisor (pid ${gone.pid}) exited before starting '${name}'${last ? ` (its log ends: ${last})` : ''}; see ${ctx.paths.supervisorLog}`,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { READ_NOFOLLOW } from './read.js';
 
 /** At most this many lines of stderr in a crash report. */
 export const REPORT_LINES = 10;
@@ -72,7 +73,7 @@ export function pickErrorLines(all: string[], max = REPORT_LINES): string[] {
 export function readErrorReport(file: string, from: number | undefined): string[] {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, READ_NOFOLLOW);
   } catch {
     return [];
   }

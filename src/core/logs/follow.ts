@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { holdsTail, mapCopy, type Resume, resumeAt } from './copy-map.js';
-import { readLogFile, readRange } from './read.js';
+import { READ_NOFOLLOW, readLogFile, readRange } from './read.js';
 import { existingCopy } from './rotate.js';
 
 const CHUNK = 64 * 1024;
@@ -14,7 +14,10 @@ export interface FollowOptions {
   intervalMs?: number;
   /** Offsets to start from, one per file (default: their current ends). */
   startAt?: number[];
-  /** Told when output could not be printed: the follower fell behind further than the copies kept. */
+  /**
+   * Told when output could not be printed: the follower fell behind further than the copies
+   * kept, or the log was replaced by a symbolic link (never read through; once per link).
+   */
   onMissed?: (file: string, message: string) => void;
 }
 
@@ -44,11 +47,14 @@ interface Cursor {
   tail: Buffer;
   /** The newest rotated copy when last looked at: the copies newer than it were made since. */
   newest: CopyId | null;
+  /** The log is a symbolic link (said once): not read until a file is back in its place. */
+  linked: boolean;
 }
 
 function copyIdOf(path: string): CopyId | null {
   try {
-    const st = fs.statSync(path);
+    const st = fs.lstatSync(path);
+    if (!st.isFile()) return null;
     const gz = path.endsWith('.gz');
     // gzip's last 4 bytes: the uncompressed size (modulo 2^32).
     const size = gz ? readRange(path, st.size - 4, st.size).readUInt32LE(0) : st.size;
@@ -113,12 +119,16 @@ export async function followFiles(files: string[], options: FollowOptions): Prom
   const cursors: Cursor[] = files.map((file, i) => {
     const newest = listCopies(file)[0] ?? null;
     try {
-      const st = fs.statSync(file);
-      const offset = Math.min(st.size, options.startAt?.[i] ?? st.size);
-      return { file, ino: st.ino, offset, tail: readRange(file, Math.max(0, offset - TAIL), offset), newest };
+      const st = fs.lstatSync(file);
+      // A link: nothing of it is read; readNew says so.
+      if (!st.isSymbolicLink()) {
+        const offset = Math.min(st.size, options.startAt?.[i] ?? st.size);
+        return { file, ino: st.ino, offset, tail: readRange(file, Math.max(0, offset - TAIL), offset), newest, linked: false };
+      }
     } catch {
-      return { file, ino: null, offset: 0, tail: Buffer.alloc(0), newest };
+      // not there yet
     }
+    return { file, ino: null, offset: 0, tail: Buffer.alloc(0), newest, linked: false };
   });
   const interval = options.intervalMs ?? 200;
   while (!options.signal?.aborted) {
@@ -225,10 +235,20 @@ function readNew(cursor: Cursor, options: FollowOptions): void {
   let copies = listCopies(cursor.file);
   let st: fs.Stats;
   try {
-    st = fs.statSync(cursor.file);
+    st = fs.lstatSync(cursor.file);
   } catch {
     return;
   }
+  if (st.isSymbolicLink()) {
+    if (!cursor.linked)
+      options.onMissed?.(
+        cursor.file,
+        `${cursor.file} is now a symbolic link, which bgrun does not follow; its output is not printed until the log file itself is back in its place`,
+      );
+    cursor.linked = true;
+    return;
+  }
+  cursor.linked = false;
   const renamed = cursor.ino !== null && st.ino !== cursor.ino;
   // Copy-then-truncate keeps the inode: the file is shorter, or (it grew back
   // quickly, maybe to the very same size) no longer holds at `offset` what was read
@@ -251,7 +271,13 @@ function readNew(cursor: Cursor, options: FollowOptions): void {
   }
   cursor.newest = copies[0] ?? null;
   cursor.ino = st.ino;
-  const fd = fs.openSync(cursor.file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(cursor.file, READ_NOFOLLOW);
+  } catch {
+    // Replaced (by a link, or removed) since the look above: the next poll sees it.
+    return;
+  }
   try {
     while (cursor.offset < st.size) {
       // Read a batch, then make sure no rotation began meanwhile (it names its copy before it

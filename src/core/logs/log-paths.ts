@@ -37,7 +37,7 @@ const DISCARD = new Set(['/dev/null']);
 
 /**
  * A log path must be a file bgrun can append to: its folder exists and is
- * writable. Checked before anything is recorded, so a bad path starts nothing.
+ * writable, and the path is not a symbolic link (its folders may be). Checked before anything is recorded, so a bad path starts nothing.
  * The file is created (empty, 0600) if missing, as the start would.
  */
 export function checkLogPath(file: string): void {
@@ -52,7 +52,10 @@ export function checkLogPath(file: string): void {
         ? `its folder ${path.dirname(file)} does not exist; create it or choose another path`
         : code === 'EISDIR'
           ? 'it is a folder; give a file path'
-          : 'choose a path you can write';
+          : code === 'ELOOP'
+            ? // A log is never written or read through a link (the link could be changed under it later).
+              'give the path of the file itself'
+            : 'choose a path you can write';
     throw new StartError('LOG_PATH', `cannot write the log file ${file}: ${describeSystemError(error)}; ${hint}`, { cause: error });
   }
   fs.closeSync(fd);

@@ -1,12 +1,44 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { LogError } from '../../errors.js';
 
 const CHUNK = 64 * 1024;
 
-/** A log's size in bytes; 0 while it does not exist yet. */
+/**
+ * Every log is opened for reading without following a link: one planted in place of a
+ * log (or of a copy, or of a time index) would otherwise show another file's content.
+ * O_NOFOLLOW concerns the last part of the path only, so a log inside a linked folder
+ * (a user's `--out-log` under a linked /var/log/app) is still read.
+ */
+export const READ_NOFOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+
+/** Why a log that is a link is not read, and what to do. */
+export const LINKED_LOG = 'it is a symbolic link, which bgrun does not follow; replace the link with the log file itself';
+
+/** The error for a log that is a link: one line naming it and what to do. */
+export function linkedLogError(file: string, cause?: unknown): LogError {
+  return new LogError(`cannot read the log ${file}: ${LINKED_LOG}`, cause, 'LOG_IS_LINK');
+}
+
+/** Whether the path itself (not a folder above it) is a symbolic link. */
+export function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses a log that is a link before anything of it is printed (the reads below would find nothing in it). */
+export function refuseLinkedLog(file: string): void {
+  if (isLink(file)) throw linkedLogError(file);
+}
+
+/** A log's size in bytes; 0 while it does not exist yet, or when it is a link. */
 export function fileSize(file: string): number {
   try {
-    return fs.statSync(file).size;
+    const st = fs.lstatSync(file);
+    return st.isSymbolicLink() ? 0 : st.size;
   } catch {
     return 0;
   }
@@ -20,9 +52,11 @@ export function readTail(file: string, count: number, end?: number): string[] {
   if (count <= 0) return [];
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, READ_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ELOOP') throw linkedLogError(file, error);
     throw error;
   }
   try {
@@ -50,12 +84,12 @@ export function readTail(file: string, count: number, end?: number): string[] {
   }
 }
 
-/** Bytes [from, to) of a file, fewer if it is shorter; empty when it cannot be read. */
+/** Bytes [from, to) of a file, fewer if it is shorter; empty when it cannot be read (a link included). */
 export function readRange(file: string, from: number, to: number): Buffer {
   if (to <= from) return Buffer.alloc(0);
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, READ_NOFOLLOW);
   } catch {
     return Buffer.alloc(0);
   }
@@ -73,10 +107,10 @@ export function readRange(file: string, from: number, to: number): Buffer {
   }
 }
 
-/** A log file's content; a compressed copy (x.log.1.gz) is uncompressed. Empty when it cannot be read. */
+/** A log file's content; a compressed copy (x.log.1.gz) is uncompressed. Empty when it cannot be read (a link included). */
 export function readLogFile(file: string): Buffer {
   try {
-    const data = fs.readFileSync(file);
+    const data = readNoFollow(file);
     if (!file.endsWith('.gz')) return data;
     const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
     return gunzipSync(data);
@@ -85,3 +119,12 @@ export function readLogFile(file: string): Buffer {
   }
 }
 
+
+function readNoFollow(file: string): Buffer {
+  const fd = fs.openSync(file, READ_NOFOLLOW);
+  try {
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

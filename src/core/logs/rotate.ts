@@ -429,8 +429,8 @@ async function compressCopy(copy: string): Promise<void> {
   const { pipeline } = load('node:stream/promises') as typeof import('node:stream/promises');
   const temp = `${copy}.gz.rotating`;
   try {
-    const { atime, mtime } = fs.statSync(copy);
-    await pipeline(fs.createReadStream(copy), createGzip(), fs.createWriteStream(temp, { mode: 0o600, flags: 'wx' }));
+    const { atime, mtime } = fs.lstatSync(copy);
+    await pipeline(fs.createReadStream(copy, { fd: fs.openSync(copy, fs.constants.O_RDONLY | NOFOLLOW) }), createGzip(), fs.createWriteStream(temp, { mode: 0o600, flags: 'wx' }));
     // The copy's time, kept: a follower recognises the .gz as the copy it saw (by time and size).
     fs.utimesSync(temp, atime, mtime);
     fs.renameSync(temp, `${copy}.gz`);

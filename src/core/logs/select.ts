@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { ProcessRecord } from '../records/record.js';
+import { refuseLinkedLog } from './read.js';
 import { readSince, readTailAcross } from './since.js';
 import { timedSince } from './timed.js';
 import { timesPath } from './times.js';
@@ -39,6 +40,7 @@ export interface SelectedLines {
  * `end`: read the tail as of that size (where a follow then starts).
  */
 export function selectLines(file: string, selection: LineSelection & { indexed?: boolean; end?: number }): SelectedLines {
+  refuseLinkedLog(file);
   const { since } = selection;
   if (since == null) return { lines: readTailAcross(file, selection.lines ?? DEFAULT_LINES, selection.end), notes: [] };
   if (selection.indexed) {

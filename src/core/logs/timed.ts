@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { readLogFile } from './read.js';
+import { readLogFile, refuseLinkedLog } from './read.js';
 import { lineTime, logSeries } from './since.js';
-import { MTIME_SLACK_MS, type TimeIndex, readTimeIndex, timeAt } from './times.js';
+import { MTIME_SLACK_MS, type TimeIndex, readTimeIndex, timeAt, timesPath } from './times.js';
 
 /**
  * Lines of a log with the time each was written, from its time index
@@ -28,7 +28,7 @@ function indexOf(file: string): TimeIndex | null {
 
 function mtimeOf(file: string): number {
   try {
-    return fs.statSync(file).mtimeMs + MTIME_SLACK_MS;
+    return fs.lstatSync(file).mtimeMs + MTIME_SLACK_MS;
   } catch {
     return Date.now();
   }
@@ -40,6 +40,8 @@ export type TimeSource = 'index' | 'stamps' | 'mtime';
 interface FileLines {
   lines: TimedLine[];
   problem: string | null;
+  /** Its index is a symbolic link, not read. */
+  linked: boolean;
   indexed: boolean;
 }
 
@@ -71,7 +73,7 @@ function timedFile(file: string, stamps: boolean): FileLines {
     lines.push({ text, time });
     start = end;
   }
-  return { lines, problem: index?.problem ?? null, indexed: index !== null };
+  return { lines, problem: index?.problem ?? null, linked: index?.linked === true, indexed: index !== null };
 }
 
 /** Every line of a log and its rotated copies, oldest first, with their times. */
@@ -83,7 +85,12 @@ function timedSeries(file: string, stamps: boolean, keep: (path: string) => bool
 function notesFor(file: string, parts: FileLines[], files: string[]): string[] {
   const notes: string[] = [];
   for (const [i, part] of parts.entries()) {
-    if (part.problem) notes.push(`the time index of ${files[i]} is damaged (${part.problem}); its later lines show coarser times (upper bounds)`);
+    const log = files[i]!;
+    if (part.linked) {
+      notes.push(
+        `the time index ${timesPath(log.endsWith('.gz') ? log.slice(0, -3) : log)} is a symbolic link, which bgrun does not follow; its log's lines show the file's last change (an upper bound); remove the link`,
+      );
+    } else if (part.problem) notes.push(`the time index of ${log} is damaged (${part.problem}); its later lines show coarser times (upper bounds)`);
   }
   // An empty log needs no index: no line is shown, so no time is missing.
   if (parts.some((p) => p.lines.length > 0) && !parts.some((p) => p.indexed)) {
@@ -94,6 +101,7 @@ function notesFor(file: string, parts: FileLines[], files: string[]): string[] {
 
 /** The last `count` lines (across rotated copies when the log holds fewer) with their times. */
 export function timedTail(file: string, count: number, stamps = false): TimedRead {
+  refuseLinkedLog(file);
   if (count <= 0) return { lines: [], notes: [] };
   const series = logSeries(file);
   const parts: FileLines[] = [];
@@ -116,6 +124,7 @@ export function timedTail(file: string, count: number, stamps = false): TimedRea
  * so it is not read at all.
  */
 export function timedSince(file: string, since: number, stamps = false): TimedRead {
+  refuseLinkedLog(file);
   const { parts, files } = timedSeries(file, stamps, (f) => mtimeOf(f) >= since);
   return { lines: parts.flatMap((p) => p.lines).filter((l) => l.time >= since), notes: notesFor(file, parts, files) };
 }

@@ -19,12 +19,17 @@ import fs from 'node:fs';
 
 export const timesPath = (log: string): string => `${log}.times`;
 
+/** An index is never read, written or emptied through a link planted in its place. */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
 export interface TimeIndex {
   /** Offsets, non-decreasing, and the time each was reached. */
   offsets: number[];
   times: number[];
   /** Why the index could not be read whole (the entries before the problem are kept), or null. */
   problem: string | null;
+  /** The index is a symbolic link: not read (no entries), and said so differently from damage. */
+  linked?: boolean;
 }
 
 const ENTRY = /^(\d{1,15}) (\d{1,15})$/;
@@ -51,20 +56,32 @@ export function parseTimeIndex(text: string): TimeIndex {
   return index;
 }
 
-/** The index of a log, or null when it has none. */
+/**
+ * The index of a log, or null when it has none. Never read through a link: a planted
+ * one gives no entries (and `linked`), so no line is dated by another file.
+ */
 export function readTimeIndex(log: string): TimeIndex | null {
   let text: string;
+  let fd: number;
   try {
-    text = fs.readFileSync(timesPath(log), 'latin1');
+    fd = fs.openSync(timesPath(log), fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { offsets: [], times: [], problem: 'it is a symbolic link', linked: true };
+    return null;
+  }
+  try {
+    text = fs.readFileSync(fd, 'latin1');
   } catch {
     return null;
+  } finally {
+    fs.closeSync(fd);
   }
   return parseTimeIndex(text);
 }
 
 /** Appends one observation; one small O_APPEND write, so concurrent appends never interleave. */
 export function appendTime(log: string, offset: number, ms: number): void {
-  const fd = fs.openSync(timesPath(log), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+  const fd = fs.openSync(timesPath(log), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, 0o600);
   try {
     fs.writeSync(fd, `${offset} ${Math.round(ms)}\n`);
   } finally {
@@ -76,7 +93,7 @@ export function appendTime(log: string, offset: number, ms: number): void {
 export function writeTimeIndex(log: string, offsets: number[], times: number[]): void {
   let text = '';
   for (let i = 0; i < offsets.length; i++) text += `${offsets[i]} ${Math.round(times[i]!)}\n`;
-  const fd = fs.openSync(timesPath(log), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+  const fd = fs.openSync(timesPath(log), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW, 0o600);
   try {
     fs.writeSync(fd, text);
   } finally {
@@ -84,12 +101,20 @@ export function writeTimeIndex(log: string, offsets: number[], times: number[]):
   }
 }
 
-/** Empties the index of a log (it was truncated); nothing when it has none. */
+/** Empties the index of a log (it was truncated); nothing when it has none, or when it is a link (never its target). */
 export function resetTimeIndex(log: string): void {
+  let fd: number;
   try {
-    fs.truncateSync(timesPath(log), 0);
+    fd = fs.openSync(timesPath(log), fs.constants.O_WRONLY | NOFOLLOW);
   } catch {
-    // no index
+    return;
+  }
+  try {
+    fs.ftruncateSync(fd, 0);
+  } catch {
+    // its entries stay; later lines get coarser times, never wrong ones
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

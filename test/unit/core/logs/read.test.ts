@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { followFiles } from '../../../../src/core/logs/follow.js';
-import { readTail } from '../../../../src/core/logs/read.js';
+import { readLogFile, readRange, readTail } from '../../../../src/core/logs/read.js';
+import { readTimeIndex, resetTimeIndex } from '../../../../src/core/logs/times.js';
 import { waitFor } from '../../../helpers/bgrun.js';
 
 function tempDir(t: ExecutionContext): string {
@@ -140,4 +141,35 @@ test('followFiles resolves once aborted, without reading further', async (t) => 
   await f.done; // times the test out if it never resolves
   fs.appendFileSync(file, 'late\n');
   t.is(f.text(), '');
+});
+
+test('no reader goes through a link in place of a log: the tail is refused by name, ranges and whole reads find nothing', (t) => {
+  const dir = tempDir(t);
+  const other = path.join(dir, 'other');
+  fs.writeFileSync(other, 'not a log\n');
+  const file = path.join(dir, 'a.log');
+  fs.symlinkSync(other, file);
+  const error = t.throws(() => readTail(file, 5));
+  t.is((error as Error & { code?: string }).code, 'LOG_IS_LINK');
+  t.is(error?.message, `cannot read the log ${file}: it is a symbolic link, which bgrun does not follow; replace the link with the log file itself`);
+  t.is(readRange(file, 0, 100).length, 0);
+  t.is(readLogFile(file).length, 0);
+  // A folder above that is a link is not the log's own path: read as usual.
+  const real = path.join(dir, 'real');
+  fs.mkdirSync(real);
+  fs.writeFileSync(path.join(real, 'b.log'), 'b\n');
+  fs.symlinkSync(real, path.join(dir, 'via'));
+  t.deepEqual(readTail(path.join(dir, 'via', 'b.log'), 5), ['b']);
+});
+
+test('a time index that is a link is not read, and resetting it never empties what it points to', (t) => {
+  const dir = tempDir(t);
+  const other = path.join(dir, 'other');
+  fs.writeFileSync(other, '10 1000\n');
+  const log = path.join(dir, 'a.log');
+  fs.writeFileSync(log, 'a\n');
+  fs.symlinkSync(other, `${log}.times`);
+  t.deepEqual(readTimeIndex(log), { offsets: [], times: [], problem: 'it is a symbolic link', linked: true });
+  resetTimeIndex(log);
+  t.is(fs.readFileSync(other, 'utf8'), '10 1000\n');
 });
