@@ -20,7 +20,7 @@ export const importCommand: Command = {
     if (format !== 'pm2') throw new UsageError(format === undefined ? `missing source: ${this.usage}` : `cannot import from '${format}': only pm2 for now (${this.usage})`);
     if (extra.length > 0) throw new UsageError(`unexpected '${extra[0]}': ${this.usage}`);
     if (args.values.output !== undefined && !args.values.print) throw new UsageError('--output goes with --print');
-    const { pm2DumpFile, readPm2Dump, stillRunByPm2 } = await import('../persist/import-pm2.js');
+    const { isOnline, pm2DumpFile, readPm2Dump, stillRunByPm2 } = await import('../persist/import-pm2.js');
     const { knownAppKey, validateConfig } = await import('../config/validate-config.js');
     const file = pm2DumpFile(ctx.env, stringValue(args.values, 'dump'));
     const dump = readPm2Dump(file, ctx.env, knownAppKey);
@@ -49,13 +49,13 @@ export const importCommand: Command = {
         return 0;
       }
       io.out(`wrote ${output}: ${dump.apps.map((a) => a.config.name).join(', ')} (from ${file})`);
-      for (const a of dump.apps) if (a.displayName) io.out(`  pm2's '${a.displayName}' is '${a.config.name}' there`);
+      for (const a of dump.apps) if (a.pm2Name !== a.config.name) io.out(`  pm2's '${a.pm2Name}' is '${a.config.name}' there`);
       io.out(`start them with: bgrun start ${path.relative(process.cwd(), output) || output}`);
       return 0;
     }
 
-    const online = dump.apps.filter((a) => a.pm2Status === 'online' || a.pm2Status === 'launching');
-    const busy = online.map((a) => ({ name: a.displayName ?? (a.config.name as string), pid: stillRunByPm2(a) })).filter((a) => a.pid !== null);
+    const online = dump.apps.filter((a) => isOnline(a.pm2Status));
+    const busy = online.map((a) => ({ name: a.pm2Name, pid: stillRunByPm2(a) })).filter((a) => a.pid !== null);
     if (busy.length > 0) {
       throw new StartError(
         'SPAWN_FAILED',
@@ -71,7 +71,7 @@ export const importCommand: Command = {
     const json = args.values.json === true;
     const outcomes = apps.length > 0 ? await startConfigApps(ctx, loaded, { onApp: json ? undefined : (o) => printOutcome(o, io) }) : [];
     for (const a of dump.apps) {
-      if (!online.includes(a)) io.out(`${a.displayName ?? a.config.name} was ${a.pm2Status} in pm2: not started ('bgrun import pm2 --print' writes it too)`);
+      if (!online.includes(a)) io.out(`${a.pm2Name} was ${a.pm2Status} in pm2: not started ('bgrun import pm2 --print' writes it too)`);
     }
     if (json) io.out(JSON.stringify(outcomes.map((o) => ({ name: o.name, action: o.action, pid: o.record.pid }))));
     return 0;

@@ -7,9 +7,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { ROOT, type Sandbox, fixture, isAlive, sandbox, sweepAll, waitFor } from '../helpers/bgrun.js';
+import { freePort } from '../helpers/ports.js';
 import { LONG, firstLine, listJson, spawnOwn, waitForMatch } from '../helpers/proc.js';
 
 test.after.always(sweepAll);
@@ -130,6 +132,107 @@ test('max_memory_restart with autorestart false is carried over: pm2 restarts ov
   t.is(r.exitCode, 0, r.stderr);
   t.notRegex(r.stderr, /max_memory_restart/);
   t.like(JSON.parse(fs.readFileSync(out, 'utf8')).apps[0], { name: 'm', restart: 'no', maxMemory: 209715200 });
+});
+
+/** The programs of dump-instances.pm2 (pm2 7.0.4: `web` -i 2 in cluster mode, `queue` -i 2 in fork mode with increment_var QPORT). */
+const CLUSTER_SERVER =
+  "const http = require('node:http');\nhttp.createServer((req, res) => res.end(JSON.stringify({ instance: process.env.NODE_APP_INSTANCE, pid: process.pid }))).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening', process.env.PORT));\n";
+const QUEUE = "console.log('queue', process.env.NODE_APP_INSTANCE, process.env.QPORT);\nsetInterval(() => {}, 1000);\n";
+
+function instancesDump(box: Sandbox, port: number): { dir: string; dump: string } {
+  const dir = path.join(box.dir, 'pm2project');
+  fs.mkdirSync(path.join(dir, 'app'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'app', 'server.js'), CLUSTER_SERVER);
+  fs.writeFileSync(path.join(dir, 'app', 'queue.js'), QUEUE);
+  const dump = path.join(box.dir, 'dump.pm2');
+  fs.writeFileSync(dump, fs.readFileSync(fixture('pm2/dump-instances.pm2'), 'utf8').replaceAll('__DIR__', dir).replaceAll('__PORT__', String(port)));
+  return { dir, dump };
+}
+
+function get(port: number): Promise<{ instance: string; pid: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve(JSON.parse(body)));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+test('apps pm2 ran with -i 2 (one dump entry per instance) become one app of 2 copies each: cluster workers share the port, fork copies get their own index and increment_var', async (t) => {
+  const box = sandbox(t);
+  const port = await freePort();
+  const { dir, dump } = instancesDump(box, port);
+
+  const out = path.join(box.dir, 'bgrun.config.json');
+  const printed = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(printed.exitCode, 0, printed.stderr);
+  t.regex(printed.stdout, /^wrote .*bgrun\.config\.json: web, queue \(from /m);
+  const config = JSON.parse(fs.readFileSync(out, 'utf8'));
+  t.deepEqual(
+    config.apps.map((a: Record<string, unknown>) => [a.name, a.instances, a.exec_mode, a.increment_var, (a.env as Record<string, string>).QPORT]),
+    [
+      ['web', 2, 'cluster', undefined, undefined],
+      ['queue', 2, undefined, 'QPORT', '4000'],
+    ],
+  );
+
+  const r = await box.run(['import', 'pm2', '--dump', dump], { cwd: box.dir });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^started web \(pid \d+\)$/m);
+  t.regex(r.stdout, /^started queue\.0 \(pid \d+\)$/m);
+  t.regex(r.stdout, /^started queue\.1 \(pid \d+\)$/m);
+  t.deepEqual((await listJson(box)).map((p) => p.name).sort(), ['queue.0', 'queue.1', 'web']);
+
+  // One cluster app: both workers answer on the one port (before: two apps on it, the second crash-looping with EADDRINUSE).
+  const web = box.record('web');
+  t.true(web.cluster as boolean);
+  t.is(web.cwd, path.join(dir, 'app'));
+  const seen = new Set<string>();
+  await waitFor(
+    async () => {
+      seen.add((await get(port).catch(() => ({ instance: '' }))).instance);
+      return seen.has('0') && seen.has('1');
+    },
+    { timeout: LONG, what: 'workers 0 and 1 answering' },
+  );
+  t.is(box.record('web').restarts, 0);
+  t.notRegex(fs.readFileSync(web.errLog as string, 'utf8'), /EADDRINUSE/);
+
+  // Fork copies: bgrun's own numbering, and QPORT from instance 0's 4000 plus the index, as pm2 gave them.
+  for (const i of [0, 1]) {
+    const copy = box.record(`queue.${i}`);
+    t.is(copy.app, 'queue');
+    await waitForMatch(copy.outLog as string, new RegExp(`^queue ${i} ${4000 + i}$`, 'm'));
+  }
+});
+
+test('two pm2 apps with one name but different scripts stay two apps; the second is numbered without taking another app\'s name', async (t) => {
+  const box = sandbox(t);
+  const entry = (name: string, cwd: string) =>
+    ({ name, pm_exec_path: '/usr/bin/sleep', args: ['600'], pm_cwd: cwd, exec_interpreter: 'none', autorestart: false, status: 'stopped', NODE_APP_INSTANCE: 0, env: {} });
+  const dump = path.join(box.dir, 'dump.pm2');
+  // pm2 allows `pm2 start a --name web` beside `pm2 start b --name web`; and an app may be named web-2 already.
+  // "My API" and "My-API" both map to My-API: pm2's own valid name keeps it.
+  fs.writeFileSync(dump, JSON.stringify([entry('web', '/'), entry('web', '/tmp'), entry('web-2', '/'), entry('My API', '/'), entry('My-API', '/')]));
+  const out = path.join(box.dir, 'bgrun.config.json');
+  const r = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /^ {2}pm2's 'web' is 'web-3' there$/m);
+  t.regex(r.stdout, /^ {2}pm2's 'My API' is 'My-API-2' there$/m);
+  const apps = JSON.parse(fs.readFileSync(out, 'utf8')).apps as Record<string, unknown>[];
+  t.deepEqual(apps.map((a) => [a.name, a.cwd, a.instances]), [
+    ['web', '/', undefined],
+    ['web-3', '/tmp', undefined],
+    ['web-2', '/', undefined],
+    ['My-API-2', '/', undefined],
+    ['My-API', '/', undefined],
+  ]);
 });
 
 /** pm2's package folder, when installed here; null otherwise. */
