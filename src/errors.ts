@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'INVALID_NAME'
   | 'INVALID_DURATION'
   | 'TARGET_NOT_FOUND'
+  | 'TARGET_AMBIGUOUS'
   | 'NOT_MANAGED'
   | 'ALREADY_RUNNING'
   | 'NAME_TAKEN'
@@ -71,6 +72,16 @@ export class TargetNotFoundError extends BgrunError {
   readonly target: string;
   constructor(target: string, message?: string, code: ErrorCode = 'TARGET_NOT_FOUND') {
     super(code, message ?? `no process named or with pid '${target}' is managed by bgrun; see 'bgrun list'`);
+    this.target = target;
+  }
+}
+
+/** A target that is no program's name and could mean more than one (display names, app of copies, namespace, pid): bgrun does not guess. */
+export class AmbiguousTargetError extends BgrunError {
+  override readonly name = 'AmbiguousTargetError';
+  readonly target: string;
+  constructor(target: string, message: string) {
+    super('TARGET_AMBIGUOUS', message);
     this.target = target;
   }
 }

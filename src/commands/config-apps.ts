@@ -161,11 +161,7 @@ export async function startFromConfig(given: Parsed, ctx: Context, io: Io, specs
     args = { values: { ...given.values, ...more.values, config: file }, positionals: more.positionals, rest: [], dashDash: false };
     const only = [...(onlyApps(args) ?? []), ...args.positionals];
     const config = await loadConfigFile(findConfig({ config: file })!);
-    const missing = only.filter((n) => !config.apps.some((app) => app.name === n || app.displayName === n));
-    if (missing.length > 0) {
-      throw new ConfigError(`${config.label} has no app named '${missing[0]}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
-    }
-    const names = only.map((n) => config.apps.find((app) => app.name === n || app.displayName === n)!.name);
+    const names = only.map((n) => configAppNamed(config, n).name);
     return runConfig(config, names.length > 0 ? names : undefined, args, ctx, io);
   }
   const v = args.values;
@@ -199,6 +195,13 @@ export async function startFromConfig(given: Parsed, ctx: Context, io: Io, specs
     throw new ConfigError(`${config.label} has no app named '${missing[0]}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
   }
   return runConfig(config, names, args, ctx, io);
+}
+
+/** The config's app of this name, else of this display name ("My API"): a name always wins, as in resolveTargets. */
+function configAppNamed(config: LoadedConfig, n: string): LoadedConfig['apps'][number] {
+  const app = config.apps.find((a) => a.name === n) ?? config.apps.find((a) => a.displayName === n);
+  if (!app) throw new ConfigError(`${config.label} has no app named '${n}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
+  return app;
 }
 
 /**
@@ -249,11 +252,7 @@ export async function targetsOrConfigApps(
   const config = await loadConfig({ config: configFile });
   if (!config) throw new UsageError(`missing target: ${usage}`);
   const { records } = readRecords(ctx.paths);
-  const only = onlyApps(args)?.map((n) => {
-    const app = config.apps.find((a) => a.name === n || a.displayName === n);
-    if (!app) throw new ConfigError(`${config.label} has no app named '${n}'; its apps: ${config.apps.map((a) => a.name).join(', ')}`, 'TARGET_NOT_FOUND');
-    return app.name;
-  });
+  const only = onlyApps(args)?.map((n) => configAppNamed(config, n).name);
   const ordered = startOrder(config.apps, undefined, config.label).filter((app) => only === undefined || only.includes(app.name));
   if (order === 'stop') ordered.reverse();
   const origin = { kind: 'config' as const, file: config.file, cwd: process.cwd() };

@@ -1,69 +1,95 @@
-import { TargetNotFoundError } from '../../errors.js';
+import { AmbiguousTargetError, TargetNotFoundError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { validateName } from './names.js';
 import { readProcess } from '../processes/process-info.js';
 import type { ProcessRecord } from './record.js';
 import { readRecords } from './registry.js';
 
+/** One thing a target could mean: the records it names, and how it names them (for the ambiguity message). */
+interface Meaning {
+  records: ProcessRecord[];
+  how: string;
+}
+
 /**
- * Turns what the user typed (names, app names of copies, `@namespace`, pids, `all`) into records. A pid matches
- * only a record bgrun started with that pid: bgrun never signals a stranger.
+ * Turns what the user typed (names, app names of copies, display names, `@namespace`, pids, `all`) into
+ * records. A program's own name always wins: the other meanings are looked at only when no program has
+ * that name, and when they point at more than one app, the target is refused with the candidates rather
+ * than guessed (a wrong guess signals the wrong process). A pid matches only a record bgrun started with
+ * that pid: bgrun never signals a stranger.
  */
 export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[] {
   const { records } = readRecords(ctx.paths);
   const chosen = new Map<string, ProcessRecord>();
   for (const target of targets) {
-    if (target === 'all') {
-      for (const r of records) chosen.set(r.name, r);
-      continue;
-    }
-    if (/^\d+$/.test(target)) {
-      const pid = Number(target);
-      // A recorded pid now held by another process (pid reuse) is not ours either.
-      const holder = readProcess(pid);
-      const reused = (r: ProcessRecord) => holder !== null && !holder.dead && holder.identity !== r.identity;
-      const record = records.find((r) => r.pid === pid && !reused(r));
-      if (!record) {
-        // Named by no current program: say so, and which program it was when bgrun knows (a pid since reused).
-        const was = records.find((r) => r.pid === pid);
-        throw new TargetNotFoundError(
-          target,
-          was
-            ? `pid ${pid} is no longer '${was.name}' (that process ended; the pid now belongs to another one); see 'bgrun show ${was.name}'`
-            : `pid ${pid} is not a program bgrun runs; see 'bgrun list'`,
-          'NOT_MANAGED',
-        );
-      }
-      chosen.set(record.name, record);
-      continue;
-    }
-    // A display name from a pm2 file ("My API") addresses its program as its safe name does.
-    const byDisplay = records.filter((r) => r.displayName === target);
-    if (byDisplay.length > 0) {
-      for (const r of byInstance(byDisplay)) chosen.set(r.name, r);
-      continue;
-    }
-    if (target.startsWith('@')) {
-      // A namespace (pm2 `namespace`): '@' is never part of a name, so it cannot clash with one.
-      const ns = target.slice(1);
-      validateName(ns);
-      const members = records.filter((r) => r.namespace === ns);
-      if (members.length === 0) throw new TargetNotFoundError(target, `no program in namespace '${ns}'; see 'bgrun list'`);
-      for (const r of byInstance(members)) chosen.set(r.name, r);
-      continue;
-    }
-    validateName(target);
-    const record = records.find((r) => r.name === target);
-    if (record) {
-      chosen.set(record.name, record);
-      continue;
-    }
-    // The name of an app started with --instances: every copy of it.
-    const copies = byInstance(records.filter((r) => r.app === target));
-    if (copies.length === 0) throw new TargetNotFoundError(target, `no process named '${target}'; see 'bgrun list'`);
-    for (const r of copies) chosen.set(r.name, r);
+    for (const r of resolveTarget(records, target)) chosen.set(r.name, r);
   }
   return [...chosen.values()];
+}
+
+function resolveTarget(records: ProcessRecord[], target: string): ProcessRecord[] {
+  if (target === 'all') return records;
+  // Names are unique, so an exact name is never ambiguous.
+  const named = records.find((r) => r.name === target);
+  if (named) return [named];
+
+  const meanings: Meaning[] = [];
+  const pid = /^\d+$/.test(target) ? Number(target) : null;
+  if (pid !== null) {
+    const record = byPid(records, pid);
+    if (record) meanings.push({ records: [record], how: `pid ${pid}` });
+  }
+  if (target.startsWith('@')) {
+    // A namespace (pm2 `namespace`): '@' is never part of a name, so it cannot clash with one.
+    const members = records.filter((r) => r.namespace === target.slice(1));
+    if (members.length > 0) meanings.push({ records: byInstance(members), how: `namespace ${target}` });
+  }
+  // The name of an app started with --instances: every copy of it.
+  const copies = records.filter((r) => r.app === target);
+  if (copies.length > 0) meanings.push({ records: byInstance(copies), how: `copies of app ${target}` });
+  // A display name from a pm2 file ("My API") addresses its program (or its copies) as its safe name does.
+  const byApp = new Map<string, ProcessRecord[]>();
+  for (const r of records.filter((r) => r.displayName === target)) byApp.set(r.app ?? r.name, [...(byApp.get(r.app ?? r.name) ?? []), r]);
+  for (const group of byApp.values()) meanings.push({ records: byInstance(group), how: 'display name' });
+
+  const distinct = meanings.filter((m, i) => meanings.findIndex((o) => sameRecords(o.records, m.records)) === i);
+  if (distinct.length > 1) {
+    const listed = distinct.map((m) => `${m.records.map((r) => r.name).join(', ')} (${m.how})`).join('; ');
+    throw new AmbiguousTargetError(target, `'${target}' is no program's name and could mean: ${listed}; give the exact name (see 'bgrun list')`);
+  }
+  if (distinct.length === 1) return distinct[0]!.records;
+
+  if (pid !== null) throw pidNotFound(records, pid);
+  if (target.startsWith('@')) {
+    const ns = target.slice(1);
+    validateName(ns);
+    throw new TargetNotFoundError(target, `no program in namespace '${ns}'; see 'bgrun list'`);
+  }
+  validateName(target);
+  throw new TargetNotFoundError(target, `no process named '${target}'; see 'bgrun list'`);
+}
+
+/** The record bgrun started with this pid, unless the pid now belongs to another process (pid reuse). */
+function byPid(records: ProcessRecord[], pid: number): ProcessRecord | undefined {
+  const holder = readProcess(pid);
+  const reused = (r: ProcessRecord) => holder !== null && !holder.dead && holder.identity !== r.identity;
+  return records.find((r) => r.pid === pid && !reused(r));
+}
+
+/** Named by no current program: say so, and which program it was when bgrun knows (a pid since reused). */
+function pidNotFound(records: ProcessRecord[], pid: number): TargetNotFoundError {
+  const was = records.find((r) => r.pid === pid);
+  return new TargetNotFoundError(
+    String(pid),
+    was
+      ? `pid ${pid} is no longer '${was.name}' (that process ended; the pid now belongs to another one); see 'bgrun show ${was.name}'`
+      : `pid ${pid} is not a program bgrun runs; see 'bgrun list'`,
+    'NOT_MANAGED',
+  );
+}
+
+function sameRecords(a: ProcessRecord[], b: ProcessRecord[]): boolean {
+  return a.length === b.length && a.every((r) => b.some((o) => o.name === r.name));
 }
 
 /** Copies of an app in index order; others keep their order. */
