@@ -15,7 +15,7 @@ import { isValidName } from '../core/records/names.js';
 import type { ProcessRecord } from '../core/records/record.js';
 import { readRecords } from '../core/records/registry.js';
 import { type StopOptions, type StopResult, stopRecord, stopRecords } from '../core/lifecycle/stop.js';
-import { resolveTargets } from '../core/records/targets.js';
+import { type TargetOptions, resolveTargets } from '../core/records/targets.js';
 import { belongsToConfig } from '../core/records/origin.js';
 import { ConfigError, TargetNotFoundError, UsageError } from '../errors.js';
 import { pm2EnvFileHint } from '../pm2-flags.js';
@@ -208,9 +208,9 @@ function configAppNamed(config: LoadedConfig, n: string): LoadedConfig['apps'][n
  * resolveTargets, with a better message for a name that is an app of the
  * config here but was never started.
  */
-export async function resolveConfigTargets(ctx: Context, targets: string[], configFile?: string): Promise<ProcessRecord[]> {
+export async function resolveConfigTargets(ctx: Context, targets: string[], configFile?: string, options: TargetOptions = {}): Promise<ProcessRecord[]> {
   try {
-    return resolveTargets(ctx, targets);
+    return resolveTargets(ctx, targets, options);
   } catch (error) {
     if (!(error instanceof TargetNotFoundError) || error.code !== 'TARGET_NOT_FOUND') throw error;
     let config: LoadedConfig | null = null;

@@ -17,13 +17,16 @@ export const show: Command = {
     if (args.positionals.length !== 1 || args.positionals[0] === 'all') {
       throw new UsageError(`show takes exactly one program: ${this.usage}`);
     }
-    const [target] = await resolveConfigTargets(ctx, args.positionals);
+    // An ended run's pid names its program here (show only reads); see core/records/targets.ts.
+    const [target] = await resolveConfigTargets(ctx, args.positionals, undefined, { pastPids: true });
     const { processes, records } = await listApps(ctx);
     const info = processes.find((p) => p.name === target!.name)!;
     const record = records.find((r) => r.name === target!.name)!;
     const supervision = await supervisionDetails(record);
     const details = {
       ...info,
+      // Not running: the pid its last run had (kept by a stop or the supervisor); null while it runs.
+      lastPid: info.lastPid ?? null,
       desired: record.desired,
       interpreter: record.interpreter,
       python: record.python ?? null,
@@ -51,6 +54,7 @@ export const show: Command = {
       ...(record.displayName ? [['display name', record.displayName] as [string, string]] : []),
       ['status', paint(formatStatus(info), statusColor(info.status), io.color)],
       ['pid', info.pid === null ? '-' : String(info.pid)],
+      ...(details.lastPid !== null ? [['last pid', String(details.lastPid)] as [string, string]] : []),
       ['uptime', formatUptime(info.uptimeMs)],
       ['restarts', String(info.restarts)],
       ['exit code', info.exitCode === null ? '-' : String(info.exitCode)],

@@ -57,6 +57,7 @@ const STATE_KEYS = new Set([
   'status',
   'pid',
   'identity',
+  'lastPid',
   'createdAt',
   'startedAt',
   'endedAt',

@@ -56,6 +56,7 @@ const RUN_STATE_FIELDS = [
   'readyAt',
   'startError',
   'stoppedAfter',
+  'lastPid',
 ] as const;
 
 export function dumpFile(ctx: Context): string {

@@ -482,6 +482,7 @@ export class Supervisor {
         ...record,
         pid: null,
         identity: null,
+        lastPid: run.pid,
         exitCode: end.exitCode,
         signal: end.signal,
         endedAt,

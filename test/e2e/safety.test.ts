@@ -317,3 +317,60 @@ test('file modes: an existing state folder others can read keeps its mode; what 
   await runOk(t, box, ['list']);
   t.is(mode(path.join(box.home, 'quarantine')).toString(8), '700');
 });
+
+test("the old pid of a stopped program: show names it, stopped; stop and restart never act on it, even when another process holds that pid now", async (t) => {
+  const box = sandbox(t);
+  const info = await startJson(t, box, ['--name', 'web', fixture('ready.js')]);
+  t.is((await box.run(['stop', 'web'])).exitCode, 0);
+  t.false(isAlive(info.pid));
+
+  const shown = await box.run(['show', String(info.pid)]);
+  t.is(shown.exitCode, 0, shown.stderr);
+  t.regex(shown.stdout, /^name +web$/m);
+  t.regex(shown.stdout, /^status +stopped$/m);
+  t.regex(shown.stdout, /^pid +-$/m);
+  t.regex(shown.stdout, new RegExp(`^last pid +${info.pid}$`, 'm'));
+  t.like(JSON.parse((await box.run(['show', String(info.pid), '--json'])).stdout), { name: 'web', status: 'stopped', pid: null, lastPid: info.pid });
+
+  // The old pid now held by another process (pid reuse): a process of our own stands in for it.
+  const stranger = spawnOwn(t, 'sleep', ['300']);
+  editRecord(box.home, 'web', (r) => {
+    r.lastPid = stranger.pid;
+  });
+  const refusal = `bgrun: pid ${stranger.pid} was 'web', now stopped: a pid names a program only while it runs (it may since belong to another process); use the name 'web'`;
+  for (const command of ['stop', 'restart', 'rm', 'logs', 'flush']) {
+    const result = await box.run([command, String(stranger.pid)]);
+    t.is(result.exitCode, 1, command);
+    t.is(firstLine(result.stderr), refusal, command);
+  }
+  t.true(isAlive(stranger.pid!), 'the process holding the old pid was not signalled');
+  t.is(box.record('web').status, 'stopped', 'and web was not started again');
+  t.is(box.record('web').pid, null);
+  t.regex((await box.run(['show', String(stranger.pid)])).stdout, /^name +web$/m);
+});
+
+test('the pid of an earlier run of a running program, and of a supervised run that ended, are named', async (t) => {
+  const box = sandbox(t);
+  const first = await startJson(t, box, ['--name', 'web', fixture('ready.js')]);
+  await runOk(t, box, ['restart', 'web']);
+  const now = box.record('web').pid!;
+  for (const command of ['show', 'stop']) {
+    const result = await box.run([command, String(first.pid)]);
+    t.is(result.exitCode, 1, command);
+    t.is(firstLine(result.stderr), `bgrun: pid ${first.pid} was an earlier run of 'web', which now runs as pid ${now}; see 'bgrun show web'`);
+  }
+  t.true(isAlive(now));
+
+  const go = path.join(box.dir, 'go');
+  const job = await startJson(t, box, ['--name', 'job', '--restart', 'on-failure', '--wait', '0', '--', 'sh', '-c', `while [ ! -e '${go}' ]; do sleep 0.05; done`]);
+  fs.writeFileSync(go, '');
+  await waitFor(() => box.record('job').status === 'exited', { timeout: LONG, what: "the supervisor's record of the job's end" });
+  t.is(box.record('job').pid, null);
+  const shown = await box.run(['show', String(job.pid)]);
+  t.is(shown.exitCode, 0, shown.stderr);
+  t.regex(shown.stdout, /^name +job$/m);
+  t.regex(shown.stdout, /^status +exited \(0\)$/m);
+  const stop = await box.run(['stop', String(job.pid)]);
+  t.is(stop.exitCode, 1);
+  t.is(firstLine(stop.stderr), `bgrun: pid ${job.pid} was 'job', now exited: a pid names a program only while it runs (it may since belong to another process); use the name 'job'`);
+});

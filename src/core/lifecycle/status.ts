@@ -102,9 +102,12 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
   const usage = readUsage(running);
   return records.map((r) => {
     const u = r.status === 'running' && r.pid !== null ? usage.get(r.pid) : undefined;
+    const pid = r.status === 'running' || r.status === 'starting' ? r.pid : null;
+    // An ended plain run keeps its pid in the record; a stop or the supervisor moves it to lastPid.
+    const lastPid = pid === null ? (r.pid ?? r.lastPid ?? null) : null;
     return {
       name: r.name,
-      pid: r.status === 'running' || r.status === 'starting' ? r.pid : null,
+      pid,
       status: r.status,
       exitCode: r.exitCode,
       signal: r.signal,
@@ -127,6 +130,7 @@ export function toInfo(records: ProcessRecord[], now = Date.now()): ProcessInfo[
       pidFile: r.pidFile,
       ...leftoversOf(r),
       ...(r.status === 'stopped' && r.stoppedAfter ? { stoppedAfter: r.stoppedAfter } : {}),
+      ...(lastPid !== null ? { lastPid } : {}),
       ...(r.app !== undefined ? { app: r.app, instance: r.instance } : {}),
       ...(r.namespace ? { namespace: r.namespace } : {}),
     };

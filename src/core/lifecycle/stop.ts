@@ -136,6 +136,7 @@ export async function stopRecords(ctx: Context, records: ProcessRecord[], option
         status: 'stopped',
         pid: null,
         identity: null,
+        lastPid: current.pid ?? current.lastPid ?? null,
         endedAt: wasLive ? new Date().toISOString() : current.endedAt,
         signal: result.wasRunning ? (result.escalated ? 'SIGKILL' : (result.signal ?? 'SIGTERM')) : current.signal,
         // A program that had already ended: `stopped` keeps showing how (list: 'stopped (after exit 1)').

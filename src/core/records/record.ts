@@ -139,6 +139,11 @@ export interface ProcessRecord extends AppSpec {
    * leaves them known, and `list` and the next `stop` find them by pid and identity.
    */
   strays?: { pid: number; identity: string }[] | null;
+  /**
+   * The pid of its last run, kept when a stop or the supervisor clears `pid`, so that `show <old
+   * pid>` still names the program. Never signalled: the pid may since belong to another process.
+   */
+  lastPid?: number | null;
 }
 
 /** The public view of a record (`list --json`, the library): no environment, it may hold secrets. */
@@ -170,6 +175,8 @@ export interface ProcessInfo {
   pidFile: string;
   /** `stopped` after it had already ended by itself (exitCode and signal say how); only on stopped programs. */
   stoppedAfter?: 'exited' | 'errored';
+  /** Not running: the pid its last run had, when known (`show <that pid>` finds it; nothing acts on it). */
+  lastPid?: number;
   /** Set for a copy of an app started with --instances. */
   app?: string;
   instance?: number;
@@ -187,6 +194,7 @@ export function checkRecord(value: unknown): string | null {
     return "'command' is not a list of strings";
   }
   if (r.pid !== null && !(Number.isInteger(r.pid) && (r.pid as number) > 0)) return "'pid' is not a positive integer";
+  if (r.lastPid != null && !(Number.isInteger(r.lastPid) && (r.lastPid as number) > 0)) return "'lastPid' is not a positive integer";
   if (typeof r.restarts !== 'number') return "'restarts' is not a number";
   if (r.dependsOn !== undefined && !(Array.isArray(r.dependsOn) && r.dependsOn.every((d) => typeof d === 'string'))) {
     return "'dependsOn' is not a list of names";

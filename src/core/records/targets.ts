@@ -5,6 +5,14 @@ import { readProcess } from '../processes/process-info.js';
 import type { ProcessRecord } from './record.js';
 import { readRecords } from './registry.js';
 
+export interface TargetOptions {
+  /**
+   * The pid of an ended run (a stopped program's `lastPid`) names its program too: for `show`,
+   * which only reads. Commands that act never take it: the pid may since be another process's.
+   */
+  pastPids?: boolean;
+}
+
 /** One thing a target could mean: the records it names, and how it names them (for the ambiguity message). */
 interface Meaning {
   records: ProcessRecord[];
@@ -18,16 +26,16 @@ interface Meaning {
  * than guessed (a wrong guess signals the wrong process). A pid matches only a record bgrun started with
  * that pid: bgrun never signals a stranger.
  */
-export function resolveTargets(ctx: Context, targets: string[]): ProcessRecord[] {
+export function resolveTargets(ctx: Context, targets: string[], options: TargetOptions = {}): ProcessRecord[] {
   const { records } = readRecords(ctx.paths);
   const chosen = new Map<string, ProcessRecord>();
   for (const target of targets) {
-    for (const r of resolveTarget(records, target)) chosen.set(r.name, r);
+    for (const r of resolveTarget(records, target, options)) chosen.set(r.name, r);
   }
   return [...chosen.values()];
 }
 
-function resolveTarget(records: ProcessRecord[], target: string): ProcessRecord[] {
+function resolveTarget(records: ProcessRecord[], target: string, options: TargetOptions): ProcessRecord[] {
   if (target === 'all') return records;
   // Names are unique, so an exact name is never ambiguous.
   const named = records.find((r) => r.name === target);
@@ -36,7 +44,7 @@ function resolveTarget(records: ProcessRecord[], target: string): ProcessRecord[
   const meanings: Meaning[] = [];
   const pid = /^\d+$/.test(target) ? Number(target) : null;
   if (pid !== null) {
-    const record = byPid(records, pid);
+    const record = byPid(records, pid) ?? (options.pastPids ? pastRun(records, pid, true) : undefined);
     if (record) meanings.push({ records: [record], how: `pid ${pid}` });
   }
   if (target.startsWith('@')) {
@@ -76,18 +84,6 @@ function byPid(records: ProcessRecord[], pid: number): ProcessRecord | undefined
   return records.find((r) => r.pid === pid && !reused(r));
 }
 
-/** Named by no current program: say so, and which program it was when bgrun knows (a pid since reused). */
-function pidNotFound(records: ProcessRecord[], pid: number): TargetNotFoundError {
-  const was = records.find((r) => r.pid === pid);
-  return new TargetNotFoundError(
-    String(pid),
-    was
-      ? `pid ${pid} is no longer '${was.name}' (that process ended; the pid now belongs to another one); see 'bgrun show ${was.name}'`
-      : `pid ${pid} is not a program bgrun runs; see 'bgrun list'`,
-    'NOT_MANAGED',
-  );
-}
-
 function sameRecords(a: ProcessRecord[], b: ProcessRecord[]): boolean {
   return a.length === b.length && a.every((r) => b.some((o) => o.name === r.name));
 }
@@ -95,4 +91,32 @@ function sameRecords(a: ProcessRecord[], b: ProcessRecord[]): boolean {
 /** Copies of an app in index order; others keep their order. */
 function byInstance(records: ProcessRecord[]): ProcessRecord[] {
   return [...records].sort((a, b) => (a.app === b.app ? (a.instance ?? 0) - (b.instance ?? 0) : 0));
+}
+
+/** The program whose last, ended run had this pid (the latest to end, if pid reuse made several); with `ended`, only one not running since. */
+function pastRun(records: ProcessRecord[], pid: number, ended: boolean): ProcessRecord | undefined {
+  const runs = records.filter((r) => r.lastPid === pid && (!ended || r.pid === null));
+  return runs.sort((a, b) => Date.parse(b.endedAt ?? '') - Date.parse(a.endedAt ?? ''))[0];
+}
+
+/** Named by no current program: say so, and which program it was when bgrun knows (a pid since reused, an ended run). */
+function pidNotFound(records: ProcessRecord[], pid: number): TargetNotFoundError {
+  const target = String(pid);
+  const was = records.find((r) => r.pid === pid);
+  if (was) {
+    return new TargetNotFoundError(target, `pid ${pid} is no longer '${was.name}' (that process ended; the pid now belongs to another one); see 'bgrun show ${was.name}'`, 'NOT_MANAGED');
+  }
+  const past = pastRun(records, pid, false);
+  if (past?.pid != null) {
+    return new TargetNotFoundError(target, `pid ${pid} was an earlier run of '${past.name}', which now runs as pid ${past.pid}; see 'bgrun show ${past.name}'`, 'NOT_MANAGED');
+  }
+  if (past) {
+    // Never acted on: the pid of an ended run may since belong to any process.
+    return new TargetNotFoundError(
+      target,
+      `pid ${pid} was '${past.name}', now ${past.status}: a pid names a program only while it runs (it may since belong to another process); use the name '${past.name}'`,
+      'NOT_MANAGED',
+    );
+  }
+  return new TargetNotFoundError(target, `pid ${pid} is not a program bgrun runs; see 'bgrun list'`, 'NOT_MANAGED');
 }
