@@ -21,7 +21,11 @@ export interface Sandbox {
   /** A scratch folder beside it, for files the test makes. */
   dir: string;
   env: Record<string, string>;
-  run(args: string[], options?: { env?: Record<string, string>; cwd?: string; timeout?: number }): Promise<CliResult>;
+  /**
+   * Runs bgrun as `node bin/bgrun.js …` (one process less), or with `asCommand` as the installed
+   * command runs: bin/bgrun.js executed itself, through its `sh` line, which puts `--` before the script.
+   */
+  run(args: string[], options?: { env?: Record<string, string>; cwd?: string; timeout?: number; asCommand?: boolean }): Promise<CliResult>;
   record(name: string): Record<string, unknown> & { pid: number | null; status: string; restarts: number };
 }
 
@@ -85,7 +89,7 @@ export function sandbox(t: ExecutionContext): Sandbox {
     dir,
     env,
     async run(args, options = {}) {
-      const result = await execa(process.execPath, [BIN, ...args], {
+      const result = await execa(options.asCommand ? BIN : process.execPath, options.asCommand ? args : [BIN, ...args], {
         env: { ...env, ...options.env },
         cwd: options.cwd ?? ROOT,
         reject: false,
