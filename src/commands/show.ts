@@ -66,9 +66,7 @@ export const show: Command = {
       ...(record.python ? [['python', describePython(record.python)] as [string, string]] : []),
       // The start options, each as its entry of the option table shows it.
       ...optionRows(record),
-      ...(record.pm2Defaults?.length
-        ? [['defaults', `pm2's, as its file is a pm2 file: ${record.pm2Defaults.join(', ')} (bgrun's own files: no restart)`] as [string, string]]
-        : []),
+      ...(record.pm2Defaults?.length ? [['defaults', describePm2Defaults(record.pm2Defaults)] as [string, string]] : []),
       ...fleetRows(record, ctx.paths),
       ['created', info.createdAt],
       ['started', info.startedAt ?? '-'],
@@ -84,3 +82,13 @@ export const show: Command = {
     return 0;
   },
 };
+
+/** The pm2 defaults an app got, and what bgrun's own files would have given instead. */
+function describePm2Defaults(defaults: string[]): string {
+  const interpreter = defaults.find((d) => d.startsWith('interpreter: '));
+  const instead = [
+    defaults.some((d) => d !== interpreter) ? 'no restart' : null,
+    interpreter === undefined ? null : interpreter === 'interpreter: bash' ? '.sh with sh' : 'the script run itself',
+  ].filter(Boolean);
+  return `pm2's, as its file is a pm2 file: ${defaults.join(', ')} (bgrun's own files: ${instead.join(', ')})`;
+}

@@ -39,7 +39,7 @@ export interface AppConfig {
   env?: Record<string, string | number | boolean>;
   /** .env files read at every (re)start; relative to cwd. */
   envFile?: string | string[];
-  /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs it directly. Default for .py: the project's .venv, else python3. */
+  /** Run the script with this command (e.g. "python3", "node --inspect"); "none" runs the script itself, by its shebang (it must be executable). Default for .py: the project's .venv, else python3. */
   interpreter?: string | null;
   /** Supervise and restart it: "no" (default), "on-failure" or "always". */
   restart?: RestartPolicy;

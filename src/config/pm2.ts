@@ -16,11 +16,19 @@
  * - every key with no meaning here, and every key pm2 itself ignores (a typo),
  *   accepted with one warning line, never refused.
  */
+import path from 'node:path';
 import { nameFromProgram } from '../core/records/names.js';
 import { suggest } from '../suggest.js';
 
 /** pm2's own defaults for the keys where bgrun's differ (pm2 7, lib/God.js handleExit and lib/API/schema.json). */
 export const PM2_DEFAULTS = { autorestart: true, max_restarts: 16, min_uptime: 1000 } as const;
+
+/**
+ * pm2's interpreter for a script's extension (lib/API/interpreter.json), where bgrun's
+ * own choice is sh (.sh) or none at all. Not for .js, .ts and .py: bgrun's choices there
+ * (the Node that runs bgrun, Node or tsx, the project's Python) are kept.
+ */
+export const PM2_INTERPRETERS: Readonly<Record<string, string>> = { '.sh': 'bash', '.rb': 'ruby', '.php': 'php', '.pl': 'perl' };
 
 /** pm2's spellings of the same key (schema.json "alias"), turned into the key bgrun reads. */
 const ALIASES: Record<string, string> = {
@@ -234,6 +242,12 @@ function fromPm2App(
       out.min_uptime = PM2_DEFAULTS.min_uptime;
       defaults.push(`min_uptime: ${PM2_DEFAULTS.min_uptime}`);
     }
+  }
+  // pm2 runs a .sh script with bash: a bash script would fail under sh where sh is dash.
+  const byExtension = typeof out.script === 'string' && out.module === undefined ? PM2_INTERPRETERS[path.extname(out.script).toLowerCase()] : undefined;
+  if (out.interpreter === undefined && byExtension !== undefined) {
+    out.interpreter = byExtension;
+    defaults.push(`interpreter: ${byExtension}`);
   }
   return { value: out, ...(displayName !== undefined ? { displayName } : {}), defaults };
 }

@@ -207,14 +207,16 @@ export const args: ValueKind<string[]> = {
   },
 };
 
-/** An interpreter command; pm2's "none" (and null) in a config mean: run the script itself. */
+/**
+ * An interpreter command. pm2's "none" is kept as it is: run the script itself, by its
+ * shebang (core/processes/resolve-command.ts). null in a config: bgrun's choice by extension.
+ */
 export const interpreter: ValueKind<string | null> = {
   placeholder: '<cmd>',
   fromText: last,
   fromValue(value) {
     if (value === null) return null;
-    const given = requireString(value);
-    return given === 'none' ? null : given;
+    return requireString(value);
   },
 };
 

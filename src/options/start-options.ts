@@ -194,7 +194,7 @@ export const START_OPTIONS: readonly StartOption[] = [
     flag: 'interpreter',
     field: 'interpreter',
     kind: kinds.interpreter,
-    help: "run the script with this command (default for .py: the project's .venv, else python3)",
+    help: "run the script with this command (default for .py: the project's .venv, else python3); none: run the script itself, by its shebang",
   }),
   option({
     key: 'interpreterArgs',

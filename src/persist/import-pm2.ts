@@ -70,6 +70,9 @@ function isDefaultInterpreter(interpreter: string, script: string): boolean {
   return false;
 }
 
+/** Extensions bgrun runs with an interpreter of its choice (core/processes/resolve-command.ts). */
+const BGRUN_INTERPRETS = new Set(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.sh', '.py']);
+
 /** Keys of a pm2 entry that carry over as they are when bgrun reads them (watch, cron_restart, … as their helpers add them). */
 const PASS_THROUGH = ['watch', 'ignore_watch', 'cron_restart', 'kill_timeout', 'restart_delay', 'exp_backoff_restart_delay', 'stop_exit_codes', 'increment_var', 'instance_var', 'merge_logs'];
 
@@ -147,7 +150,10 @@ function mapApp(group: Pm2Process[], baseEnv: NodeJS.ProcessEnv, known: (key: st
   if (Array.isArray(e.args) && e.args.length > 0) config.args = e.args.map(String);
   if (cwd) config.cwd = cwd;
   const interpreter = typeof e.exec_interpreter === 'string' ? e.exec_interpreter : null;
-  if (interpreter && interpreter !== 'none' && !isDefaultInterpreter(interpreter, script)) config.interpreter = interpreter;
+  if (interpreter === 'none') {
+    // pm2 ran it itself: so must bgrun where it would pick an interpreter by the extension.
+    if (BGRUN_INTERPRETS.has(path.extname(script).toLowerCase())) config.interpreter = 'none';
+  } else if (interpreter && !isDefaultInterpreter(interpreter, script)) config.interpreter = interpreter;
   if (Array.isArray(e.node_args) && e.node_args.length > 0) config.interpreterArgs = e.node_args.map(String);
 
   const env = addedEnv(e, pm2Name, baseEnv, notes);

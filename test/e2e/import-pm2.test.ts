@@ -235,6 +235,19 @@ test('two pm2 apps with one name but different scripts stay two apps; the second
   ]);
 });
 
+test('exec_interpreter "none" is carried over where bgrun would pick an interpreter by the extension (a .sh pm2 ran itself), left out for a binary', async (t) => {
+  const box = sandbox(t);
+  const dump = path.join(box.dir, 'dump.pm2');
+  const entry = (name: string, script: string) => ({ name, pm_exec_path: script, exec_interpreter: 'none', autorestart: false, status: 'stopped', env: {} });
+  fs.writeFileSync(dump, JSON.stringify([entry('job', path.join(box.dir, 'job.sh')), entry('s', '/usr/bin/sleep')]));
+  const out = path.join(box.dir, 'bgrun.config.json');
+  const r = await box.run(['import', 'pm2', '--dump', dump, '--print', '--output', out]);
+  t.is(r.exitCode, 0, r.stderr);
+  const apps = JSON.parse(fs.readFileSync(out, 'utf8')).apps;
+  t.is(apps[0].interpreter, 'none');
+  t.is(apps[1].interpreter, undefined);
+});
+
 /** pm2's package folder, when installed here; null otherwise. */
 function realPm2(): string | null {
   for (const dir of [process.env.BGRUN_TEST_PM2, path.join(ROOT, '.bench-cache', 'node_modules', 'pm2')]) {

@@ -181,3 +181,49 @@ test('pm2 start ecosystem.config.js --env production --only api, then restart, r
   t.is(removed.exitCode, 0, removed.stderr);
   t.deepEqual(await listJson(box), []);
 });
+
+/** A bash script: arrays are a syntax error under a POSIX sh such as dash. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, not a template
+const BASH_SCRIPT = '#!/bin/bash\nwords=(alpha beta)\necho "bash ran ${words[1]}"\nexec sleep 600\n';
+
+test('interpreter: "none" runs the script itself (its shebang); a pm2 file runs .sh with bash, as pm2 does; none on a script that is not executable is one line', async (t) => {
+  const box = sandbox(t);
+  const dir = project(box, {
+    'direct.sh': BASH_SCRIPT,
+    'plain.sh': BASH_SCRIPT,
+    'ecosystem.config.js': `module.exports = { apps: [
+  { name: 'direct', script: './direct.sh', interpreter: 'none', autorestart: false },
+  { name: 'plain', script: './plain.sh', autorestart: false },
+] };\n`,
+  });
+  fs.chmodSync(path.join(dir, 'direct.sh'), 0o755);
+  const r = await box.run(['start', 'ecosystem.config.js'], { cwd: dir });
+  t.is(r.exitCode, 0, r.stderr);
+  const direct = box.record('direct');
+  t.deepEqual(direct.command, [path.join(dir, 'direct.sh')]);
+  t.is(direct.interpreter, 'none');
+  await waitForMatch(direct.outLog as string, /^bash ran beta$/m);
+  // No interpreter in a pm2 file: pm2's own for .sh (lib/API/interpreter.json), bash; bgrun's files and the command line keep sh.
+  const plain = box.record('plain');
+  t.is(path.basename((plain.command as string[])[0]!), 'bash');
+  t.deepEqual(plain.pm2Defaults, ['interpreter: bash']);
+  await waitForMatch(plain.outLog as string, /^bash ran beta$/m);
+  t.regex((await box.run(['show', 'plain'])).stdout, /^defaults +pm2's, as its file is a pm2 file: interpreter: bash \(bgrun's own files: \.sh with sh\)$/m);
+
+  // The command line: --interpreter none.
+  fs.writeFileSync(path.join(dir, 'cli.sh'), BASH_SCRIPT, { mode: 0o755 });
+  fs.chmodSync(path.join(dir, 'cli.sh'), 0o755);
+  const cli = await box.run(['start', '--name', 'cli', '--interpreter', 'none', 'cli.sh'], { cwd: dir });
+  t.is(cli.exitCode, 0, cli.stderr);
+  t.deepEqual(box.record('cli').command, [path.join(dir, 'cli.sh')]);
+  await waitForMatch(box.record('cli').outLog as string, /^bash ran beta$/m);
+  fs.writeFileSync(path.join(dir, 'posix.sh'), 'echo posix ran\nexec sleep 600\n');
+  t.regex((await box.run(['start', 'posix.sh'], { cwd: dir })).stdout, /^started posix /m);
+  t.is((box.record('posix').command as string[])[0], '/bin/sh', "bgrun's own default for .sh stays sh");
+
+  // Not executable: one line that says what to do, nothing started.
+  const refused = await box.run(['start', '--name', 'nx', '--interpreter', 'none', 'plain.sh'], { cwd: dir });
+  t.is(refused.exitCode, 1);
+  t.is(refused.stderr.trim(), `bgrun: cannot run ${path.join(dir, 'plain.sh')} itself (interpreter none): it is not executable; chmod +x it, or name an interpreter`);
+  t.false(fs.existsSync(path.join(box.home, 'records', 'nx.json')));
+});

@@ -112,23 +112,31 @@ function splitInterpreter(interpreter: string, env: NodeJS.ProcessEnv): { exe: s
   return { exe, interpArgs };
 }
 
+/**
+ * pm2's interpreter "none": the script runs itself (execve reads its shebang), whatever its
+ * extension, with no interpreter options (pm2 drops node_args then too).
+ */
+export const RUN_ITSELF = 'none';
+
 /** The argv to spawn and the Python chosen for it; throws a StartError that says what to do when it cannot run. */
 export function resolveProgram(input: ResolveInput): Resolved {
   const { program, args, cwd, env } = input;
-  const iargs = input.interpreterArgs ?? [];
+  const itself = input.interpreter === RUN_ITSELF;
+  const interpreter = itself ? null : input.interpreter;
+  const iargs = itself ? [] : (input.interpreterArgs ?? []);
   if (input.module) {
     if (!isModuleName(input.module)) {
       throw new UsageError(`invalid module '${input.module}': give a dotted module name like package.module (a file is started without -m)`);
     }
-    if (input.interpreter) {
-      const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
+    if (interpreter) {
+      const { exe, interpArgs } = splitInterpreter(interpreter, env);
       return { command: [exe, ...interpArgs, ...iargs, '-m', input.module, ...args], python: { executable: exe, chosenBy: 'interpreter', env: null } };
     }
     const python = choosePython(cwd, env, `module ${input.module}`);
     return { command: [python.executable, ...iargs, '-m', input.module, ...args], python };
   }
-  if (input.interpreter) {
-    const { exe, interpArgs } = splitInterpreter(input.interpreter, env);
+  if (interpreter) {
+    const { exe, interpArgs } = splitInterpreter(interpreter, env);
     const file = path.resolve(cwd, program);
     const isPython = PYTHON_NAME.test(path.basename(exe)) || path.extname(program).toLowerCase() === '.py';
     return {
@@ -177,6 +185,10 @@ export function resolveProgram(input: ResolveInput): Resolved {
     throw new StartError('SCRIPT_NOT_RUNNABLE', `cannot read ${file}: ${describeSystemError(error)}; check its permissions`, {
       cause: error,
     });
+  }
+  if (itself) {
+    if (isExecutableFile(file)) return { command: [file, ...args], python: null };
+    throw new StartError('SCRIPT_NOT_RUNNABLE', `cannot run ${file} itself (interpreter none): it is not executable; chmod +x it, or name an interpreter`);
   }
   if (path.extname(file).toLowerCase() === '.py') {
     const python = choosePython(path.dirname(file), env, file);

@@ -14,6 +14,26 @@ test("pm2's defaults are pm2's own (lib/God.js: max_restarts 16, min_uptime 1000
   t.deepEqual(read([{ script: 'd.js', restart: 'on-failure' }])!.apps[0]!.defaults, ['max_restarts: 16', 'min_uptime: 1000']);
 });
 
+test("pm2's interpreter by extension (lib/API/interpreter.json) where bgrun's own is sh or none: .sh bash, .rb ruby, .php php, .pl perl", (t) => {
+  const file = read({
+    apps: [
+      { script: 'a.sh', autorestart: false },
+      { script: 'b.rb', autorestart: false },
+      { script: 'c.php', autorestart: false },
+      { script: 'd.pl', autorestart: false },
+      { script: 'e.sh', autorestart: false, interpreter: 'none' },
+      { script: 'f.sh', autorestart: false, exec_interpreter: 'sh' },
+      { script: 'g.py', autorestart: false },
+      { script: 'h.js', autorestart: false },
+    ],
+  })!;
+  t.deepEqual(file.apps.map((a) => a.defaults), [['interpreter: bash'], ['interpreter: ruby'], ['interpreter: php'], ['interpreter: perl'], [], [], [], []]);
+  t.deepEqual(
+    (file.value.apps as { interpreter?: string }[]).map((a) => a.interpreter),
+    ['bash', 'ruby', 'php', 'perl', 'none', 'sh', undefined, undefined],
+  );
+});
+
 test('shapes: apps list, pm2 key, one app object, a top-level array; nothing app-like is left to the checks', (t) => {
   t.is(read({ apps: [{ script: 'a.js' }] })!.apps.length, 1);
   t.is(read({ pm2: [{ script: 'a.js' }] })!.apps.length, 1);

@@ -129,7 +129,8 @@ test('pm2 keys: the same meaning is accepted, harmless values are ignored, the r
     minUptimeMs: 2000,
     maxMemoryBytes: 1024 ** 3,
     env: { NODE_ENV: 'development' },
-    interpreter: null,
+    // pm2's "none": run the script itself (not bgrun's choice by extension).
+    interpreter: 'none',
   });
   t.is(check({ apps: [{ script: 'a.js', autorestart: false }] })[0]!.restart, 'no');
   t.is(check({ apps: [{ script: 'a.js' }] })[0]!.restart, undefined, "absent autorestart keeps bgrun's default");

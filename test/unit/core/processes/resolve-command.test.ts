@@ -92,6 +92,24 @@ test('--interpreter is found on PATH and keeps its own arguments', (t) => {
   } as never);
 });
 
+test('interpreter none (pm2\'s "none") runs the script itself, whatever its extension; one that is not executable is refused in one line', (t) => {
+  const dir = tempDir(t);
+  const sh = file(dir, 'b.sh', 0o755, '#!/bin/bash\n');
+  const js = file(dir, 'tool.js', 0o755, '#!/usr/bin/env node\n');
+  const py = file(dir, 'tool.py', 0o755, '#!/usr/bin/env python3\n');
+  t.deepEqual(resolveCommand({ program: 'b.sh', args: ['x'], cwd: dir, env, interpreter: 'none' }), [sh, 'x']);
+  // Interpreter options have no interpreter to go to: dropped, as pm2 drops node_args with "none".
+  t.deepEqual(resolveCommand({ program: 'tool.js', args: [], cwd: dir, env, interpreter: 'none', interpreterArgs: ['--inspect'] }), [js]);
+  t.deepEqual(resolveProgram({ program: 'tool.py', args: [], cwd: dir, env, interpreter: 'none' }), { command: [py], python: null });
+  // A command on PATH is one already.
+  t.deepEqual(resolveCommand({ program: 'sleep', args: ['1'], cwd: dir, env, interpreter: 'none' }), [findOnPath('sleep', env)!, '1']);
+  const plain = file(dir, 'c.sh', 0o644, '#!/bin/bash\n');
+  t.throws(() => resolveCommand({ program: 'c.sh', args: [], cwd: dir, env, interpreter: 'none' }), {
+    code: 'SCRIPT_NOT_RUNNABLE',
+    message: `cannot run ${plain} itself (interpreter none): it is not executable; chmod +x it, or name an interpreter`,
+  } as never);
+});
+
 test('findOnPath takes only executable regular files, in PATH order, as a shell would', (t) => {
   const first = tempDir(t);
   const second = tempDir(t);
