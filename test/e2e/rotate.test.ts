@@ -173,10 +173,10 @@ test('lines lost when rotating under a writer as fast as it can go: measured, an
   // Oldest copy first: the lines lost by rotation k are the gap between copy k+1's last line and copy k's first.
   const files = [...rotatedFiles(log).reverse(), log].map((f) => numbersOf(readText(f)));
   t.is(files.length, ROTATIONS + 1);
-  // A rotation's loss is the gap at the boundary plus any in the first lines of the emptied
-  // log: a piece of a line the copy read mid-write (a write straddling a page) is carried
-  // over, and when the writer gets a line in between truncate and carry, that next line
-  // is joined to the piece (seen once in a CI run: one line lost there).
+  // A rotation's loss is the gap at the boundary plus any in the first lines of the new log:
+  // a piece of a line the copy read mid-write (a write straddling a page) starts the new
+  // log, the rest of that write was cut with the window, and the writer's next line is
+  // joined to the piece.
   const perRotation = files.slice(1).map((numbers, i) => numbers[0]! - files[i]!.at(-1)! - 1 + missing(numbers.slice(0, 3)));
   const all = files.flat();
   t.is(missing(all), perRotation.reduce((a, b) => a + b, 0), 'no line lost except at a rotation');
