@@ -25,6 +25,20 @@ function history(file: string): number[] {
 }
 
 /** Lines missing between consecutive numbers; throws on a duplicate or a line out of order. */
+/**
+ * The exception docs/logs.md states: what the program writes between the truncate and the
+ * carried piece's write comes before the piece, so the piece's line can sit out of order
+ * among the new log's first lines (seen once in a CI run: line 598980 after 599005). It is
+ * left out here, so it counts as lost at that rotation.
+ */
+/** How far into the new log the carried piece and the line joined to it can be (0.2 ms of this writer). */
+const PIECE_WINDOW = 100;
+
+function withoutLatePiece(numbers: number[]): number[] {
+  const at = numbers.findIndex((n, k) => k > 0 && k < PIECE_WINDOW && n < numbers[k - 1]!);
+  return at < 0 ? numbers : [...numbers.slice(0, at), ...numbers.slice(at + 1)];
+}
+
 function missing(numbers: number[]): number {
   let lost = 0;
   for (let i = 1; i < numbers.length; i++) {
@@ -171,13 +185,13 @@ test('lines lost when rotating under a writer as fast as it can go: measured, an
   await waitFor(() => fs.existsSync(countFile) && readText(countFile) !== '', { what: 'the writer count' });
   const written = Number(readText(countFile));
   // Oldest copy first: the lines lost by rotation k are the gap between copy k+1's last line and copy k's first.
-  const files = [...rotatedFiles(log).reverse(), log].map((f) => numbersOf(readText(f)));
+  const files = [...rotatedFiles(log).reverse(), log].map((f, i) => (i === 0 ? numbersOf(readText(f)) : withoutLatePiece(numbersOf(readText(f)))));
   t.is(files.length, ROTATIONS + 1);
   // A rotation's loss is the gap at the boundary plus any in the first lines of the new log:
-  // a piece of a line the copy read mid-write (a write straddling a page) starts the new
-  // log, the rest of that write was cut with the window, and the writer's next line is
+  // a piece of a line the copy read mid-write (a write straddling a page) is carried to the
+  // new log, the rest of that write was cut with the window, and the writer's next line is
   // joined to the piece.
-  const perRotation = files.slice(1).map((numbers, i) => numbers[0]! - files[i]!.at(-1)! - 1 + missing(numbers.slice(0, 3)));
+  const perRotation = files.slice(1).map((numbers, i) => numbers[0]! - files[i]!.at(-1)! - 1 + missing(numbers.slice(0, PIECE_WINDOW)));
   const all = files.flat();
   t.is(missing(all), perRotation.reduce((a, b) => a + b, 0), 'no line lost except at a rotation');
   t.is(all[0], 1);

@@ -150,6 +150,15 @@ function emptyWithMarker(file: string, fd: number, keptUpTo: number, maxBytes: n
   return dropped;
 }
 
+function closeQuietly(fd: number | null): void {
+  if (fd === null) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
 function writeAll(fd: number, buf: Buffer, length: number, position: number): void {
   let done = 0;
   while (done < length) done += fs.writeSync(fd, buf, done, length - done, position + done);
@@ -271,6 +280,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
     let truncated = false;
     /** Bytes of the log already in the named copy (x.log.1), for a rotation cut short by a full disk. */
     let copiedSoFar = 0;
+    let appendFd: number | null = null;
     let release = () => {};
     let dst: fs.promises.FileHandle;
     try {
@@ -309,6 +319,12 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       // A writer that keeps ahead of it for more than the limit (or MAX_FINAL_READS
       // reads) is cut there: what it wrote past the last read is dropped, and said so.
       const fd = src.fd;
+      // To carry the copy's unfinished last line over to the emptied log (below): opened now, not in the window.
+      try {
+        appendFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | NOFOLLOW);
+      } catch {
+        // then the copy keeps it
+      }
       const sizeNow = fs.fstatSync(fd).size;
       position = plan.skipExcess(position, sizeNow);
       const finalLimit = options.maxBytes === undefined ? Number.POSITIVE_INFINITY : sizeNow - position + options.maxBytes;
@@ -321,27 +337,23 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
         if (n === 0 || reads >= MAX_FINAL_READS || finalBytes >= finalLimit) {
           const left = n === 0 ? 0 : fs.fstatSync(fd).size - position;
           // The copy ends with an unfinished line when the program wrote a line in pieces (or
-          // was mid-write): that piece, still in `buf`, stays in the log as its new start,
-          // where the rest of its line follows; the copy is cut at its last newline.
-          const newline = n === 0 && lastPiece > 0 ? buf.lastIndexOf(10, lastPiece - 1) : -1;
+          // was mid-write): that piece, still in `buf`, moves to the emptied log right after
+          // the truncate, where the rest of its line follows; the copy is cut at its last newline.
+          const newline = n === 0 && appendFd !== null && lastPiece > 0 ? buf.lastIndexOf(10, lastPiece - 1) : -1;
           const carry = newline >= 0 ? lastPiece - newline - 1 : 0;
           // The copy is final before the truncate: a follower that sees the truncation finds
           // it whole, with its end marker, and without the piece that moves to the new log.
           if (carry > 0) plan.cutEnd(carry);
           plan.droppedAtEnd(left);
-          // The piece is written over the log's first bytes (already copied) and the log cut
-          // right after it, rather than appended after a truncate to 0: the program's next
-          // lines then land after the piece, in order. Appended after the truncate, the piece
-          // came after whatever the program wrote in between (seen: 25 lines under load).
-          let carried = false;
-          if (carry > 0) {
+          fs.ftruncateSync(fd, 0);
+          let carried = carry > 0;
+          if (carried) {
             try {
-              carried = fs.writeSync(fd, buf, newline + 1, carry, 0) === carry;
+              fs.writeSync(appendFd!, buf, newline + 1, carry);
             } catch {
               carried = false;
             }
           }
-          fs.ftruncateSync(fd, carried ? carry : 0);
           windowNs = Number(process.hrtime.bigint() - before);
           doneAt = Date.now();
           truncated = true;
@@ -381,6 +393,7 @@ export async function rotateLog(file: string, maxFiles: number, options: RotateO
       if (error instanceof LogError) throw error;
       fail(file, 'copy failed', error);
     } finally {
+      closeQuietly(appendFd);
       release();
       await dst.close().catch(() => {});
     }
