@@ -1,11 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { fixture, isAlive, sandbox, sweepAll } from '../helpers/bgrun.js';
 
 test.after.always(sweepAll);
 
 const TICKER = fixture('ticker.js');
+
+/** A sandbox with its bgrun.config.json, and a writer of that file's apps. */
+function withConfig(t: ExecutionContext) {
+  const box = sandbox(t);
+  const file = path.join(box.dir, 'bgrun.config.json');
+  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  return { box, write };
+}
 
 function pidsOf(box: ReturnType<typeof sandbox>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
@@ -18,9 +26,7 @@ function pidsOf(box: ReturnType<typeof sandbox>): Record<string, number | null> 
 }
 
 test('apply starts, reloads, scales, removes and leaves alone apps (pids compared); --dry-run changes nothing', async (t) => {
-  const box = sandbox(t);
-  const file = path.join(box.dir, 'bgrun.config.json');
-  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  const { box, write } = withConfig(t);
   write([
     { name: 'a', script: TICKER },
     { name: 'b', script: TICKER, instances: 2, env: { V: '1' } },
@@ -118,9 +124,7 @@ function recordFiles(box: ReturnType<typeof sandbox>): Record<string, string> {
 }
 
 test('apply: an app that a start would refuse (cluster for a shell script, a missing script) is caught before the first change', async (t) => {
-  const box = sandbox(t);
-  const file = path.join(box.dir, 'bgrun.config.json');
-  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  const { box, write } = withConfig(t);
   write([
     { name: 'a', script: TICKER },
     { name: 'b', script: TICKER, env: { V: '1' } },
@@ -162,9 +166,7 @@ test('apply: an app that a start would refuse (cluster for a shell script, a mis
 });
 
 test('apply: stopped copies of an app that becomes one program are replaced, not refused midway', async (t) => {
-  const box = sandbox(t);
-  const file = path.join(box.dir, 'bgrun.config.json');
-  const write = (apps: unknown[]) => fs.writeFileSync(file, JSON.stringify({ apps }));
+  const { box, write } = withConfig(t);
   write([
     { name: 'a', script: TICKER },
     { name: 'b', script: TICKER, instances: 2 },
